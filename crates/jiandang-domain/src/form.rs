@@ -1,0 +1,208 @@
+//! Form definitions (表单定义) for the UI: sections, fields, zh-CN labels, widget kinds,
+//! units, code lists, requiredness and relevance, exported as JSON. The app renders every
+//! form from this, so a label or a code list exists once, here.
+
+use serde::Serialize;
+
+use crate::codes::{CodeList, Coded};
+use crate::record::RecordKind;
+
+/// A whole form: one record kind.
+#[derive(Debug, Clone, Serialize)]
+pub struct FormDef {
+    /// Stable id, e.g. `household`.
+    pub id: &'static str,
+    pub record: RecordKind,
+    /// The official title, e.g. 贫困户信息采集表.
+    pub title_zh: &'static str,
+    pub sections: Vec<SectionDef>,
+}
+
+/// A section of a form (一、基本情况 …).
+#[derive(Debug, Clone, Serialize)]
+pub struct SectionDef {
+    pub id: &'static str,
+    pub title_zh: &'static str,
+    pub fields: Vec<FieldDef>,
+}
+
+/// One field: where its value sits in the record's JSON form and how to ask for it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldDef {
+    /// Dot path in the record's JSON form (`income.wage`). Unique within the form.
+    pub path: &'static str,
+    pub label_zh: &'static str,
+    pub widget: Widget,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<&'static str>,
+    /// Id of the code list for `code` and `codes` widgets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code_list: Option<&'static str>,
+    pub required: bool,
+    /// Computed by the domain (e.g. 人均纯收入); shown, never typed.
+    pub derived: bool,
+    /// When the field applies; always when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relevance: Option<Relevance>,
+    /// The national system's column id (aac073 …), for exports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub national_code: Option<&'static str>,
+    /// A short zh-CN hint shown under the field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint_zh: Option<&'static str>,
+}
+
+/// How a field is asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Widget {
+    Text,
+    TextArea,
+    /// Whole number.
+    Integer,
+    /// Decimal number (areas in 亩, distances in 公里).
+    Decimal,
+    /// Yuan with two decimals, held as fen.
+    Money,
+    /// `YYYY-MM-DD`.
+    Date,
+    Year,
+    YesNo,
+    /// One value of a code list.
+    Code,
+    /// Several values of a code list.
+    Codes,
+    IdNumber,
+    Phone,
+    /// A reference to another record (its UUID), e.g. the help unit a helper comes from.
+    Reference,
+}
+
+/// When a field applies, as data the UI evaluates against the record's current values.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Relevance {
+    /// The field at `path` holds exactly `value`.
+    Equals {
+        path: &'static str,
+        value: serde_json::Value,
+    },
+    /// The field at `path` holds one of `values` (or, for a list, contains one of them).
+    AnyOf {
+        path: &'static str,
+        values: Vec<serde_json::Value>,
+    },
+    /// The field at `path` is set and not empty.
+    Present {
+        path: &'static str,
+    },
+    All {
+        of: Vec<Relevance>,
+    },
+}
+
+impl FieldDef {
+    pub fn new(path: &'static str, label_zh: &'static str, widget: Widget) -> FieldDef {
+        FieldDef {
+            path,
+            label_zh,
+            widget,
+            unit: None,
+            code_list: None,
+            required: false,
+            derived: false,
+            relevance: None,
+            national_code: None,
+            hint_zh: None,
+        }
+    }
+
+    /// A single-choice field over the code list of `C`.
+    pub fn code<C: Coded>(path: &'static str, label_zh: &'static str) -> FieldDef {
+        FieldDef {
+            code_list: Some(C::LIST.id),
+            ..FieldDef::new(path, label_zh, Widget::Code)
+        }
+    }
+
+    /// A multiple-choice field over the code list of `C`.
+    pub fn codes<C: Coded>(path: &'static str, label_zh: &'static str) -> FieldDef {
+        FieldDef {
+            code_list: Some(C::LIST.id),
+            ..FieldDef::new(path, label_zh, Widget::Codes)
+        }
+    }
+
+    pub fn unit(mut self, unit: &'static str) -> FieldDef {
+        self.unit = Some(unit);
+        self
+    }
+
+    pub fn required(mut self) -> FieldDef {
+        self.required = true;
+        self
+    }
+
+    pub fn derived(mut self) -> FieldDef {
+        self.derived = true;
+        self
+    }
+
+    pub fn national(mut self, code: &'static str) -> FieldDef {
+        self.national_code = Some(code);
+        self
+    }
+
+    pub fn hint(mut self, hint_zh: &'static str) -> FieldDef {
+        self.hint_zh = Some(hint_zh);
+        self
+    }
+
+    pub fn when(mut self, relevance: Relevance) -> FieldDef {
+        self.relevance = Some(relevance);
+        self
+    }
+}
+
+impl SectionDef {
+    pub fn new(id: &'static str, title_zh: &'static str, fields: Vec<FieldDef>) -> SectionDef {
+        SectionDef {
+            id,
+            title_zh,
+            fields,
+        }
+    }
+}
+
+impl FormDef {
+    /// Every field of the form, in order.
+    pub fn fields(&self) -> impl Iterator<Item = &FieldDef> {
+        self.sections.iter().flat_map(|s| s.fields.iter())
+    }
+
+    /// The field at `path`, if the form has it.
+    pub fn field(&self, path: &str) -> Option<&FieldDef> {
+        self.fields().find(|f| f.path == path)
+    }
+}
+
+/// Everything the UI needs to render and check forms offline, as one JSON document.
+#[derive(Debug, Clone, Serialize)]
+pub struct FormBundle {
+    /// Bumped whenever a form or list changes shape.
+    pub version: u32,
+    pub forms: Vec<FormDef>,
+    pub code_lists: Vec<&'static CodeList>,
+}
+
+/// Version of the form bundle's shape.
+pub const FORM_BUNDLE_VERSION: u32 = 1;
+
+/// The form bundle the UI and the server read.
+pub fn bundle() -> FormBundle {
+    FormBundle {
+        version: FORM_BUNDLE_VERSION,
+        forms: crate::record::forms(),
+        code_lists: crate::codes::all(),
+    }
+}

@@ -1,0 +1,17 @@
+//! The 2018 dynamic-management domain of Jiandang: typed forms, versioned code lists,
+//! policy rules and the household lifecycle. Pure: no IO, no clock, no randomness; time,
+//! ids and the year's policy come in as arguments.
+
+pub mod codes;
+pub mod finding;
+pub mod form;
+pub mod geo;
+pub mod money;
+pub mod photo;
+pub mod record;
+pub mod time;
+
+pub use finding::{Finding, Severity};
+pub use money::Money;
+pub use record::RecordKind;
+pub use time::{Date, Timestamp};
