@@ -1,0 +1,356 @@
+// The one door from the views to the app shell. Views call `backend()`; only this module
+// calls `invoke`. `tauriBackend` talks to src-tauri; `setBackend` lets tests put another one in.
+
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+
+// ---- Shapes the shell sends (mirrors of src-tauri/src/view.rs and the domain's JSON) ----
+
+export type Severity = "warning" | "error";
+
+export interface Finding {
+  code: string;
+  severity: Severity;
+  path: string;
+  message: string;
+  requirement?: string;
+}
+
+export type Widget =
+  | "text"
+  | "text_area"
+  | "integer"
+  | "decimal"
+  | "money"
+  | "date"
+  | "year"
+  | "yes_no"
+  | "code"
+  | "codes"
+  | "id_number"
+  | "phone"
+  | "reference";
+
+export type Relevance =
+  | { op: "equals"; path: string; value: unknown }
+  | { op: "any_of"; path: string; values: unknown[] }
+  | { op: "present"; path: string }
+  | { op: "all"; of: Relevance[] };
+
+export interface FieldDef {
+  path: string;
+  label_zh: string;
+  widget: Widget;
+  unit?: string;
+  code_list?: string;
+  required: boolean;
+  derived: boolean;
+  relevance?: Relevance;
+  national_code?: string;
+  hint_zh?: string;
+}
+
+export interface SectionDef {
+  id: string;
+  title_zh: string;
+  fields: FieldDef[];
+}
+
+export interface FormDef {
+  id: string;
+  record: string;
+  title_zh: string;
+  sections: SectionDef[];
+}
+
+export interface CodeEntry {
+  code: string;
+  zh: string;
+  en: string;
+}
+
+export interface CodeList {
+  id: string;
+  version: string;
+  name_zh: string;
+  entries: CodeEntry[];
+}
+
+export interface FormBundle {
+  version: number;
+  forms: FormDef[];
+  code_lists: CodeList[];
+}
+
+/** Flat field map: dot path -> JSON value. */
+export type Fields = Record<string, unknown>;
+
+/** Where a record stands between the device and the county. */
+export type SyncState = "synced" | "waiting" | "refused" | "conflict";
+
+export interface RecordView {
+  id: string;
+  kind: string;
+  village_id: string;
+  fields: Fields;
+  sync: SyncState;
+  /** Paths with a local edit the server has not yet accepted. */
+  pending: string[];
+}
+
+export interface Village {
+  id: string;
+  name: string;
+  town: string;
+}
+
+export interface AppStatus {
+  enrolled: boolean;
+  server_url: string | null;
+  user: { username: string; display_name: string; role: string } | null;
+  villages: Village[];
+  /** True on desktop, where positions are typed or come from a test provider. */
+  manual_position: boolean;
+}
+
+export interface EnrollRequest {
+  server_url: string;
+  username: string;
+  password: string;
+}
+
+export type HouseholdFilter =
+  | "all"
+  | "registered"
+  | "exited_this_year"
+  | "new"
+  | "returned"
+  | "has_errors"
+  | "not_visited"
+  | "waiting";
+
+export interface HouseholdQuery {
+  village_id: string | null;
+  search: string;
+  filter: HouseholdFilter;
+}
+
+export interface HouseholdRow {
+  id: string;
+  number: string;
+  head_name: string;
+  members: number;
+  status_zh: string;
+  sync: SyncState;
+  errors: number;
+  visited_this_year: boolean;
+}
+
+export interface HouseholdList {
+  counts: Record<HouseholdFilter, number>;
+  rows: HouseholdRow[];
+}
+
+export interface PhotoView {
+  id: string;
+  subject_id: string;
+  kind: string;
+  /** `data:image/jpeg;base64,...` of the thumbnail. */
+  thumbnail: string;
+  uploaded: boolean;
+  taken_at: string;
+}
+
+export interface GpsView {
+  id: string;
+  subject_id: string;
+  lon: number;
+  lat: number;
+  accuracy_m: number;
+  samples: number;
+  source: string;
+  taken_at: string;
+  sync: SyncState;
+}
+
+export interface GpsResult {
+  fix: GpsView;
+  warnings: Finding[];
+}
+
+export interface HouseholdBundle {
+  household: RecordView;
+  members: RecordView[];
+  member_changes: RecordView[];
+  procedure: RecordView[];
+  exit_measures: RecordView | null;
+  gps: GpsView[];
+  photos: PhotoView[];
+  findings: Finding[];
+}
+
+export interface VillageBundle {
+  village: RecordView | null;
+  natural_villages: RecordView[];
+  exit_measures: RecordView | null;
+  gps: GpsView[];
+}
+
+export interface SaveRequest {
+  id: string | null;
+  kind: string;
+  village_id: string;
+  fields: Fields;
+}
+
+export interface SaveResult {
+  record: RecordView;
+  findings: Finding[];
+}
+
+export type MemberChangeDirection = "increase" | "decrease";
+
+export interface MemberChangeRequest {
+  household_id: string;
+  direction: MemberChangeDirection;
+  /** Answers of the member-change form (reason, date, ...). */
+  change_fields: Fields;
+  /** The member who leaves (decrease). */
+  member_id: string | null;
+  /** The new member's answers (increase). */
+  member_fields: Fields | null;
+}
+
+export interface ExitAnswer {
+  allowed: boolean;
+  refusals: Finding[];
+}
+
+export interface RefusedChange {
+  change_id: string;
+  record_id: string;
+  field: string;
+  code: string;
+  message: string;
+}
+
+export interface ConflictView {
+  record_id: string;
+  field: string;
+  mine: unknown;
+  theirs: unknown;
+}
+
+export interface SyncStatus {
+  online: boolean | null;
+  running: boolean;
+  waiting_changes: number;
+  photos_total: number;
+  photos_uploaded: number;
+  last_success: string | null;
+  last_error: { code: string; message: string } | null;
+  refused: RefusedChange[];
+  conflicts: ConflictView[];
+}
+
+export interface SyncProgress {
+  phase: "snapshot" | "push" | "photos" | "pull" | "idle" | "offline";
+  done: number;
+  total: number;
+  message: string;
+}
+
+/** What a command failed with: a stable code and a zh-CN message. */
+export interface AppError {
+  code: string;
+  message: string;
+}
+
+export function isAppError(e: unknown): e is AppError {
+  return (
+    typeof e === "object" &&
+    e !== null &&
+    typeof (e as AppError).code === "string" &&
+    typeof (e as AppError).message === "string"
+  );
+}
+
+/** The zh-CN message of anything a command threw. */
+export function errorMessage(e: unknown): string {
+  if (isAppError(e)) return e.message;
+  return "操作失败，请重试";
+}
+
+export interface Backend {
+  formBundle(): Promise<FormBundle>;
+  status(): Promise<AppStatus>;
+  enroll(req: EnrollRequest): Promise<AppStatus>;
+  listHouseholds(q: HouseholdQuery): Promise<HouseholdList>;
+  household(id: string): Promise<HouseholdBundle>;
+  village(villageId: string): Promise<VillageBundle>;
+  saveRecord(req: SaveRequest): Promise<SaveResult>;
+  validateRecord(kind: string, fields: Fields, recordId: string | null): Promise<Finding[]>;
+  memberChange(req: MemberChangeRequest): Promise<SaveResult>;
+  requestExit(householdId: string): Promise<ExitAnswer>;
+  setTestPosition(lon: number, lat: number, accuracyM: number): Promise<void>;
+  takePosition(subjectId: string, villageId: string, samples: number): Promise<GpsResult>;
+  addPhoto(subjectId: string, villageId: string, kind: string, bytes: Uint8Array): Promise<PhotoView>;
+  syncStatus(): Promise<SyncStatus>;
+  syncNow(): Promise<SyncStatus>;
+  resend(changeId: string): Promise<SyncStatus>;
+  onSyncProgress(handler: (p: SyncProgress) => void): Promise<() => void>;
+}
+
+/** Event the shell emits while syncing. */
+export const SYNC_PROGRESS_EVENT = "sync-progress";
+
+export const tauriBackend: Backend = {
+  formBundle: () => invoke("get_form_bundle"),
+  status: () => invoke("app_status"),
+  enroll: (req) => invoke("enroll", { req }),
+  listHouseholds: (q) => invoke("list_households", { q }),
+  household: (id) => invoke("get_household", { id }),
+  village: (villageId) => invoke("get_village", { villageId }),
+  saveRecord: (req) => invoke("save_record", { req }),
+  validateRecord: (kind, fields, recordId) =>
+    invoke("validate_record", { kind, fields, recordId }),
+  memberChange: (req) => invoke("member_change", { req }),
+  requestExit: (householdId) => invoke("request_exit", { householdId }),
+  setTestPosition: (lon, lat, accuracyM) =>
+    invoke("set_test_position", { lon, lat, accuracyM }),
+  takePosition: (subjectId, villageId, samples) =>
+    invoke("take_position", { subjectId, villageId, samples }),
+  addPhoto: (subjectId, villageId, kind, bytes) =>
+    invoke("add_photo", { subjectId, villageId, kind, data: bytesToBase64(bytes) }),
+  syncStatus: () => invoke("sync_status"),
+  syncNow: () => invoke("sync_now"),
+  resend: (changeId) => invoke("resend", { changeId }),
+  onSyncProgress: async (handler) => {
+    const un: UnlistenFn = await listen<SyncProgress>(SYNC_PROGRESS_EVENT, (e) =>
+      handler(e.payload),
+    );
+    return un;
+  },
+};
+
+let current: Backend = tauriBackend;
+
+/** The backend the views use. */
+export function backend(): Backend {
+  return current;
+}
+
+/** Puts another backend in (tests). */
+export function setBackend(b: Backend): void {
+  current = b;
+}
+
+/** Base64 of bytes, in chunks so large photos do not overflow the argument list. */
+export function bytesToBase64(bytes: Uint8Array): string {
+  let s = "";
+  const chunk = 0x8000;
+  for (let i = 0; i < bytes.length; i += chunk) {
+    s += String.fromCharCode(...bytes.subarray(i, i + chunk));
+  }
+  return btoa(s);
+}

@@ -1,0 +1,389 @@
+// The household page: every section of the household form, members with natural
+// increase/decrease, the exit action with its refusals, the W5 procedure steps, exit
+// measures, GPS and photos. Answers are checked by the domain rules as they are typed.
+
+import {
+  backend,
+  errorMessage,
+  type Fields,
+  type Finding,
+  type HouseholdBundle,
+  type MemberChangeDirection,
+  type RecordView,
+} from "../backend";
+import { currentApp, go } from "../app";
+import { formFor, recordLevelFindings, renderForm, syncBadge, type RenderedForm } from "../forms";
+import { h, mount } from "../dom";
+import { frame, toast } from "./shell";
+import { gpsPanel } from "./gps";
+import { photoPanel } from "./photos";
+
+/** How long typing may pause before the answers are checked and saved. */
+const SAVE_DELAY_MS = 600;
+
+export async function householdView(id: string): Promise<HTMLElement> {
+  const app = currentApp();
+  const villageId = app.villageId ?? "";
+  if (id === "new") return newHousehold(villageId);
+  let bundle: HouseholdBundle;
+  try {
+    bundle = await backend().household(id);
+  } catch (e) {
+    return frame("农户", h("div", { class: "error-box" }, errorMessage(e)), { back: "#/home" });
+  }
+  const hh = bundle.household;
+  const title = headName(bundle) || "农户";
+  const body = h(
+    "div",
+    { class: "household", "data-id": hh.id },
+    h("div", { class: "record-head" }, h("span", { id: "record-sync" }, syncBadge(hh.sync))),
+    recordEditor("household", hh, bundle.findings, { withExitRefusals: true }),
+    membersPanel(bundle),
+    exitPanel(hh.id),
+    childrenPanel("procedure", "新识别 / 返贫纳入程序", hh.village_id, hh.id, bundle.procedure),
+    singlePanel("household_exit_measures", hh.village_id, hh.id, bundle.exit_measures),
+    gpsPanel(hh.id, hh.village_id, bundle.gps),
+    photoPanel(hh.id, hh.village_id, bundle.photos),
+  );
+  return frame(title, body, { back: "#/home" });
+}
+
+function headName(b: HouseholdBundle): string {
+  const head = b.members.find((m) => m.fields["relationship"] === "01" || m.fields["relationship"] === "1");
+  return typeof head?.fields["name"] === "string" ? (head.fields["name"] as string) : "";
+}
+
+async function newHousehold(villageId: string): Promise<HTMLElement> {
+  const saveFirst = h(
+    "button",
+    {
+      class: "primary big",
+      id: "create-household",
+      onclick: async () => {
+        try {
+          const r = await backend().saveRecord({ id: null, kind: "household", village_id: villageId, fields: {} });
+          go(`#/household/${r.record.id}`);
+        } catch (e) {
+          toast(errorMessage(e), "error");
+        }
+      },
+    },
+    "建立新识别农户",
+  );
+  return frame("新识别农户", h("div", { class: "card" }, h("p", {}, "先建立农户记录，再填写各部分信息和家庭成员。"), saveFirst), {
+    back: "#/home",
+  });
+}
+
+interface EditorOptions {
+  withExitRefusals?: boolean;
+  /** Fields every save of a new record carries (the link to its household). */
+  link?: Fields;
+  onSaved?: (r: RecordView) => void;
+}
+
+/**
+ * One record's form: validates through the domain as typed, saves after a pause, shows
+ * field findings beside the field and record-level ones on top.
+ */
+export function recordEditor(
+  kind: string,
+  record: RecordView | null,
+  findings: Finding[],
+  opts: EditorOptions = {},
+): HTMLElement {
+  const app = currentApp();
+  const form = formFor(app.bundle, kind);
+  if (!form) return h("div", { class: "error-box" }, `缺少表单定义：${kind}`);
+  let id = record?.id ?? null;
+  const villageId = record?.village_id ?? app.villageId ?? "";
+  const state = h("div", { class: "save-state", "data-kind": kind }, record ? "" : "未保存");
+  const general = h("div", { class: "record-findings" });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let rendered: RenderedForm;
+
+  const show = (fs: Finding[]) => {
+    rendered.showFindings(fs);
+    mount(
+      general,
+      recordLevelFindings(fs, form).map((f) =>
+        h("div", { class: `finding ${f.severity}`, "data-code": f.code }, f.message),
+      ),
+    );
+  };
+
+  const save = async (fields: Fields) => {
+    state.textContent = "正在保存……";
+    try {
+      const r = await backend().saveRecord({ id, kind, village_id: villageId, fields: { ...opts.link, ...fields } });
+      id = r.record.id;
+      show(r.findings);
+      state.textContent = r.record.sync === "synced" ? "已保存 · 已同步" : "已保存 · 待同步";
+      state.dataset.state = r.record.sync;
+      opts.onSaved?.(r.record);
+    } catch (e) {
+      state.textContent = `未保存：${errorMessage(e)}`;
+      state.dataset.state = "error";
+    }
+  };
+
+  rendered = renderForm({
+    bundle: app.bundle,
+    form,
+    fields: record?.fields ?? {},
+    pending: record?.pending ?? [],
+    onChange: (fields) => {
+      state.textContent = "正在检查……";
+      backend()
+        .validateRecord(kind, { ...opts.link, ...fields }, id)
+        .then(show)
+        .catch(() => undefined);
+      clearTimeout(timer);
+      timer = setTimeout(() => save(fields), SAVE_DELAY_MS);
+    },
+  });
+  show(findings);
+  return h(
+    "div",
+    { class: "record-editor card", "data-record": kind },
+    h("div", { class: "editor-head" }, h("h2", {}, form.title_zh), state),
+    general,
+    rendered.el,
+    h("button", { class: "primary", "data-save": kind, onclick: () => save(rendered.fields()) }, "保存"),
+  );
+}
+
+function membersPanel(b: HouseholdBundle): HTMLElement {
+  const app = currentApp();
+  const memberForm = formFor(app.bundle, "member");
+  const list = h("div", { class: "members" });
+  const present = b.members.filter((m) => m.fields["present"] !== false);
+  const summary = (m: RecordView) => {
+    const shown = (memberForm?.sections[0]?.fields ?? []).slice(0, 4);
+    return shown
+      .map((f) => {
+        const v = m.fields[f.path];
+        if (v === null || v === undefined || v === "") return null;
+        const list = app.bundle.code_lists.find((l) => l.id === f.code_list);
+        return list ? list.entries.find((e) => e.code === v)?.zh ?? String(v) : String(v);
+      })
+      .filter(Boolean)
+      .join(" · ");
+  };
+  mount(
+    list,
+    present.map((m) => {
+      const detail = h("div", { class: "member-detail", hidden: true });
+      return h(
+        "div",
+        { class: "member card", "data-member": m.id },
+        h(
+          "div",
+          { class: "member-head" },
+          h(
+            "button",
+            {
+              class: "member-open",
+              onclick: () => {
+                if (detail.hidden && detail.childElementCount === 0) {
+                  detail.appendChild(recordEditor("member", m, []));
+                }
+                detail.hidden = !detail.hidden;
+              },
+            },
+            summary(m) || "家庭成员",
+          ),
+          syncBadge(m.sync),
+          h(
+            "button",
+            { class: "secondary", "data-action": "decrease", onclick: () => openChange(b, "decrease", m) },
+            "自然减少",
+          ),
+        ),
+        detail,
+      );
+    }),
+  );
+  return h(
+    "section",
+    { class: "panel", id: "members" },
+    h("h2", {}, `家庭成员（${present.length} 人）`),
+    list,
+    h(
+      "button",
+      { class: "secondary big", id: "member-increase", onclick: () => openChange(b, "increase", null) },
+      "＋ 家庭成员自然增加",
+    ),
+    h("div", { id: "member-change-dialog" }),
+  );
+}
+
+/** The natural increase / decrease sheet (W6): the member-change form, plus the new member's form. */
+function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member: RecordView | null): void {
+  const app = currentApp();
+  const host = document.getElementById("member-change-dialog");
+  if (!host) return;
+  const changeForm = formFor(app.bundle, "member_change");
+  const memberForm = formFor(app.bundle, "member");
+  if (!changeForm || !memberForm) {
+    mount(host, h("div", { class: "error-box" }, "缺少表单定义：member_change / member"));
+    return;
+  }
+  let changeFields: Fields = { direction };
+  let memberFields: Fields = { household_id: b.household.id };
+  const errors = h("div", { class: "record-findings" });
+  const changeEditor = renderForm({
+    bundle: app.bundle,
+    form: changeForm,
+    fields: changeFields,
+    pending: [],
+    onChange: (f) => {
+      changeFields = f;
+    },
+  });
+  const memberEditor =
+    direction === "increase"
+      ? renderForm({
+          bundle: app.bundle,
+          form: memberForm,
+          fields: memberFields,
+          pending: [],
+          onChange: (f) => {
+            memberFields = f;
+          },
+        })
+      : null;
+  mount(
+    host,
+    h(
+      "div",
+      { class: "dialog card", "data-direction": direction },
+      h("h3", {}, direction === "increase" ? "家庭成员自然增加" : "家庭成员自然减少"),
+      changeEditor.el,
+      memberEditor ? memberEditor.el : null,
+      errors,
+      h(
+        "div",
+        { class: "actions" },
+        h(
+          "button",
+          {
+            class: "primary",
+            id: "member-change-save",
+            onclick: async () => {
+              try {
+                const r = await backend().memberChange({
+                  household_id: b.household.id,
+                  direction,
+                  change_fields: { ...changeFields, direction },
+                  member_id: member?.id ?? null,
+                  member_fields: memberEditor ? { ...memberFields, household_id: b.household.id } : null,
+                });
+                const blocking = r.findings.filter((f) => f.severity === "error");
+                if (blocking.length > 0) {
+                  changeEditor.showFindings(r.findings);
+                  memberEditor?.showFindings(r.findings);
+                  mount(errors, r.findings.map((f) => h("div", { class: `finding ${f.severity}` }, f.message)));
+                  return;
+                }
+                toast("已保存 · 待同步");
+                go(`#/household/${b.household.id}`);
+              } catch (e) {
+                mount(errors, h("div", { class: "finding error" }, errorMessage(e)));
+              }
+            },
+          },
+          "保存",
+        ),
+        h("button", { class: "secondary", onclick: () => mount(host) }, "取消"),
+      ),
+    ),
+  );
+  host.scrollIntoView({ block: "start" });
+}
+
+/** 标记脱贫: asks the domain and shows every reason it refuses (W1, W2). */
+function exitPanel(householdId: string): HTMLElement {
+  const out = h("div", { id: "exit-result", class: "exit-result" });
+  return h(
+    "section",
+    { class: "panel", id: "exit" },
+    h("h2", {}, "脱贫退出"),
+    h("p", { class: "hint" }, "标记脱贫前，两不愁三保障各项须已解决，人均纯收入须超过当年标准。"),
+    h(
+      "button",
+      {
+        class: "primary big",
+        id: "request-exit",
+        onclick: async () => {
+          try {
+            const a = await backend().requestExit(householdId);
+            mount(
+              out,
+              a.allowed
+                ? h("div", { class: "ok-box" }, "已标记为本年脱贫 · 待同步")
+                : h(
+                    "div",
+                    { class: "error-box", id: "exit-refusals" },
+                    h("strong", {}, "不能标记脱贫："),
+                    h(
+                      "ul",
+                      {},
+                      a.refusals.map((f) => h("li", { "data-code": f.code }, f.message)),
+                    ),
+                  ),
+            );
+          } catch (e) {
+            mount(out, h("div", { class: "error-box" }, errorMessage(e)));
+          }
+        },
+      },
+      "标记脱贫",
+    ),
+    out,
+  );
+}
+
+/** Records of one kind that belong to the household, each with its form, and a way to add one. */
+function childrenPanel(
+  kind: string,
+  title: string,
+  villageId: string,
+  householdId: string,
+  records: RecordView[],
+): HTMLElement {
+  const list = h(
+    "div",
+    { class: "children" },
+    records.map((r) => recordEditor(kind, r, [], { link: { household_id: householdId } })),
+  );
+  return h(
+    "section",
+    { class: "panel", id: `panel-${kind}` },
+    h("h2", {}, title),
+    list,
+    h(
+      "button",
+      {
+        class: "secondary big",
+        "data-add": kind,
+        onclick: () => {
+          list.appendChild(
+            recordEditor(kind, null, [], { link: { household_id: householdId } }),
+          );
+          void villageId;
+        },
+      },
+      "＋ 添加一步",
+    ),
+  );
+}
+
+/** A record the household has at most one of (exit measures). */
+function singlePanel(kind: string, _villageId: string, householdId: string, record: RecordView | null): HTMLElement {
+  return h(
+    "section",
+    { class: "panel", id: `panel-${kind}` },
+    recordEditor(kind, record, [], { link: { household_id: householdId } }),
+  );
+}
