@@ -6,6 +6,7 @@
 //! exports read, and the lookups both ways. [`all`] is the registry of every list.
 
 pub mod household;
+pub mod village;
 
 use serde::Serialize;
 
@@ -127,5 +128,10 @@ macro_rules! code_list {
 pub fn all() -> Vec<&'static CodeList> {
     let mut lists = Vec::new();
     lists.extend(household::lists());
+    lists.extend(village::lists());
+    lists.extend([
+        <crate::geo::GpsSource as Coded>::LIST,
+        <crate::photo::PhotoKind as Coded>::LIST,
+    ]);
     lists
 }
