@@ -2,7 +2,9 @@
 //! policy rules and the household lifecycle. Pure: no IO, no clock, no randomness; time,
 //! ids and the year's policy come in as arguments.
 
+pub mod bundle;
 pub mod codes;
+pub mod exit;
 pub mod finding;
 pub mod form;
 pub mod geo;
@@ -10,13 +12,16 @@ pub mod help;
 pub mod household;
 pub mod id_number;
 pub mod income;
+pub mod lifecycle;
 pub mod measures;
-pub mod member_change;
 pub mod member;
+pub mod member_change;
 pub mod money;
 pub mod photo;
 pub mod policy;
+pub mod procedure;
 pub mod record;
+pub mod rules;
 pub mod time;
 pub mod village;
 

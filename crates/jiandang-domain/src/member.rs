@@ -149,8 +149,11 @@ impl Member {
 
     /// The birth date: the entered one, else the one in a valid ID number.
     pub fn birth(&self) -> Option<Date> {
-        self.birth_date
-            .or_else(|| self.parsed_id().and_then(Result::ok).map(|id| id.birth_date()))
+        self.birth_date.or_else(|| {
+            self.parsed_id()
+                .and_then(Result::ok)
+                .map(|id| id.birth_date())
+        })
     }
 
     /// Age on the policy's reference date, when the birth date is known.

@@ -1,0 +1,6 @@
+//! Rules over the records: plain functions returning [`crate::Finding`]s with stable codes.
+//! Each module names the records it checks; `crate::bundle::check_household_bundle` runs the
+//! household-level ones together.
+
+pub mod household;
+pub mod member;
