@@ -157,7 +157,8 @@ function membersPanel(b: HouseholdBundle): HTMLElement {
   const app = currentApp();
   const memberForm = formFor(app.bundle, "member");
   const list = h("div", { class: "members" });
-  const present = b.members.filter((m) => m.fields["present"] !== false);
+  // 人员状态 "2" is 已自然减少 (the member_status code list); such members stay on record.
+  const present = b.members.filter((m) => m.fields["status"] !== "2");
   const summary = (m: RecordView) => {
     const shown = (memberForm?.sections[0]?.fields ?? []).slice(0, 4);
     return shown
@@ -229,7 +230,7 @@ function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member
     mount(host, h("div", { class: "error-box" }, "缺少表单定义：member_change / member"));
     return;
   }
-  let changeFields: Fields = { direction };
+  let changeFields: Fields = {};
   let memberFields: Fields = { household_id: b.household.id };
   const errors = h("div", { class: "record-findings" });
   const changeEditor = renderForm({
@@ -275,7 +276,7 @@ function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member
                 const r = await backend().memberChange({
                   household_id: b.household.id,
                   direction,
-                  change_fields: { ...changeFields, direction },
+                  change_fields: changeFields,
                   member_id: member?.id ?? null,
                   member_fields: memberEditor ? { ...memberFields, household_id: b.household.id } : null,
                 });

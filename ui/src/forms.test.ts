@@ -1,0 +1,120 @@
+import { describe, expect, it } from "vitest";
+import type { FieldDef, FormBundle, FormDef, Relevance } from "./backend";
+import { isRelevant, parseInput, recordLevelFindings, renderForm } from "./forms";
+
+function field(path: string, widget: FieldDef["widget"], extra: Partial<FieldDef> = {}): FieldDef {
+  return { path, label_zh: path, widget, required: false, derived: false, ...extra };
+}
+
+describe("isRelevant", () => {
+  const cases: [Relevance | undefined, Record<string, unknown>, boolean][] = [
+    [undefined, {}, true],
+    [{ op: "equals", path: "a", value: "1" }, { a: "1" }, true],
+    [{ op: "equals", path: "a", value: "1" }, { a: "2" }, false],
+    [{ op: "any_of", path: "a", values: ["1", "3"] }, { a: "3" }, true],
+    [{ op: "any_of", path: "a", values: ["1", "3"] }, { a: ["2", "3"] }, true],
+    [{ op: "any_of", path: "a", values: ["1"] }, { a: ["2"] }, false],
+    [{ op: "present", path: "a" }, { a: "" }, false],
+    [{ op: "present", path: "a" }, { a: [] }, false],
+    [{ op: "present", path: "a" }, { a: 0 }, true],
+    [{ op: "all", of: [{ op: "present", path: "a" }, { op: "equals", path: "b", value: true }] }, { a: 1, b: true }, true],
+    [{ op: "all", of: [{ op: "present", path: "a" }, { op: "equals", path: "b", value: true }] }, { a: 1, b: false }, false],
+  ];
+  it.each(cases)("%j on %j is %s", (rel, fields, want) => {
+    expect(isRelevant(rel, fields)).toBe(want);
+  });
+});
+
+describe("parseInput", () => {
+  const cases: [FieldDef["widget"], string, unknown][] = [
+    ["integer", "4", 4],
+    ["integer", "4.5", "4.5"],
+    ["integer", "", null],
+    ["decimal", "2.5", 2.5],
+    ["money", "3400", "3400.00"],
+    ["money", "3400.5", "3400.50"],
+    ["money", "abc", "abc"],
+    ["yes_no", "true", true],
+    ["yes_no", "false", false],
+    ["text", "  王 ", "王"],
+    ["date", "2018-10-01", "2018-10-01"],
+  ];
+  it.each(cases)("%s %j -> %j", (widget, raw, want) => {
+    expect(parseInput(field("x", widget), raw)).toEqual(want);
+  });
+});
+
+const bundle: FormBundle = {
+  version: 1,
+  code_lists: [
+    { id: "yn", version: "2018", name_zh: "是否", entries: [{ code: "1", zh: "是", en: "yes" }, { code: "0", zh: "否", en: "no" }] },
+  ],
+  forms: [],
+};
+const form: FormDef = {
+  id: "household",
+  record: "household",
+  title_zh: "贫困户信息采集表",
+  sections: [
+    {
+      id: "basic",
+      title_zh: "一、基本情况",
+      fields: [
+        field("basic.phone", "phone", { label_zh: "联系电话", required: true }),
+        field("basic.relocated", "code", { label_zh: "是否搬迁", code_list: "yn" }),
+        field("basic.relocation_year", "year", {
+          label_zh: "搬迁年度",
+          relevance: { op: "equals", path: "basic.relocated", value: "1" },
+        }),
+      ],
+    },
+  ],
+};
+
+describe("renderForm", () => {
+  it("renders labels and code lists from the definition, hides fields that do not apply", () => {
+    const r = renderForm({ bundle, form, fields: {}, pending: [], onChange: () => {} });
+    document.body.replaceChildren(r.el);
+    expect(r.el.querySelector("h3")?.textContent).toBe("一、基本情况");
+    expect(r.el.textContent).toContain("联系电话");
+    const options = [...r.el.querySelectorAll("select[name='basic.relocated'] option")].map((o) => o.textContent);
+    expect(options).toEqual(["请选择", "1 是", "0 否"]);
+    const year = r.el.querySelector<HTMLElement>("[data-field='basic.relocation_year']")!;
+    expect(year.hidden).toBe(true);
+    const sel = r.el.querySelector<HTMLSelectElement>("select[name='basic.relocated']")!;
+    sel.value = "1";
+    sel.dispatchEvent(new Event("change"));
+    expect(year.hidden).toBe(false);
+    expect(r.fields()).toEqual({ "basic.relocated": "1" });
+  });
+
+  it("reports each change with the whole answer map", () => {
+    const seen: unknown[] = [];
+    const r = renderForm({ bundle, form, fields: { "basic.phone": "1" }, pending: ["basic.phone"], onChange: (f) => seen.push(f) });
+    const input = r.el.querySelector<HTMLInputElement>("input[name='basic.phone']")!;
+    expect(input.value).toBe("1");
+    expect(r.el.querySelector("[data-field='basic.phone'] .sync-waiting")?.textContent).toBe("待同步");
+    input.value = "13800000000";
+    input.dispatchEvent(new Event("input"));
+    expect(seen).toEqual([{ "basic.phone": "13800000000" }]);
+  });
+
+  it("shows findings beside their field and clears them when they go away", () => {
+    const r = renderForm({ bundle, form, fields: {}, pending: [], onChange: () => {} });
+    r.showFindings([{ code: "household.phone_shape", severity: "error", path: "basic.phone", message: "联系电话应为11位数字" }]);
+    const row = r.el.querySelector("[data-field='basic.phone']")!;
+    expect(row.classList.contains("has-error")).toBe(true);
+    expect(row.querySelector(".finding.error")?.textContent).toBe("联系电话应为11位数字");
+    r.showFindings([]);
+    expect(row.classList.contains("has-error")).toBe(false);
+    expect(row.querySelector(".finding")).toBeNull();
+  });
+
+  it("keeps findings about no field of the form for the record-level list", () => {
+    const fs = [
+      { code: "a", severity: "error" as const, path: "basic.phone", message: "x" },
+      { code: "b", severity: "warning" as const, path: "members[0].id_number", message: "y" },
+    ];
+    expect(recordLevelFindings(fs, form).map((f) => f.code)).toEqual(["b"]);
+  });
+});
