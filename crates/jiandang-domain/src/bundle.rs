@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::codes::household::ExitStatus;
 use crate::exit::check_exit;
 use crate::finding::Finding;
 use crate::geo::GpsFix;
@@ -27,6 +28,7 @@ use crate::policy::YearPolicy;
 use crate::procedure::{self, Procedure};
 use crate::record::RecordKind;
 use crate::rules;
+use crate::time::{Date, Timestamp};
 
 /// A 贫困户 and its dependent records.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -95,9 +97,25 @@ impl RecordsError {
 }
 
 /// Runs every household-level rule over the bundle: the household and its members
-/// (FORMS.md §7), each member, the procedure (W5), the links between the records.
-/// Does not run the exit gate; see [`check_exit`].
+/// (FORMS.md §7), each member, member changes (W6), the procedure (W5), the exit-measure
+/// sheet (C4), GPS fixes and photos (C5), and the links between the records. Does not run
+/// the exit gate; see [`check_exit`]. Dates are judged as of the end of the policy year
+/// (the last day of its data year); use [`check_household_bundle_on`] to give the day.
 pub fn check_household_bundle(b: &HouseholdBundle, policy: &YearPolicy) -> Vec<Finding> {
+    check_household_bundle_on(b, policy, policy.age_reference_date)
+}
+
+/// [`check_household_bundle`] as of the Beijing date `on` (changes dated later, fixes and
+/// photos taken later, are refused).
+pub fn check_household_bundle_on(
+    b: &HouseholdBundle,
+    policy: &YearPolicy,
+    on: Date,
+) -> Vec<Finding> {
+    check_bundle(b, policy, on, false)
+}
+
+fn check_bundle(b: &HouseholdBundle, policy: &YearPolicy, on: Date, exiting: bool) -> Vec<Finding> {
     let mut out = rules::household::check(&b.household, &b.members, policy);
     let hid = b.household.id;
     for (i, m) in b.members.iter().enumerate() {
@@ -112,22 +130,18 @@ pub fn check_household_bundle(b: &HouseholdBundle, policy: &YearPolicy) -> Vec<F
             ));
         }
     }
+    out.extend(rules::member_change::check_member_changes(
+        &b.members,
+        &b.member_changes,
+        policy,
+        on,
+    ));
     for (i, c) in b.member_changes.iter().enumerate() {
         if c.household_id != hid {
             out.push(link_error(
                 &format!("member_changes[{i}].household_id"),
                 "家庭成员变更记录",
             ));
-        }
-        if !b.members.iter().any(|m| m.id == c.member_id) {
-            out.push(
-                Finding::error(
-                    "bundle.member_change_unknown_member",
-                    format!("member_changes[{i}].member_id"),
-                    "变更记录所指的家庭成员不在本户",
-                )
-                .requirement("W6"),
-            );
         }
     }
     if let Some(p) = &b.procedure {
@@ -136,12 +150,30 @@ pub fn check_household_bundle(b: &HouseholdBundle, policy: &YearPolicy) -> Vec<F
             out.push(link_error("procedure.household_id", "识别程序"));
         }
     }
-    if let Some(em) = &b.exit_measures
-        && em.household_id != hid
-    {
-        out.push(link_error("exit_measures.household_id", "脱贫措施"));
+    if let Some(em) = &b.exit_measures {
+        let exit_year = if exiting {
+            Some(policy.year)
+        } else {
+            let basic = &b.household.basic;
+            basic
+                .exit_year
+                .filter(|_| basic.status.is_some_and(ExitStatus::is_exited))
+        };
+        out.extend(prefixed(
+            "exit_measures",
+            rules::measures::check_household_exit_measures(em, exit_year, policy),
+        ));
+        if em.household_id != hid {
+            out.push(link_error("exit_measures.household_id", "脱贫措施"));
+        }
     }
+    // The end of `on`, Beijing time: anything taken that day is not in the future.
+    let now = Timestamp::beijing_midnight(on.add_days(1));
     for (i, g) in b.gps_fixes.iter().enumerate() {
+        out.extend(prefixed(
+            &format!("gps_fixes[{i}]"),
+            rules::gps::check_gps_fix(g, None, now),
+        ));
         if g.subject_id != hid {
             out.push(link_error(&format!("gps_fixes[{i}].subject_id"), "定位点"));
         }
@@ -153,6 +185,10 @@ pub fn check_household_bundle(b: &HouseholdBundle, policy: &YearPolicy) -> Vec<F
         .chain(b.exit_measures.iter().map(|e| e.id))
         .collect();
     for (i, p) in b.photos.iter().enumerate() {
+        out.extend(prefixed(
+            &format!("photos[{i}]"),
+            rules::gps::check_photo(p, None, now),
+        ));
         if !ids.contains(&p.subject_id) {
             out.push(link_error(&format!("photos[{i}].subject_id"), "照片"));
         }
@@ -212,10 +248,9 @@ impl HouseholdBundle {
 /// `"exit"`, the exit gate's reasons. Unreadable input is an error naming the JSON path.
 pub fn check_file_json(text: &str, policy: &YearPolicy) -> Result<Vec<Finding>, RecordsError> {
     let (bundle, action, mut unknown) = read_file_json(text)?;
-    let mut out = check_household_bundle(&bundle, policy);
-    if action == Some(RequestedAction::Exit)
-        && let Err(reasons) = check_exit(&bundle, policy)
-    {
+    let exiting = action == Some(RequestedAction::Exit);
+    let mut out = check_bundle(&bundle, policy, policy.age_reference_date, exiting);
+    if exiting && let Err(reasons) = check_exit(&bundle, policy) {
         out.extend(reasons);
     }
     out.append(&mut unknown);
