@@ -119,15 +119,21 @@ pub fn check_member_changes(
     }
 
     let index: BTreeMap<Uuid, usize> = members.iter().enumerate().map(|(i, m)| (m.id, i)).collect();
-    let increased: BTreeSet<Uuid> = changes
-        .iter()
-        .filter(|c| c.direction == ChangeDirection::Increase)
-        .map(|c| c.member_id)
-        .collect();
-    // Present before this year's changes: every member not brought in by an increase.
+    let mut order: Vec<usize> = (0..changes.len()).collect();
+    // Undated changes last; equal dates keep their entry order.
+    order.sort_by_key(|&i| (changes[i].date.is_none(), changes[i].date));
+
+    // Present before this year's changes: every member whose first change is not an
+    // increase (a member brought in by an increase was not there before it).
+    let mut first_direction: BTreeMap<Uuid, ChangeDirection> = BTreeMap::new();
+    for &i in &order {
+        first_direction
+            .entry(changes[i].member_id)
+            .or_insert(changes[i].direction);
+    }
     let mut present: BTreeSet<Uuid> = members
         .iter()
-        .filter(|m| !increased.contains(&m.id))
+        .filter(|m| first_direction.get(&m.id) != Some(&ChangeDirection::Increase))
         .map(|m| m.id)
         .collect();
     let mut heads: BTreeSet<Uuid> = members
@@ -136,10 +142,6 @@ pub fn check_member_changes(
         .map(|m| m.id)
         .collect();
     let mut decreased: BTreeSet<Uuid> = BTreeSet::new();
-
-    let mut order: Vec<usize> = (0..changes.len()).collect();
-    // Undated changes last; equal dates keep their entry order.
-    order.sort_by_key(|&i| (changes[i].date.is_none(), changes[i].date));
 
     for i in order {
         let change = &changes[i];
