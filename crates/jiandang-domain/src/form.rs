@@ -50,6 +50,9 @@ pub struct FieldDef {
     /// A short zh-CN hint shown under the field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint_zh: Option<&'static str>,
+    /// For a `checklist`: the columns of each row, with paths relative to the row.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<FieldDef>,
 }
 
 /// How a field is asked.
@@ -76,6 +79,9 @@ pub enum Widget {
     Phone,
     /// A reference to another record (its UUID), e.g. the help unit a helper comes from.
     Reference,
+    /// A list of rows, at most one per value of the code list (the row's `kind`), each with
+    /// the field's `columns`: the exit-measure sheets (C4). The whole list is one field.
+    Checklist,
 }
 
 /// When a field applies, as data the UI evaluates against the record's current values.
@@ -114,6 +120,7 @@ impl FieldDef {
             relevance: None,
             national_code: None,
             hint_zh: None,
+            columns: Vec::new(),
         }
     }
 
@@ -156,6 +163,19 @@ impl FieldDef {
     pub fn hint(mut self, hint_zh: &'static str) -> FieldDef {
         self.hint_zh = Some(hint_zh);
         self
+    }
+
+    /// A checklist over the code list of `C`, whose rows hold `columns` besides `kind`.
+    pub fn checklist<C: Coded>(
+        path: &'static str,
+        label_zh: &'static str,
+        columns: Vec<FieldDef>,
+    ) -> FieldDef {
+        FieldDef {
+            code_list: Some(C::LIST.id),
+            columns,
+            ..FieldDef::new(path, label_zh, Widget::Checklist)
+        }
     }
 
     pub fn when(mut self, relevance: Relevance) -> FieldDef {
