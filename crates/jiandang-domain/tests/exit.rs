@@ -46,17 +46,29 @@ fn the_ready_household_may_exit_w1() {
 fn each_unresolved_item_is_named_w2() {
     check(
         |b| b.household.no_worries.food = Assurance::no("口粮不足"),
-        &[(UNRESOLVED, "household.no_worries.food", "不愁吃未解决：口粮不足")],
+        &[(
+            UNRESOLVED,
+            "household.no_worries.food",
+            "不愁吃未解决：口粮不足",
+        )],
     );
     check(
         |b| b.household.no_worries.clothing = Assurance::default(),
-        &[(UNRESOLVED, "household.no_worries.clothing", "不愁穿未解决：尚未核实")],
+        &[(
+            UNRESOLVED,
+            "household.no_worries.clothing",
+            "不愁穿未解决：尚未核实",
+        )],
     );
     check(
         |b| {
             b.household.living.dilapidated = Some(true);
         },
-        &[(UNRESOLVED, "household.living.dilapidated", "住房安全有保障未解决：住房为危房")],
+        &[(
+            UNRESOLVED,
+            "household.living.dilapidated",
+            "住房安全有保障未解决：住房为危房",
+        )],
     );
     check(
         |b| b.household.living.safe_drinking_water = Some(false),
@@ -121,7 +133,10 @@ fn income_must_exceed_the_line_w1() {
             "人均纯收入3400.00元，未超过2018年脱贫标准3400.00元",
         )],
     );
-    check(|b| b.household.income.wage = Some(Money::from_yuan(12000 - 4896)), &[]);
+    check(
+        |b| b.household.income.wage = Some(Money::from_yuan(12000 - 4896)),
+        &[],
+    );
 }
 
 #[test]

@@ -54,8 +54,14 @@ fn citizen_numbers_n2() {
     check("０11421196803151231", Err(IdNumberError::Length));
     check(&with_check("99142119680315123"), Err(IdNumberError::Region));
     check(&with_check("41000019680315123"), Err(IdNumberError::Region));
-    check(&with_check("41142119680230123"), Err(IdNumberError::BirthDate));
-    check(&with_check("41142118000101123"), Err(IdNumberError::BirthDate));
+    check(
+        &with_check("41142119680230123"),
+        Err(IdNumberError::BirthDate),
+    );
+    check(
+        &with_check("41142118000101123"),
+        Err(IdNumberError::BirthDate),
+    );
     check(
         &with_check("41142120000229124"),
         Ok((&with_check("41142120000229124"), "2000-02-29", Sex::Female)),
@@ -67,7 +73,10 @@ fn disability_certificate_numbers_are_twenty_characters_n2() {
     let base = "411421196803151231";
     let ok = IdNumber::parse_as(IdType::DisabilityCert, &format!("{base}42"));
     assert_eq!(ok.as_ref().map(|i| i.is_disability_cert()), Ok(true));
-    assert_eq!(ok.map(|i| i.birth_date().to_string()), Ok("1968-03-15".into()));
+    assert_eq!(
+        ok.map(|i| i.birth_date().to_string()),
+        Ok("1968-03-15".into())
+    );
     assert_eq!(
         IdNumber::parse_as(IdType::DisabilityCert, &format!("{base}82")),
         Err(IdNumberError::DisabilitySuffix)
@@ -142,7 +151,11 @@ fn member_cross_checks_n2() {
         ),
     ];
     for (id, birth, sex, expected) in cases {
-        assert_eq!(member_codes(id, birth, sex), expected, "{id} {birth} {sex:?}");
+        assert_eq!(
+            member_codes(id, birth, sex),
+            expected,
+            "{id} {birth} {sex:?}"
+        );
     }
 }
 

@@ -54,7 +54,10 @@ fn registration_needs_a_candidate_and_a_complete_procedure_w5() {
     );
     let mut half = new.clone();
     half.steps.truncate(5);
-    assert_eq!(codes(register(Candidate, &half)), ["procedure.step_missing"]);
+    assert_eq!(
+        codes(register(Candidate, &half)),
+        ["procedure.step_missing"]
+    );
 }
 
 #[test]
@@ -62,8 +65,14 @@ fn exit_goes_through_the_gate_w1_w2() {
     let p = YearPolicy::shangqiu_2018();
     let b = ready();
     assert_eq!(exit(Registered, &b, &p), Ok(Exited { year: 2018 }));
-    assert_eq!(exit(Returned { year: 2018 }, &b, &p), Ok(Exited { year: 2018 }));
-    assert_eq!(codes(exit(Exited { year: 2017 }, &b, &p)), ["lifecycle.not_allowed"]);
+    assert_eq!(
+        exit(Returned { year: 2018 }, &b, &p),
+        Ok(Exited { year: 2018 })
+    );
+    assert_eq!(
+        codes(exit(Exited { year: 2017 }, &b, &p)),
+        ["lifecycle.not_allowed"]
+    );
     assert_eq!(codes(exit(Candidate, &b, &p)), ["lifecycle.not_allowed"]);
     let mut unsafe_house = b.clone();
     unsafe_house.household.living.dilapidated = Some(true);
@@ -99,7 +108,10 @@ fn return_needs_an_exit_and_a_return_procedure_w5_c2() {
 #[test]
 fn close_when_every_member_left_w6() {
     let mut members = ready().members;
-    assert_eq!(codes(close(Registered, &members)), ["lifecycle.members_remaining"]);
+    assert_eq!(
+        codes(close(Registered, &members)),
+        ["lifecycle.members_remaining"]
+    );
     for m in &mut members {
         m.status = MemberStatus::Decreased;
     }
@@ -118,9 +130,24 @@ fn state_of_a_record_w1() {
     };
     check(None, None, None, Candidate);
     check(Some(ExitStatus::NotExited), None, None, Registered);
-    check(Some(ExitStatus::Exited), Some(2016), None, Exited { year: 2016 });
-    check(Some(ExitStatus::ExitedNoPolicy), Some(2015), None, Exited { year: 2015 });
-    check(Some(ExitStatus::Returned), Some(2016), Some(2018), Returned { year: 2018 });
+    check(
+        Some(ExitStatus::Exited),
+        Some(2016),
+        None,
+        Exited { year: 2016 },
+    );
+    check(
+        Some(ExitStatus::ExitedNoPolicy),
+        Some(2015),
+        None,
+        Exited { year: 2015 },
+    );
+    check(
+        Some(ExitStatus::Returned),
+        Some(2016),
+        Some(2018),
+        Returned { year: 2018 },
+    );
     let json = serde_json::to_string(&Exited { year: 2018 }).unwrap();
     assert_eq!(json, r#"{"state":"exited","year":2018}"#);
 }

@@ -26,10 +26,14 @@ pub fn check(h: &Household, members: &[Member], policy: &YearPolicy) -> Vec<Find
         .collect();
     composition(h, &present, members, &mut out);
     basic(h, &mut out);
-    causes(h, &present, &mut out);
-    welfare(h, &present, policy, &mut out);
     conditions(h, present.len(), &mut out);
-    income(h, &present, policy, &mut out);
+    // Rules that compare the household with its members say nothing useful about an empty
+    // household (空挂户 is already reported).
+    if !present.is_empty() {
+        causes(h, &present, &mut out);
+        welfare(h, &present, policy, &mut out);
+        income(h, &present, policy, &mut out);
+    }
     pairing(h, &mut out);
     no_worries(h, &mut out);
     out
