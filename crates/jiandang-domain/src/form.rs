@@ -82,6 +82,9 @@ pub enum Widget {
     /// A list of rows, at most one per value of the code list (the row's `kind`), each with
     /// the field's `columns`: the exit-measure sheets (C4). The whole list is one field.
     Checklist,
+    /// A list of rows, each with the field's `columns` (paths relative to the row), added and
+    /// removed freely: 帮扶结对 and 帮扶措施 per year. The whole list is one field.
+    Rows,
 }
 
 /// When a field applies, as data the UI evaluates against the record's current values.
@@ -204,6 +207,30 @@ impl FormDef {
     pub fn field(&self, path: &str) -> Option<&FieldDef> {
         self.fields().find(|f| f.path == path)
     }
+}
+
+/// The leaf paths of a record's JSON form, in document order: dot paths to every scalar or
+/// null, with arrays as leaves (a list is one field for the form and for sync). The form
+/// tests use it to prove every model field has a definition and every definition a field.
+pub fn leaf_paths(value: &serde_json::Value) -> Vec<String> {
+    fn walk(prefix: &str, v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(map) if !map.is_empty() => {
+                for (k, child) in map {
+                    let path = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    walk(&path, child, out);
+                }
+            }
+            _ => out.push(prefix.to_owned()),
+        }
+    }
+    let mut out = Vec::new();
+    walk("", value, &mut out);
+    out
 }
 
 /// Everything the UI needs to render and check forms offline, as one JSON document.
