@@ -7,6 +7,7 @@ pub mod codes;
 pub mod exit;
 pub mod finding;
 pub mod form;
+pub mod forms;
 pub mod geo;
 pub mod help;
 pub mod household;

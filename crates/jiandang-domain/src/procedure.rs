@@ -8,41 +8,43 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::codes::Coded;
+use crate::code_list;
 use crate::codes::household::PovertyCause;
+use crate::codes::{CodeList, Coded};
 use crate::finding::Finding;
 use crate::time::Date;
 
-/// Which procedure: a household identified for the first time, or one returning to poverty.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProcedureKind {
-    /// 新识别.
-    #[default]
-    NewIdentification,
-    /// 返贫纳入.
-    Return,
+code_list! {
+    /// Which procedure: a household identified for the first time, or one returning to
+    /// poverty.
+    #[derive(Default)]
+    pub enum ProcedureKind: "procedure_kind", "2018", "识别类型" {
+        #[default]
+        NewIdentification = ("new_identification", "新识别", "new identification"),
+        Return = ("return", "返贫纳入", "return to poverty"),
+    }
 }
 
-/// A step of the procedure, in the order it must happen.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum ProcedureStep {
-    /// 农户申请.
-    #[default]
-    Application,
-    /// 民主评议.
-    DemocraticAppraisal,
-    /// 第一次公示.
-    FirstNotice,
-    /// 比对 (county data comparison with the province's results).
-    Comparison,
-    /// 第二次公示.
-    SecondNotice,
-    /// 公告.
-    Announcement,
+code_list! {
+    /// A step of the procedure, in the order it must happen.
+    #[derive(Default)]
+    pub enum ProcedureStep: "procedure_step", "2018", "识别程序步骤" {
+        #[default]
+        Application = ("application", "农户申请", "household application"),
+        DemocraticAppraisal = ("democratic_appraisal", "民主评议", "democratic appraisal"),
+        FirstNotice = ("first_notice", "第一次公示", "first public notice"),
+        Comparison = ("comparison", "比对", "county data comparison"),
+        SecondNotice = ("second_notice", "第二次公示", "second public notice"),
+        Announcement = ("announcement", "公告", "announcement"),
+    }
+}
+
+code_list! {
+    /// How a step ended.
+    pub enum StepOutcome: "step_outcome", "2018", "步骤结果" {
+        Passed = ("passed", "通过", "passed, no objection"),
+        Failed = ("failed", "未通过", "failed, objection or comparison mismatch"),
+    }
 }
 
 impl ProcedureStep {
@@ -54,27 +56,6 @@ impl ProcedureStep {
         ProcedureStep::SecondNotice,
         ProcedureStep::Announcement,
     ];
-
-    pub fn zh(self) -> &'static str {
-        match self {
-            ProcedureStep::Application => "农户申请",
-            ProcedureStep::DemocraticAppraisal => "民主评议",
-            ProcedureStep::FirstNotice => "第一次公示",
-            ProcedureStep::Comparison => "比对",
-            ProcedureStep::SecondNotice => "第二次公示",
-            ProcedureStep::Announcement => "公告",
-        }
-    }
-}
-
-/// How a step ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StepOutcome {
-    /// 通过 / 无异议.
-    Passed,
-    /// 未通过 / 有异议 / 比对不符.
-    Failed,
 }
 
 /// One step as recorded.
@@ -252,6 +233,11 @@ pub fn check_registration(p: &Procedure) -> Result<(), Vec<Finding>> {
     }
     dedup(&mut out);
     if out.is_empty() { Ok(()) } else { Err(out) }
+}
+
+/// The code lists of this module, for [`crate::codes::all`].
+pub fn lists() -> Vec<&'static CodeList> {
+    vec![ProcedureKind::LIST, ProcedureStep::LIST, StepOutcome::LIST]
 }
 
 /// The return reason's label, for messages.

@@ -81,5 +81,10 @@ impl RecordKind {
 
 /// Every form, one per record kind, in [`RecordKind::ALL`] order.
 pub fn forms() -> Vec<FormDef> {
-    Vec::new()
+    use crate::forms;
+    vec![
+        forms::household::household(),
+        forms::member::member(),
+        forms::procedure::procedure(),
+    ]
 }

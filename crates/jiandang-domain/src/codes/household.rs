@@ -474,9 +474,9 @@ code_list! {
     }
 }
 
-/// The lists of this module, for [`super::all`].
+/// The lists of this module and of the household's procedure (W5), for [`super::all`].
 pub fn lists() -> Vec<&'static CodeList> {
-    vec![
+    let mut lists = vec![
         YesNo::LIST,
         HouseholdAttribute::LIST,
         ExitStatus::LIST,
@@ -501,5 +501,7 @@ pub fn lists() -> Vec<&'static CodeList> {
         WorkStatus::LIST,
         DropoutReason::LIST,
         MemberStatus::LIST,
-    ]
+    ];
+    lists.extend(crate::procedure::lists());
+    lists
 }
