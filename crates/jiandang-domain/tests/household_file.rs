@@ -1,0 +1,181 @@
+//! The household file form (`jiandang check`, docs/records.md) and per-record assembly for
+//! sync (N1, N2): unreadable input names the JSON path of the problem; unknown fields warn.
+
+use jiandang_domain::RecordKind;
+use jiandang_domain::bundle::{HouseholdBundle, RecordsError, check_file_json};
+use jiandang_domain::household::Decimal2;
+use jiandang_domain::policy::YearPolicy;
+use serde_json::{Value, json};
+
+const OK: &str = include_str!("../../../examples/household-ok.json");
+
+fn example() -> Value {
+    serde_json::from_str(OK).unwrap()
+}
+
+/// Edits the example, checks it, and compares the error's path and the start of its message.
+fn check_error(edit: impl FnOnce(&mut Value), path: &str, message_part: &str) {
+    let mut v = example();
+    edit(&mut v);
+    let text = serde_json::to_string(&v).unwrap();
+    match check_file_json(&text, &YearPolicy::shangqiu_2018()) {
+        Ok(f) => panic!("expected an error at {path}, got findings {f:#?}"),
+        Err(e) => {
+            assert_eq!(e.code(), "records.invalid", "{e}");
+            assert_eq!(e.path(), path, "{e}");
+            assert!(e.to_string().contains(message_part), "{e}");
+        }
+    }
+}
+
+#[test]
+fn bad_values_are_named_by_path_n1() {
+    check_error(
+        |v| v["members"][2]["birth_date"] = json!("2004-02-30"),
+        "members[2].birth_date",
+        "日期不存在",
+    );
+    check_error(
+        |v| v["household"]["basic"]["attribute"] = json!("09"),
+        "household.basic.attribute",
+        "贫困户属性",
+    );
+    check_error(
+        |v| v["household"]["income"]["wage"] = json!(12000.5),
+        "household.income.wage",
+        "金额有小数时请写成字符串",
+    );
+    check_error(
+        |v| v["household"]["production"]["arable_area"] = json!("6.125"),
+        "household.production.arable_area",
+        "最多两位小数",
+    );
+    check_error(
+        |v| v["members"][1]["health"] = json!(["01", "7"]),
+        "members[1].health[1]",
+        "健康状况",
+    );
+    check_error(
+        |v| v["household"]["pairings"][0]["helper_id"] = json!("not-a-uuid"),
+        "household.pairings[0].helper_id",
+        "",
+    );
+    check_error(
+        |v| v["requested_action"] = json!("delete"),
+        "requested_action",
+        "exit",
+    );
+    check_error(
+        |v| {
+            v.as_object_mut()
+                .unwrap()
+                .insert("househld".into(), json!({}));
+        },
+        "househld",
+        "未知字段",
+    );
+    check_error(
+        |v| {
+            v.as_object_mut().unwrap().remove("household");
+        },
+        "household",
+        "缺少贫困户记录",
+    );
+}
+
+#[test]
+fn syntax_errors_give_line_and_column_n1() {
+    let broken = OK.replacen("\"household\": {", "\"household\": {,", 1);
+    match check_file_json(&broken, &YearPolicy::shangqiu_2018()) {
+        Err(RecordsError::Syntax { line, column, .. }) => {
+            assert_eq!((line, column), (2, 17));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn unknown_fields_warn_n1() {
+    let mut v = example();
+    v["household"]["living"]["dilapidatd"] = json!(true);
+    v["members"][0]["nmae"] = json!("张某某");
+    let f = check_file_json(&v.to_string(), &YearPolicy::shangqiu_2018()).unwrap();
+    let unknown: Vec<(&str, bool)> = f
+        .iter()
+        .filter(|f| f.code == "records.unknown_field")
+        .map(|f| (f.path.as_str(), f.is_error()))
+        .collect();
+    assert_eq!(
+        unknown,
+        [
+            ("household.living.dilapidatd", false),
+            ("members[0].nmae", false)
+        ]
+    );
+}
+
+#[test]
+fn exit_is_judged_only_when_asked_w2() {
+    let refused = include_str!("../../../examples/household-exit-refused.json");
+    let mut v: Value = serde_json::from_str(refused).unwrap();
+    v["requested_action"] = Value::Null;
+    v["exit_measures"] = Value::Null;
+    let f = check_file_json(&v.to_string(), &YearPolicy::shangqiu_2018()).unwrap();
+    assert!(f.iter().all(|f| !f.is_error()), "{f:#?}");
+}
+
+#[test]
+fn bundles_assemble_from_records_n1_n2() {
+    let v = example();
+    let mut records: Vec<(RecordKind, &Value)> = vec![(RecordKind::Household, &v["household"])];
+    for m in v["members"].as_array().unwrap() {
+        records.push((RecordKind::Member, m));
+    }
+    records.push((RecordKind::HouseholdExitMeasures, &v["exit_measures"]));
+    for g in v["gps_fixes"].as_array().unwrap() {
+        records.push((RecordKind::GpsFix, g));
+    }
+    let b = HouseholdBundle::from_records(records.clone()).unwrap();
+    assert_eq!(b.members.len(), 4);
+    assert!(b.exit_measures.is_some());
+    assert_eq!(b.gps_fixes.len(), 1);
+
+    let mut bad_member = v["members"][3].clone();
+    bad_member["sex"] = json!("3");
+    let mut with_bad = records.clone();
+    with_bad.push((RecordKind::Member, &bad_member));
+    let e = HouseholdBundle::from_records(with_bad).unwrap_err();
+    assert_eq!(e.path(), "records[7].sex");
+
+    let e = HouseholdBundle::from_records(records[1..].to_vec()).unwrap_err();
+    assert!(e.to_string().contains("缺少贫困户记录"), "{e}");
+    let village = json!({});
+    let mut with_village = records.clone();
+    with_village.push((RecordKind::Village, &village));
+    let e = HouseholdBundle::from_records(with_village).unwrap_err();
+    assert_eq!(e.path(), "records[7]");
+}
+
+#[test]
+fn decimals_are_exact_to_two_places_n1() {
+    let check = |json: &str, expected: Result<i64, ()>| {
+        let got = serde_json::from_str::<Decimal2>(json)
+            .map(Decimal2::hundredths)
+            .map_err(|_| ());
+        assert_eq!(got, expected, "{json}");
+    };
+    check("6.5", Ok(650));
+    check("0.1", Ok(10));
+    check("\"0.29\"", Ok(29));
+    check("12", Ok(1200));
+    check("-1.05", Ok(-105));
+    check("6.125", Err(()));
+    check("\"6.\"", Err(()));
+    check("\"abc\"", Err(()));
+    let back = serde_json::to_string(&Decimal2::from_hundredths(29)).unwrap();
+    assert_eq!(back, "0.29");
+    assert_eq!(
+        serde_json::to_string(&Decimal2::from_int(96)).unwrap(),
+        "96"
+    );
+}
