@@ -150,6 +150,19 @@ fn check_bundle(b: &HouseholdBundle, policy: &YearPolicy, on: Date, exiting: boo
             out.push(link_error("procedure.household_id", "识别程序"));
         }
     }
+    if exiting && b.exit_measures.is_none() {
+        out.push(
+            Finding::warning(
+                "exit_measures.missing",
+                "exit_measures",
+                format!(
+                    "{}年脱贫户须采集脱贫措施信息（历年享受的措施，同类只勾一次）",
+                    policy.year
+                ),
+            )
+            .requirement("C4"),
+        );
+    }
     if let Some(em) = &b.exit_measures {
         let exit_year = if exiting {
             Some(policy.year)

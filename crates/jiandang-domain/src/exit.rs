@@ -47,12 +47,19 @@ pub fn check_exit(bundle: &HouseholdBundle, policy: &YearPolicy) -> Result<(), V
                 for (i, m) in &present {
                     let Some(age) = m.age(policy) else { continue };
                     let able = !m.is_disabled() && !m.health.contains(&Health::SeriousIllness);
-                    if policy.is_compulsory_school_age(age)
-                        && able
-                        && m.student_status.is_some_and(|s| !s.in_school())
-                    {
-                        reasons.push(format!("{age}岁适龄儿童失学辍学"));
-                        path = format!("members[{i}].student_status");
+                    if !policy.is_compulsory_school_age(age) || !able {
+                        continue;
+                    }
+                    match m.student_status {
+                        Some(s) if !s.in_school() => {
+                            reasons.push(format!("{age}岁适龄儿童失学辍学"));
+                            path = format!("members[{i}].student_status");
+                        }
+                        None => {
+                            reasons.push(format!("{age}岁适龄儿童未填写在校生状况"));
+                            path = format!("members[{i}].student_status");
+                        }
+                        Some(_) => {}
                     }
                 }
             }

@@ -91,6 +91,14 @@ fn derived_items_override_the_tick_w2() {
             "义务教育有保障未解决：14岁适龄儿童失学辍学",
         )],
     );
+    check(
+        |b| b.members[2].student_status = None,
+        &[(
+            UNRESOLVED,
+            "members[2].student_status",
+            "义务教育有保障未解决：14岁适龄儿童未填写在校生状况",
+        )],
+    );
     // A seriously disabled child out of school is not a 辍学 case.
     check(
         |b| {

@@ -125,6 +125,15 @@ fn exit_is_judged_only_when_asked_w2() {
 }
 
 #[test]
+fn an_exit_without_its_measures_sheet_warns_c4() {
+    let mut v = example();
+    v["exit_measures"] = Value::Null;
+    let f = check_file_json(&v.to_string(), &YearPolicy::shangqiu_2018()).unwrap();
+    let codes: Vec<(&str, bool)> = f.iter().map(|f| (f.code.as_str(), f.is_error())).collect();
+    assert_eq!(codes, [("exit_measures.missing", false)]);
+}
+
+#[test]
 fn bundles_assemble_from_records_n1_n2() {
     let v = example();
     let mut records: Vec<(RecordKind, &Value)> = vec![(RecordKind::Household, &v["household"])];
