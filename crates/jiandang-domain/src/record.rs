@@ -85,6 +85,16 @@ pub fn forms() -> Vec<FormDef> {
     vec![
         forms::household::household(),
         forms::member::member(),
+        forms::member_change::member_change(),
+        forms::village::village(),
+        forms::village::natural_village(),
+        forms::help::help_unit(),
+        forms::help::helper(),
+        forms::help::work_team_member(),
+        forms::measures::household_exit_measures(),
+        forms::measures::village_exit_measures(),
         forms::procedure::procedure(),
+        forms::gps::gps_fix(),
+        forms::gps::photo(),
     ]
 }

@@ -14,6 +14,9 @@ use uuid::Uuid;
 const E: Severity = Severity::Error;
 const W: Severity = Severity::Warning;
 
+/// Expected findings: code, path, severity.
+type Expected = &'static [(&'static str, &'static str, Severity)];
+
 fn check(findings: Vec<Finding>, expected: &[(&str, &str, Severity)]) {
     let mut got: Vec<(String, String, Severity)> = findings
         .iter()
@@ -83,7 +86,7 @@ fn team(n: u128, village: u128, unit: Option<u128>) -> WorkTeamMember {
 #[test]
 fn c7_unit_before_the_people_it_sends() {
     let units = vec![unit(1), unit(2)];
-    let cases: Vec<(Vec<Helper>, Vec<WorkTeamMember>, &[(&str, &str, Severity)])> = vec![
+    let cases: Vec<(Vec<Helper>, Vec<WorkTeamMember>, Expected)> = vec![
         (vec![helper(10, Some(1))], vec![team(20, 100, Some(2))], &[]),
         (
             vec![helper(10, Some(3))],
@@ -122,12 +125,7 @@ fn c7_unit_before_the_people_it_sends() {
 #[test]
 fn c7_units_helpers_and_team_members_on_their_own() {
     let units = vec![unit(1)];
-    type Case = (
-        Vec<HelpUnit>,
-        Vec<Helper>,
-        Vec<WorkTeamMember>,
-        &'static [(&'static str, &'static str, Severity)],
-    );
+    type Case = (Vec<HelpUnit>, Vec<Helper>, Vec<WorkTeamMember>, Expected);
     let bad_id = Helper {
         id_number: Some("411421198001010010".into()),
         ..helper(10, Some(1))
@@ -267,7 +265,7 @@ fn section_7_1_every_registered_household_has_a_helper() {
         start: start.map(d),
         end: end.map(d),
     };
-    let cases: Vec<(Vec<Pairing>, &[(&str, &str, Severity)])> = vec![
+    let cases: Vec<(Vec<Pairing>, Expected)> = vec![
         (vec![pairing(10, Some("2016-03-01"), None)], &[]),
         (vec![], &[("household.no_helper", "pairings", E)]),
         // The only pairing ended before the collection day.

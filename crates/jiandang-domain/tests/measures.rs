@@ -15,6 +15,9 @@ use jiandang_domain::{Date, Finding, Money, Severity};
 const E: Severity = Severity::Error;
 const W: Severity = Severity::Warning;
 
+/// Expected findings: code, path, severity.
+type Expected = &'static [(&'static str, &'static str, Severity)];
+
 fn check(findings: Vec<Finding>, expected: &[(&str, &str, Severity)]) {
     let mut got: Vec<(String, String, Severity)> = findings
         .iter()
@@ -64,11 +67,7 @@ fn c4_household_checklist() {
         measures,
         ..HouseholdExitMeasures::default()
     };
-    type Case = (
-        Vec<HouseholdMeasure>,
-        Option<i32>,
-        &'static [(&'static str, &'static str, Severity)],
-    );
+    type Case = (Vec<HouseholdMeasure>, Option<i32>, Expected);
     let cases: Vec<Case> = vec![
         (
             vec![
@@ -148,11 +147,7 @@ fn c4_village_checklist() {
         measures,
         ..VillageExitMeasures::default()
     };
-    type Case = (
-        Vec<VillageMeasure>,
-        Option<i32>,
-        &'static [(&'static str, &'static str, Severity)],
-    );
+    type Case = (Vec<VillageMeasure>, Option<i32>, Expected);
     let cases: Vec<Case> = vec![
         (
             vec![

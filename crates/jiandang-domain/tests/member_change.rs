@@ -89,6 +89,9 @@ fn check(requirement: &str, findings: Vec<Finding>, expected: &[(&str, Severity)
 
 const E: Severity = Severity::Error;
 const W: Severity = Severity::Warning;
+
+/// Expected findings: code and severity.
+type Expected = &'static [(&'static str, Severity)];
 const COLLECTED: &str = "2018-10-20";
 
 #[test]
@@ -96,7 +99,7 @@ fn w6_single_change() {
     use MemberChangeReason::*;
     let p = YearPolicy::shangqiu_2018();
     let on = d(COLLECTED);
-    let cases: Vec<(MemberChange, &[(&str, Severity)])> = vec![
+    let cases: Vec<(MemberChange, Expected)> = vec![
         (inc(10, Newborn, "2018-03-02"), &[]),
         (dec(10, Death, "2018-09-30"), &[]),
         // A reason of the other direction.

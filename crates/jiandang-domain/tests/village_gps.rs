@@ -10,6 +10,9 @@ use uuid::Uuid;
 const E: Severity = Severity::Error;
 const W: Severity = Severity::Warning;
 
+/// Expected findings: code and severity.
+type Expected = &'static [(&'static str, Severity)];
+
 fn check(findings: Vec<Finding>, expected: &[(&str, Severity)]) {
     let mut got: Vec<(String, Severity)> = findings
         .iter()
@@ -53,7 +56,7 @@ fn fix(x: f64, y: f64, accuracy_m: f64, taken_at: &str) -> GpsFix {
 #[test]
 fn c5_gps_fixes() {
     let now = t("2018-10-20T10:00:00+08:00");
-    let cases: Vec<(GpsFix, Option<Point<f64>>, &[(&str, Severity)])> = vec![
+    let cases: Vec<(GpsFix, Option<Point<f64>>, Expected)> = vec![
         (
             fix(115.652, 34.411, 8.0, "2018-10-20T09:00:00+08:00"),
             Some(centre()),
@@ -134,7 +137,7 @@ fn photo() -> PhotoRef {
 #[test]
 fn c5_photos() {
     let now = t("2018-10-20T10:00:00+08:00");
-    let cases: Vec<(PhotoRef, &[(&str, Severity)])> = vec![
+    let cases: Vec<(PhotoRef, Expected)> = vec![
         (photo(), &[]),
         (
             PhotoRef {

@@ -17,6 +17,9 @@ use uuid::Uuid;
 const E: Severity = Severity::Error;
 const W: Severity = Severity::Warning;
 
+/// Expected findings: code and severity.
+type Expected = &'static [(&'static str, Severity)];
+
 fn check(findings: Vec<Finding>, expected: &[(&str, Severity)]) {
     let mut got: Vec<(String, Severity)> = findings
         .iter()
@@ -86,7 +89,7 @@ fn stats(not_exited: u32, returned: u32, population: u32, exits: &[(i32, u32)]) 
 fn c3_village_plausibility() {
     let p = YearPolicy::shangqiu_2018();
     type Edit = fn(&mut Village);
-    let cases: Vec<(Edit, &[(&str, Severity)])> = vec![
+    let cases: Vec<(Edit, Expected)> = vec![
         (|_| {}, &[]),
         (
             |v| v.population.poor_households = Some(401),
@@ -187,7 +190,7 @@ fn c3_natural_villages_against_their_village() {
         village_id: Uuid::from_u128(9),
         ..natural(3, "王庄", 50)
     };
-    let cases: Vec<(Vec<NaturalVillage>, &[(&str, Severity)])> = vec![
+    let cases: Vec<(Vec<NaturalVillage>, Expected)> = vec![
         (vec![natural(1, "前李", 200), natural(2, "后李", 200)], &[]),
         (
             vec![natural(1, "前李", 200)],
@@ -218,7 +221,7 @@ fn c3_natural_villages_against_their_village() {
 #[test]
 fn c3_natural_village_plausibility() {
     type Edit = fn(&mut NaturalVillage);
-    let cases: Vec<(Edit, &[(&str, Severity)])> = vec![
+    let cases: Vec<(Edit, Expected)> = vec![
         (|_| {}, &[]),
         (
             |n| n.basic.name = None,
@@ -264,7 +267,7 @@ fn w4_village_exit() {
     let p = YearPolicy::shangqiu_2018();
     type Edit = fn(&mut Village);
     // 29 of 1500 = 1.93 % exits; 30 of 1500 = exactly 2 % does not.
-    let cases: Vec<(Edit, VillageStats, &[(&str, Severity)])> = vec![
+    let cases: Vec<(Edit, VillageStats, Expected)> = vec![
         (|_| {}, stats(20, 9, 1500, &[]), &[]),
         (
             |_| {},
@@ -342,7 +345,7 @@ fn w3_exited_village_above_the_line() {
     exited.basic.attribute = Some(VillageAttribute::Exited);
     exited.basic.exit_year = Some(2017);
     let poor = village();
-    let cases: Vec<(&Village, VillageStats, &[(&str, Severity)])> = vec![
+    let cases: Vec<(&Village, VillageStats, Expected)> = vec![
         (
             &exited,
             stats(31, 0, 1500, &[]),
@@ -368,7 +371,7 @@ fn w3_exited_village_above_the_line() {
 #[test]
 fn w3_no_household_exit_in_2016_and_2017() {
     let p = YearPolicy::shangqiu_2018();
-    let cases: Vec<(VillageStats, &[(&str, Severity)])> = vec![
+    let cases: Vec<(VillageStats, Expected)> = vec![
         (
             stats(50, 0, 1500, &[(2015, 4)]),
             &[("village.no_exits_two_years", W)],
