@@ -7,7 +7,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "jiandang", version, about = "建档 Jiandang: 扶贫对象动态管理 field collection")]
+#[command(
+    name = "jiandang",
+    version,
+    about = "建档 Jiandang: 扶贫对象动态管理 field collection"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
