@@ -29,7 +29,9 @@ export type Widget =
   | "codes"
   | "id_number"
   | "phone"
-  | "reference";
+  | "reference"
+  | "checklist"
+  | "rows";
 
 export type Relevance =
   | { op: "equals"; path: string; value: unknown }
@@ -48,6 +50,8 @@ export interface FieldDef {
   relevance?: Relevance;
   national_code?: string;
   hint_zh?: string;
+  /** For `rows` and `checklist`: the columns of each row, paths relative to the row. */
+  columns?: FieldDef[];
 }
 
 export interface SectionDef {
@@ -187,6 +191,8 @@ export interface HouseholdBundle {
   gps: GpsView[];
   photos: PhotoView[];
   findings: Finding[];
+  /** The village's natural villages, to pick the household's 所在组 from. */
+  natural_villages: { id: string; name: string }[];
 }
 
 export interface VillageBundle {

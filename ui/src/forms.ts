@@ -103,6 +103,13 @@ export interface FormOptions {
   /** Called with the whole answer map after each change. */
   onChange: (fields: Fields, path: string) => void;
   readOnly?: boolean;
+  /** Paths set by the app (the link to the household or village): not shown. */
+  hidden?: string[];
+  /**
+   * Choices for `reference` fields (path -> records to pick from). A reference field with no
+   * choices is a link the app keeps itself and is not shown.
+   */
+  references?: Record<string, { value: string; label: string }[]>;
 }
 
 export interface RenderedForm {
@@ -128,13 +135,18 @@ export function renderForm(opts: FormOptions): RenderedForm {
       "section",
       { class: "form-section", "data-section": section.id },
       h("h3", {}, section.title_zh),
-      section.fields.map((def) => {
+      section.fields.filter((def) => shown(def, opts)).map((def) => {
         const msgs = h("div", { class: "field-findings", "data-findings-for": def.path });
-        const input = fieldInput(def, opts.bundle, values[def.path], Boolean(opts.readOnly || def.derived), (v) => {
+        const choices = opts.references?.[def.path];
+        const set = (v: unknown) => {
           values[def.path] = v;
           refreshRelevance();
           opts.onChange({ ...values }, def.path);
-        });
+        };
+        const readOnly = Boolean(opts.readOnly || def.derived);
+        const input = choices
+          ? referenceSelect(def, choices, values[def.path], readOnly, set)
+          : fieldInput(def, opts.bundle, values[def.path], readOnly, set);
         const row = h(
           "div",
           { class: "field", "data-field": def.path },
@@ -173,8 +185,157 @@ export function renderForm(opts: FormOptions): RenderedForm {
   };
 }
 
+/** Whether a field is asked on the form (app-kept links and hidden paths are not). */
+function shown(def: FieldDef, opts: FormOptions): boolean {
+  if ((opts.hidden ?? []).includes(def.path)) return false;
+  if (def.widget === "reference") return Boolean(opts.references?.[def.path]);
+  return true;
+}
+
+function referenceSelect(
+  def: FieldDef,
+  choices: { value: string; label: string }[],
+  value: unknown,
+  readOnly: boolean,
+  set: (v: unknown) => void,
+): HTMLElement {
+  const sel = h(
+    "select",
+    { name: def.path, disabled: readOnly, onchange: () => set(sel.value === "" ? null : sel.value) },
+    h("option", { value: "" }, "请选择"),
+    choices.map((c) => h("option", { value: c.value, selected: c.value === value }, c.label)),
+  );
+  return sel;
+}
+
 function codeList(bundle: FormBundle, id: string | undefined): CodeList | undefined {
   return bundle.code_lists.find((l) => l.id === id);
+}
+
+type Row = Record<string, unknown>;
+
+function rowsOf(value: unknown): Row[] {
+  return Array.isArray(value) ? value.filter((r): r is Row => typeof r === "object" && r !== null).map((r) => ({ ...r })) : [];
+}
+
+/** One row's columns, each an input bound to the row's key. */
+function rowEditor(def: FieldDef, bundle: FormBundle, row: Row, readOnly: boolean, changed: () => void, skip: string[] = []): HTMLElement {
+  return h(
+    "div",
+    { class: "row-fields" },
+    (def.columns ?? [])
+      .filter((c) => !skip.includes(c.path) && c.widget !== "reference")
+      .map((c) =>
+        h(
+          "label",
+          { class: "row-field", "data-column": c.path },
+          c.label_zh,
+          c.unit ? h("span", { class: "unit" }, `（${c.unit}）`) : null,
+          fieldInput({ ...c, path: `${def.path}.${c.path}` }, bundle, row[c.path], readOnly, (v) => {
+            if (v === null) delete row[c.path];
+            else row[c.path] = v;
+            changed();
+          }),
+        ),
+      ),
+  );
+}
+
+/** 帮扶结对, 帮扶措施, 程序步骤: rows added and removed freely; the whole list is one value. */
+function rowsInput(def: FieldDef, bundle: FormBundle, value: unknown, readOnly: boolean, set: (v: unknown) => void): HTMLElement {
+  const rows = rowsOf(value);
+  const box = h("div", { class: "rows", "data-name": def.path });
+  const emit = () => set(rows.map((r) => ({ ...r })));
+  const draw = () => {
+    box.replaceChildren(
+      ...rows.map((row, i) =>
+        h(
+          "div",
+          { class: "row card", "data-row": i },
+          rowEditor(def, bundle, row, readOnly, emit),
+          readOnly
+            ? null
+            : h(
+                "button",
+                {
+                  class: "secondary",
+                  type: "button",
+                  onclick: () => {
+                    rows.splice(i, 1);
+                    draw();
+                    emit();
+                  },
+                },
+                "删除此行",
+              ),
+        ),
+      ),
+      readOnly
+        ? h("span")
+        : h(
+            "button",
+            {
+              class: "secondary",
+              type: "button",
+              "data-add-row": def.path,
+              onclick: () => {
+                rows.push({});
+                draw();
+              },
+            },
+            "＋ 添加一行",
+          ),
+    );
+  };
+  draw();
+  return box;
+}
+
+/** 脱贫措施: one row per ticked kind of the code list (ticked once however often received). */
+function checklistInput(def: FieldDef, bundle: FormBundle, value: unknown, readOnly: boolean, set: (v: unknown) => void): HTMLElement {
+  const list = codeList(bundle, def.code_list);
+  const rows = rowsOf(value);
+  const emit = () => {
+    const order = (list?.entries ?? []).map((e) => e.code);
+    rows.sort((a, b) => order.indexOf(String(a.kind)) - order.indexOf(String(b.kind)));
+    set(rows.map((r) => ({ ...r })));
+  };
+  return h(
+    "div",
+    { class: "checklist", "data-name": def.path },
+    (list?.entries ?? []).map((e) => {
+      const detail = h("div", { class: "checklist-detail" });
+      const drawDetail = () => {
+        const row = rows.find((r) => r.kind === e.code);
+        detail.replaceChildren(...(row ? [rowEditor(def, bundle, row, readOnly, emit, ["kind"])] : []));
+      };
+      drawDetail();
+      return h(
+        "div",
+        { class: "checklist-item" },
+        h(
+          "label",
+          { class: "choice" },
+          h("input", {
+            type: "checkbox",
+            value: e.code,
+            checked: rows.some((r) => r.kind === e.code),
+            disabled: readOnly,
+            onchange: (ev: Event) => {
+              const on = (ev.target as HTMLInputElement).checked;
+              const i = rows.findIndex((r) => r.kind === e.code);
+              if (on && i < 0) rows.push({ kind: e.code });
+              if (!on && i >= 0) rows.splice(i, 1);
+              drawDetail();
+              emit();
+            },
+          }),
+          e.zh,
+        ),
+        detail,
+      );
+    }),
+  );
 }
 
 function fieldInput(
@@ -186,6 +347,10 @@ function fieldInput(
 ): HTMLElement {
   const name = def.path;
   switch (def.widget) {
+    case "rows":
+      return rowsInput(def, bundle, value, readOnly, set);
+    case "checklist":
+      return checklistInput(def, bundle, value, readOnly, set);
     case "code": {
       const list = codeList(bundle, def.code_list);
       const sel = h(

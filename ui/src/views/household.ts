@@ -37,10 +37,14 @@ export async function householdView(id: string): Promise<HTMLElement> {
     "div",
     { class: "household", "data-id": hh.id },
     h("div", { class: "record-head" }, h("span", { id: "record-sync" }, syncBadge(hh.sync))),
-    recordEditor("household", hh, bundle.findings, { withExitRefusals: true }),
+    recordEditor("household", hh, bundle.findings, {
+      references: {
+        natural_village_id: bundle.natural_villages.map((n) => ({ value: n.id, label: n.name })),
+      },
+    }),
     membersPanel(bundle),
     exitPanel(hh.id),
-    childrenPanel("procedure", "新识别 / 返贫纳入程序", hh.village_id, hh.id, bundle.procedure),
+    singlePanel("procedure", hh.village_id, hh.id, bundle.procedure[0] ?? null),
     singlePanel("household_exit_measures", hh.village_id, hh.id, bundle.exit_measures),
     gpsPanel(hh.id, hh.village_id, bundle.gps),
     photoPanel(hh.id, hh.village_id, bundle.photos),
@@ -76,7 +80,8 @@ async function newHousehold(villageId: string): Promise<HTMLElement> {
 }
 
 interface EditorOptions {
-  withExitRefusals?: boolean;
+  /** Choices for reference fields the user picks (see FormOptions.references). */
+  references?: Record<string, { value: string; label: string }[]>;
   /** Fields every save of a new record carries (the link to its household). */
   link?: Fields;
   onSaved?: (r: RecordView) => void;
@@ -132,6 +137,8 @@ export function recordEditor(
     form,
     fields: record?.fields ?? {},
     pending: record?.pending ?? [],
+    hidden: Object.keys(opts.link ?? {}),
+    references: opts.references,
     onChange: (fields) => {
       state.textContent = "正在检查……";
       backend()
@@ -187,7 +194,11 @@ function membersPanel(b: HouseholdBundle): HTMLElement {
               class: "member-open",
               onclick: () => {
                 if (detail.hidden && detail.childElementCount === 0) {
-                  detail.appendChild(recordEditor("member", m, []));
+                  detail.appendChild(
+                    recordEditor("member", m, [], {
+                      link: { household_id: b.household.id },
+                    }),
+                  );
                 }
                 detail.hidden = !detail.hidden;
               },
@@ -233,11 +244,17 @@ function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member
   let changeFields: Fields = {};
   let memberFields: Fields = { household_id: b.household.id };
   const errors = h("div", { class: "record-findings" });
+  const present = b.members.filter((m) => m.fields["status"] !== "2" && m.id !== member?.id);
   const changeEditor = renderForm({
     bundle: app.bundle,
     form: changeForm,
     fields: changeFields,
     pending: [],
+    hidden: ["direction"],
+    references:
+      direction === "decrease"
+        ? { new_head_id: present.map((m) => ({ value: m.id, label: String(m.fields["name"] ?? "家庭成员") })) }
+        : {},
     onChange: (f) => {
       changeFields = f;
     },
@@ -249,6 +266,7 @@ function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member
           form: memberForm,
           fields: memberFields,
           pending: [],
+          hidden: ["status"],
           onChange: (f) => {
             memberFields = f;
           },
@@ -345,42 +363,7 @@ function exitPanel(householdId: string): HTMLElement {
   );
 }
 
-/** Records of one kind that belong to the household, each with its form, and a way to add one. */
-function childrenPanel(
-  kind: string,
-  title: string,
-  villageId: string,
-  householdId: string,
-  records: RecordView[],
-): HTMLElement {
-  const list = h(
-    "div",
-    { class: "children" },
-    records.map((r) => recordEditor(kind, r, [], { link: { household_id: householdId } })),
-  );
-  return h(
-    "section",
-    { class: "panel", id: `panel-${kind}` },
-    h("h2", {}, title),
-    list,
-    h(
-      "button",
-      {
-        class: "secondary big",
-        "data-add": kind,
-        onclick: () => {
-          list.appendChild(
-            recordEditor(kind, null, [], { link: { household_id: householdId } }),
-          );
-          void villageId;
-        },
-      },
-      "＋ 添加一步",
-    ),
-  );
-}
-
-/** A record the household has at most one of (exit measures). */
+/** A record the household has at most one of (the W5 procedure, the exit measures). */
 function singlePanel(kind: string, _villageId: string, householdId: string, record: RecordView | null): HTMLElement {
   return h(
     "section",
