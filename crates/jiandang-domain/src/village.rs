@@ -9,8 +9,9 @@ use geo_types::Point;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::codes::household::ExitStatus;
 use crate::codes::village::{DevelopmentDirection, Terrain, VillageAttribute, VillageCadrePost};
-use crate::household::Decimal2;
+use crate::household::{Decimal2, Household};
 use crate::money::Money;
 
 /// 贫困村信息采集表: one administrative village (行政村), including villages that exited in
@@ -417,6 +418,35 @@ pub struct Incidence {
 }
 
 impl VillageStats {
+    /// The counts from the village's households, each given with its number of members
+    /// present, and the village's 农业户籍人口 (from its form, `population.agricultural_population`).
+    /// 预脱贫 counts as not exited; a household's exit counts in its 脱贫年度 even if it has
+    /// since fallen back.
+    pub fn from_households<'a>(
+        households: impl IntoIterator<Item = (&'a Household, u32)>,
+        agricultural_population: u32,
+    ) -> VillageStats {
+        let mut stats = VillageStats {
+            agricultural_population,
+            ..VillageStats::default()
+        };
+        for (household, people) in households {
+            match household.basic.status {
+                Some(ExitStatus::NotExited | ExitStatus::PreExit) => {
+                    stats.not_exited_people = stats.not_exited_people.saturating_add(people);
+                }
+                Some(ExitStatus::Returned) => {
+                    stats.returned_people = stats.returned_people.saturating_add(people);
+                }
+                Some(ExitStatus::Exited | ExitStatus::ExitedNoPolicy) | None => {}
+            }
+            if let Some(year) = household.basic.exit_year {
+                *stats.households_exited_by_year.entry(year).or_insert(0) += 1;
+            }
+        }
+        stats
+    }
+
     /// 贫困发生率 = (未脱贫 + 返贫) ÷ 村农业户籍人口 (FORMS.md §6.2); `None` without a population.
     pub fn incidence(&self) -> Option<Incidence> {
         (self.agricultural_population > 0).then(|| Incidence {

@@ -267,11 +267,11 @@ fn section_7_1_every_registered_household_has_a_helper() {
     };
     let cases: Vec<(Vec<Pairing>, Expected)> = vec![
         (vec![pairing(10, Some("2016-03-01"), None)], &[]),
-        (vec![], &[("household.no_helper", "pairings", E)]),
+        (vec![], &[("household.helper_missing", "pairings", E)]),
         // The only pairing ended before the collection day.
         (
             vec![pairing(10, Some("2016-03-01"), Some("2018-06-30"))],
-            &[("household.no_helper", "pairings", E)],
+            &[("household.helper_missing", "pairings", E)],
         ),
         (
             vec![pairing(11, Some("2016-03-01"), None)],
@@ -281,7 +281,7 @@ fn section_7_1_every_registered_household_has_a_helper() {
                     "pairings[0].helper_id",
                     E,
                 ),
-                ("household.no_helper", "pairings", E),
+                ("household.helper_missing", "pairings", E),
             ],
         ),
         (

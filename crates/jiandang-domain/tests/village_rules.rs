@@ -411,3 +411,27 @@ fn village_json_round_trips_and_tolerates_missing_sections() {
     assert_eq!(sparse.population.households, None);
     assert!(serde_json::from_str::<Village>(r#"{"population":{"households":-1}}"#).is_err());
 }
+
+#[test]
+fn w3_w4_stats_from_households() {
+    use jiandang_domain::codes::household::ExitStatus;
+    use jiandang_domain::household::Household;
+    let household = |status: ExitStatus, exit_year: Option<i32>| {
+        let mut h = Household::default();
+        h.basic.status = Some(status);
+        h.basic.exit_year = exit_year;
+        h
+    };
+    let hs = [
+        (household(ExitStatus::NotExited, None), 4),
+        (household(ExitStatus::PreExit, None), 3),
+        (household(ExitStatus::Returned, Some(2016)), 5),
+        (household(ExitStatus::Exited, Some(2017)), 2),
+        (household(ExitStatus::ExitedNoPolicy, Some(2017)), 6),
+    ];
+    let s = VillageStats::from_households(hs.iter().map(|(h, n)| (h, *n)), 1500);
+    assert_eq!(s, stats(7, 5, 1500, &[(2016, 1), (2017, 2)]));
+    let p = YearPolicy::shangqiu_2018();
+    check(check_village_without_recent_exits(&s, &p), &[]);
+    check(check_village_exit(&village(), &s, &p), &[]);
+}

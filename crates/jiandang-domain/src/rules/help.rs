@@ -256,7 +256,7 @@ pub fn check_household_helper(household: &Household, helpers: &[Helper], on: Dat
     if active == 0 {
         out.push(
             Finding::error(
-                "household.no_helper",
+                "household.helper_missing",
                 "pairings",
                 "贫困户无帮扶责任人：请为该户结对帮扶责任人",
             )
