@@ -406,6 +406,42 @@ fn income_plausibility_s7_3() {
 }
 
 #[test]
+fn small_amounts_and_help_measures_s7_2() {
+    check(
+        |b| b.household.income.pension = Some(Money::parse("60").unwrap()),
+        &[(
+            "household.income_item_small",
+            "household.income.pension",
+            Warning,
+        )],
+    );
+    check(
+        |b| b.household.income.wage = Some(Money::parse("1.2").unwrap()),
+        &[(
+            "household.income_item_small",
+            "household.income.wage",
+            Warning,
+        )],
+    );
+    check(
+        |b| b.household.help_measures[1].year = 2017,
+        &[(
+            "household.help_measures_year_repeated",
+            "household.help_measures[1].year",
+            Error,
+        )],
+    );
+    check(
+        |b| b.household.help_measures[0].categories.clear(),
+        &[(
+            "household.help_measures_empty",
+            "household.help_measures[0].categories",
+            Warning,
+        )],
+    );
+}
+
+#[test]
 fn contact_and_pairing_s7_3() {
     check(
         |b| b.household.basic.phone = Some("0370-1234567".into()),

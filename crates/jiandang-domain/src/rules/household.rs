@@ -35,6 +35,7 @@ pub fn check(h: &Household, members: &[Member], policy: &YearPolicy) -> Vec<Find
         income(h, &present, policy, &mut out);
     }
     pairing(h, &mut out);
+    help_measures(h, &mut out);
     no_worries(h, &mut out);
     out
 }
@@ -695,6 +696,38 @@ fn income(
             Some(_) => {}
         }
     }
+    // Non-zero amounts too small to be a year's income of that kind: usually yuan typed as
+    // 万元 or a monthly figure (§7.2 thresholds; 养老保险金 follows the basic pension).
+    let minimums: [(&str, &str, Option<Money>, i64); 6] = [
+        ("wage", "工资性收入", inc.wage, 100),
+        (
+            "business_income",
+            "生产经营性收入",
+            inc.business_income,
+            100,
+        ),
+        ("other_property", "其他财产性收入", inc.other_property, 100),
+        ("minimum_allowance", "低保金", inc.minimum_allowance, 100),
+        (
+            "extreme_poverty_support",
+            "特困供养金",
+            inc.extreme_poverty_support,
+            100,
+        ),
+        ("pension", "养老保险金", inc.pension, 70),
+    ];
+    for (key, label, value, min) in minimums {
+        if value.is_some_and(|m| m > Money::ZERO && m < Money::from_yuan(min)) {
+            out.push(
+                Finding::warning(
+                    "household.income_item_small",
+                    format!("household.income.{key}"),
+                    format!("{label}不足{min}元，请核实是否按全年、以元为单位填写"),
+                )
+                .requirement("§7.2"),
+            );
+        }
+    }
     let workers = present.iter().any(|(_, m)| m.work_months.unwrap_or(0) > 0);
     if pos(inc.wage) && !workers {
         out.push(
@@ -824,6 +857,32 @@ fn pairing(h: &Household, out: &mut Vec<Finding>) {
                     "结对结束时间早于开始时间",
                 )
                 .requirement("§1.10"),
+            );
+        }
+    }
+}
+
+fn help_measures(h: &Household, out: &mut Vec<Finding>) {
+    let mut years = std::collections::HashSet::new();
+    for (i, m) in h.help_measures.iter().enumerate() {
+        if !years.insert(m.year) {
+            out.push(
+                Finding::error(
+                    "household.help_measures_year_repeated",
+                    format!("household.help_measures[{i}].year"),
+                    format!("{}年的帮扶措施已登记，请合并为一行", m.year),
+                )
+                .requirement("§1.11"),
+            );
+        }
+        if m.categories.is_empty() {
+            out.push(
+                Finding::warning(
+                    "household.help_measures_empty",
+                    format!("household.help_measures[{i}].categories"),
+                    format!("{}年未勾选任何帮扶措施类别", m.year),
+                )
+                .requirement("§1.11"),
             );
         }
     }
