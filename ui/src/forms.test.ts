@@ -118,3 +118,67 @@ describe("renderForm", () => {
     expect(recordLevelFindings(fs, form).map((f) => f.code)).toEqual(["b"]);
   });
 });
+
+describe("rows and checklist widgets", () => {
+  const lists: FormBundle = {
+    version: 1,
+    forms: [],
+    code_lists: [
+      { id: "measure", version: "2018", name_zh: "措施", entries: [{ code: "01", zh: "产业扶贫", en: "" }, { code: "02", zh: "就业扶贫", en: "" }] },
+      { id: "step", version: "2018", name_zh: "步骤", entries: [{ code: "apply", zh: "农户申请", en: "" }] },
+    ],
+  };
+  const sheet: FormDef = {
+    id: "household_exit_measures",
+    record: "household_exit_measures",
+    title_zh: "2018年脱贫户脱贫措施信息采集表",
+    sections: [
+      {
+        id: "m",
+        title_zh: "脱贫措施",
+        fields: [
+          field("household_id", "reference"),
+          field("measures", "checklist", { code_list: "measure", columns: [field("first_year", "year", { label_zh: "首次享受年度" })] }),
+          field("steps", "rows", {
+            columns: [field("step", "code", { code_list: "step" }), field("date", "date"), field("attachment_photo_ids", "reference")],
+          }),
+        ],
+      },
+    ],
+  };
+
+  it("ticks a kind once and keeps its columns in the row; app-kept links are not shown", () => {
+    let last: Record<string, unknown> = {};
+    const r = renderForm({ bundle: lists, form: sheet, fields: {}, pending: [], onChange: (f) => (last = f) });
+    expect(r.el.querySelector("[data-field='household_id']")).toBeNull();
+    const boxes = r.el.querySelectorAll<HTMLInputElement>("[data-name='measures'] input[type=checkbox]");
+    boxes[1].checked = true;
+    boxes[1].dispatchEvent(new Event("change"));
+    boxes[0].checked = true;
+    boxes[0].dispatchEvent(new Event("change"));
+    expect(last["measures"]).toEqual([{ kind: "01" }, { kind: "02" }]);
+    const year = r.el.querySelector<HTMLInputElement>("[data-name='measures'] input[name='measures.first_year']")!;
+    year.value = "2016";
+    year.dispatchEvent(new Event("input"));
+    expect(last["measures"]).toEqual([{ kind: "01", first_year: 2016 }, { kind: "02" }]);
+    boxes[1].checked = false;
+    boxes[1].dispatchEvent(new Event("change"));
+    expect(last["measures"]).toEqual([{ kind: "01", first_year: 2016 }]);
+  });
+
+  it("adds and removes rows; the whole list is one value", () => {
+    let last: Record<string, unknown> = {};
+    const r = renderForm({ bundle: lists, form: sheet, fields: { steps: [{ step: "apply", date: "2018-10-08" }] }, pending: [], onChange: (f) => (last = f) });
+    const rows = () => r.el.querySelectorAll("[data-name='steps'] .row");
+    expect(rows().length).toBe(1);
+    expect(r.el.querySelector("[data-name='steps'] [data-column='attachment_photo_ids']")).toBeNull();
+    r.el.querySelector<HTMLButtonElement>("[data-add-row='steps']")!.click();
+    expect(rows().length).toBe(2);
+    const date = rows()[1].querySelector<HTMLInputElement>("input[name='steps.date']")!;
+    date.value = "2018-10-15";
+    date.dispatchEvent(new Event("input"));
+    expect(last["steps"]).toEqual([{ step: "apply", date: "2018-10-08" }, { date: "2018-10-15" }]);
+    rows()[0].querySelector<HTMLButtonElement>("button")!.click();
+    expect(last["steps"]).toEqual([{ date: "2018-10-15" }]);
+  });
+});
