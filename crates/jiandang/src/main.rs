@@ -22,11 +22,27 @@ enum Command {
     /// Check household files against the year's rules; one JSON finding per line.
     /// Exit 0: no error-level finding; 1: some error; 2: unreadable input.
     Check(check::Args),
+    /// Print every form definition and code list (the bundle the app renders) as JSON.
+    Forms,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Forms => print_forms(),
+    }
+}
+
+fn print_forms() -> ExitCode {
+    match serde_json::to_string_pretty(&jiandang_domain::form::bundle()) {
+        Ok(json) => {
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("jiandang forms: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
