@@ -8,7 +8,7 @@ use jiandang_domain::measures::{
 };
 use jiandang_domain::policy::YearPolicy;
 use jiandang_domain::rules::measures::{
-    check_household_exit_measures, check_village_exit_measures,
+    check_exit_measures_present, check_household_exit_measures, check_village_exit_measures,
 };
 use jiandang_domain::{Date, Finding, Money, Severity};
 
@@ -217,4 +217,21 @@ fn c4_every_household_kind_sits_in_its_category() {
         HouseholdMeasureKind::Donation.category(),
         HelpMeasureCategory::SocialHelp
     );
+}
+
+#[test]
+fn c4_exited_this_year_needs_its_sheet() {
+    let p = YearPolicy::shangqiu_2018();
+    let cases: Vec<(Option<i32>, bool, Expected)> = vec![
+        (Some(2018), true, &[]),
+        (Some(2018), false, &[("exit_measures.missing", "", W)]),
+        (Some(2017), false, &[]),
+        (None, false, &[]),
+    ];
+    for (exit_year, has_sheet, expected) in cases {
+        check(
+            check_exit_measures_present(exit_year, has_sheet, "该户", &p),
+            expected,
+        );
+    }
 }

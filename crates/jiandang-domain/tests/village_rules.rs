@@ -315,6 +315,11 @@ fn w4_village_exit() {
             stats(0, 0, 1500, &[]),
             &[("village_exit.already_exited", E)],
         ),
+        (
+            |v| v.basic.attribute = Some(VillageAttribute::NotPoor),
+            stats(0, 0, 1500, &[]),
+            &[("village_exit.not_poor_village", E)],
+        ),
     ];
     for (edit, s, expected) in cases {
         let mut v = village();

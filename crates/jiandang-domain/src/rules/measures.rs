@@ -110,6 +110,32 @@ pub fn check_village_exit_measures(
     out
 }
 
+/// A household or village that exited in the policy year needs its exit-measure sheet (C4):
+/// `exit_year` is its 脱贫年度 / 出列年度, `has_sheet` whether the sheet exists. `what` names
+/// it in the message (`"该户"`, `"该村"`).
+pub fn check_exit_measures_present(
+    exit_year: Option<i32>,
+    has_sheet: bool,
+    what: &str,
+    policy: &YearPolicy,
+) -> Vec<Finding> {
+    if exit_year == Some(policy.year) && !has_sheet {
+        vec![
+            Finding::warning(
+                "exit_measures.missing",
+                "",
+                format!(
+                    "{what}{}年脱贫（出列），请采集《{}年脱贫措施信息采集表》",
+                    policy.year, policy.year
+                ),
+            )
+            .requirement("C4"),
+        ]
+    } else {
+        Vec::new()
+    }
+}
+
 /// Each kind once; first years between 2014 and the exit year.
 fn check_rows<'a>(
     rows: impl Iterator<Item = (&'a str, &'a str, Option<i32>)>,

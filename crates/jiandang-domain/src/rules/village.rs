@@ -603,6 +603,16 @@ pub fn check_village_exit(
     policy: &YearPolicy,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
+    if village.basic.attribute == Some(VillageAttribute::NotPoor) {
+        out.push(
+            Finding::error(
+                "village_exit.not_poor_village",
+                "basic.attribute",
+                "非贫困村不办理出列",
+            )
+            .requirement("W4"),
+        );
+    }
     if let Some(year) = village.basic.exit_year
         && year < policy.year
     {
