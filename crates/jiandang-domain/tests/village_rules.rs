@@ -440,3 +440,25 @@ fn w3_w4_stats_from_households() {
     check(check_village_without_recent_exits(&s, &p), &[]);
     check(check_village_exit(&village(), &s, &p), &[]);
 }
+
+proptest::proptest! {
+    /// W3/W4: the incidence is compared exactly; below, at and above the line are exclusive,
+    /// and the shown percentage agrees with the comparison.
+    #[test]
+    fn w4_incidence_comparison_is_exact(poor in 0u32..200_000, population in 1u32..1_000_000) {
+        let s = stats(poor, 0, population, &[]);
+        let i = s.incidence().expect("population > 0");
+        let below = i.is_below_percent(2);
+        let above = i.is_above_percent(2);
+        let exact = u64::from(poor) * 100 == 2 * u64::from(population);
+        proptest::prop_assert_eq!(u8::from(below) + u8::from(above) + u8::from(exact), 1);
+        let shown = i.display_percent();
+        let basis_points: u64 = shown.trim_end_matches('%').replace('.', "").parse().expect("digits");
+        if above {
+            proptest::prop_assert!(basis_points >= 200, "{}", shown);
+        }
+        if below {
+            proptest::prop_assert!(basis_points <= 200, "{}", shown);
+        }
+    }
+}
