@@ -118,6 +118,23 @@ pub fn check_household_bundle_on(
 fn check_bundle(b: &HouseholdBundle, policy: &YearPolicy, on: Date, exiting: bool) -> Vec<Finding> {
     let mut out = rules::household::check(&b.household, &b.members, policy);
     let hid = b.household.id;
+    // Ids are made where a record is created; a nil one means a hand-written or broken
+    // record that sync could not tell apart from others.
+    let nil_ids = std::iter::once(("household.id".to_owned(), hid)).chain(
+        b.members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (format!("members[{i}].id"), m.id)),
+    );
+    for (path, id) in nil_ids {
+        if id.is_nil() {
+            out.push(Finding::error(
+                "records.id_missing",
+                path,
+                "记录缺少标识（UUID），请由应用创建记录",
+            ));
+        }
+    }
     for (i, m) in b.members.iter().enumerate() {
         out.extend(prefixed(
             &format!("members[{i}]"),

@@ -585,6 +585,38 @@ fn compulsory_age_child_out_of_school_w2() {
 }
 
 #[test]
+fn education_against_age_s2_2() {
+    check(
+        |b| b.members[3].education = Some(jiandang_domain::codes::household::Education::Preschool),
+        &[("member.education_age", "members[3].education", Warning)],
+    );
+    check(
+        |b| {
+            let m = &mut b.members[2];
+            m.student_status = Some(StudentStatus::NotInSchool);
+            m.dropout_reason = Some(DropoutReason::Work);
+            m.education = Some(jiandang_domain::codes::household::Education::College);
+        },
+        &[
+            (
+                "member.compulsory_age_not_in_school",
+                "members[2].student_status",
+                Warning,
+            ),
+            ("member.education_age", "members[2].education", Warning),
+        ],
+    );
+}
+
+#[test]
+fn records_need_their_ids_n1() {
+    check(
+        |b| b.members[1].id = uuid::Uuid::nil(),
+        &[("records.id_missing", "members[1].id", Error)],
+    );
+}
+
+#[test]
 fn labour_and_work_s7_1() {
     check(
         |b| b.members[0].work_months = Some(13),

@@ -6,7 +6,7 @@
 
 use crate::codes::Coded;
 use crate::codes::household::{
-    DropoutReason, Health, IdType, LabourSkill, Relationship, StudentStatus,
+    DropoutReason, Education, Health, IdType, LabourSkill, Relationship, StudentStatus,
 };
 use crate::finding::Finding;
 use crate::member::Member;
@@ -187,6 +187,25 @@ fn schooling(m: &Member, policy: &YearPolicy, out: &mut Vec<Finding>) {
     let Some(age) = m.age(policy) else {
         return;
     };
+    match m.education {
+        Some(Education::Preschool) if age >= 7 => out.push(
+            Finding::warning(
+                "member.education_age",
+                "education",
+                format!("{age}岁，文化程度为“学龄前儿童”，请核实"),
+            )
+            .requirement("§2.2"),
+        ),
+        Some(e @ (Education::SeniorHigh | Education::College)) if age < 15 => out.push(
+            Finding::warning(
+                "member.education_age",
+                "education",
+                format!("{age}岁，文化程度为“{}”，请核实", e.zh()),
+            )
+            .requirement("§2.2"),
+        ),
+        _ => {}
+    }
     // C8: both years are collected for everyone of school age.
     if (3..=23).contains(&age) {
         if m.student_status.is_none() {
