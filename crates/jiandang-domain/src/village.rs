@@ -11,8 +11,12 @@ use uuid::Uuid;
 
 use crate::codes::household::ExitStatus;
 use crate::codes::village::{DevelopmentDirection, Terrain, VillageAttribute, VillageCadrePost};
+use crate::geo::GpsFix;
+use crate::help::{HelpUnit, WorkTeamMember};
 use crate::household::{Decimal2, Household};
+use crate::measures::VillageExitMeasures;
 use crate::money::Money;
+use crate::photo::PhotoRef;
 
 /// 贫困村信息采集表: one administrative village (行政村), including villages that exited in
 /// earlier years (历年出列) and deep-poverty villages (深度贫困村).
@@ -484,4 +488,41 @@ impl Incidence {
             / (2 * u64::from(self.population));
         format!("{}.{:02}%", basis_points / 100, basis_points % 100)
     }
+}
+
+/// A 贫困村 with the records that hang on it, for the village-level check
+/// ([`crate::rules::village::check_village_bundle`]). JSON form:
+/// ```json
+/// {"village": {...}, "natural_villages": [...], "help_units": [...],
+///  "work_team_members": [...], "exit_measures": {...} | null, "gps_fixes": [...],
+///  "photos": [...], "stats": {...} | null, "requested_action": "exit" | null}
+/// ```
+/// Only `village` is required. Finding paths are in this form (`natural_villages[1].basic.name`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VillageBundle {
+    pub village: Village,
+    /// Its 自然村（村民小组）.
+    pub natural_villages: Vec<NaturalVillage>,
+    /// The help units entered so far (county-wide: the ones the village and its team pick from).
+    pub help_units: Vec<HelpUnit>,
+    /// The village's work team.
+    pub work_team_members: Vec<WorkTeamMember>,
+    /// 2018年出列贫困村脱贫措施 (C4), for a village exiting this year.
+    pub exit_measures: Option<VillageExitMeasures>,
+    /// Positions of the village (its centre, the village committee).
+    pub gps_fixes: Vec<GpsFix>,
+    pub photos: Vec<PhotoRef>,
+    /// Counts from the village's households; the W3 and W4 checks need them.
+    pub stats: Option<VillageStats>,
+    /// An action to judge as well.
+    pub requested_action: Option<VillageAction>,
+}
+
+/// An action the village check judges as well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VillageAction {
+    /// Mark the village 出列 this year: runs the W4 standard.
+    Exit,
 }

@@ -12,7 +12,9 @@ use crate::codes::village::VillageAttribute;
 use crate::finding::Finding;
 use crate::household::Decimal2;
 use crate::policy::YearPolicy;
-use crate::village::{NaturalVillage, Village, VillageStats};
+use crate::rules;
+use crate::time::Timestamp;
+use crate::village::{NaturalVillage, Village, VillageAction, VillageBundle, VillageStats};
 
 /// The first year of 建档立卡: no village exited before it.
 pub const FIRST_REGISTER_YEAR: i32 = 2014;
@@ -761,6 +763,127 @@ pub fn check_village_without_recent_exits(
     ]
 }
 
+/// Runs every village-level rule over the bundle: the village form and its natural villages
+/// (C3), its help units and work team (C7), the exit-measure sheet (C4), GPS fixes and photos
+/// against the village centre (C5), and with household stats W3 and, when the village exits
+/// this year or the bundle asks to, W4. `now` is the instant fixes and photos are judged
+/// against.
+pub fn check_village_bundle(
+    b: &VillageBundle,
+    policy: &YearPolicy,
+    now: Timestamp,
+) -> Vec<Finding> {
+    let v = &b.village;
+    let mut out = prefixed("village", check_village(v, policy));
+    out.extend(check_natural_villages(v, &b.natural_villages));
+    for (i, n) in b.natural_villages.iter().enumerate() {
+        out.extend(prefixed(
+            &format!("natural_villages[{i}]"),
+            check_natural_village(n),
+        ));
+    }
+
+    if v.help
+        .help_unit_ids
+        .iter()
+        .any(|id| !b.help_units.iter().any(|u| u.id == *id))
+    {
+        out.push(
+            Finding::error(
+                "village.help_unit_not_entered",
+                "village.help.help_unit_ids",
+                "帮扶单位须从已录入的帮扶单位中选择",
+            )
+            .requirement("C7"),
+        );
+    }
+    out.extend(rules::help::check_help(
+        &b.help_units,
+        &[],
+        &b.work_team_members,
+    ));
+    for (i, m) in b.work_team_members.iter().enumerate() {
+        if m.village_id != v.id {
+            out.push(
+                Finding::error(
+                    "work_team.wrong_village",
+                    format!("work_team_members[{i}].village_id"),
+                    "该驻村工作队员不属于本村",
+                )
+                .requirement("C7"),
+            );
+        }
+    }
+
+    let exiting = b.requested_action == Some(VillageAction::Exit);
+    let exit_year = if exiting {
+        Some(policy.year)
+    } else {
+        v.basic.exit_year
+    };
+    match &b.exit_measures {
+        Some(sheet) => {
+            out.extend(prefixed(
+                "exit_measures",
+                rules::measures::check_village_exit_measures(sheet, exit_year, policy),
+            ));
+            if sheet.village_id != v.id {
+                out.push(
+                    Finding::error(
+                        "exit_measures.wrong_village",
+                        "exit_measures.village_id",
+                        "脱贫措施记录不属于本村",
+                    )
+                    .requirement("C4"),
+                );
+            }
+        }
+        None => out.extend(prefixed(
+            "exit_measures",
+            rules::measures::check_exit_measures_present(exit_year, false, "该村", policy),
+        )),
+    }
+
+    let centre = v.centre();
+    for (i, g) in b.gps_fixes.iter().enumerate() {
+        out.extend(prefixed(
+            &format!("gps_fixes[{i}]"),
+            rules::gps::check_gps_fix(g, centre, now),
+        ));
+    }
+    for (i, p) in b.photos.iter().enumerate() {
+        out.extend(prefixed(
+            &format!("photos[{i}]"),
+            rules::gps::check_photo(p, centre, now),
+        ));
+    }
+
+    match &b.stats {
+        Some(stats) => {
+            out.extend(check_village_without_recent_exits(stats, policy));
+            if exit_year == Some(policy.year) {
+                // Exiting this year: W4 judges it (W3 is about earlier exits).
+                out.extend(prefixed("village", check_village_exit(v, stats, policy)));
+            } else {
+                out.extend(prefixed(
+                    "village",
+                    check_exited_village_incidence(v, stats, policy),
+                ));
+            }
+        }
+        None if exit_year == Some(policy.year) => out.push(
+            Finding::error(
+                "village_exit.no_stats",
+                "stats",
+                "缺少由贫困户信息汇总的贫困人口和农业户籍人口，无法判断出列条件",
+            )
+            .requirement("W4"),
+        ),
+        None => {}
+    }
+    out
+}
+
 /// Whether a position lies in China's bounding box (WGS-84), the coarse check a typo fails.
 pub fn in_china(point: Point<f64>) -> bool {
     (73.0..=136.0).contains(&point.x()) && (3.0..=54.0).contains(&point.y())
@@ -840,4 +963,18 @@ pub(crate) fn is_phone(s: &str) -> bool {
     }
     (digits.len() == 11 && digits.starts_with('1'))
         || (digits.starts_with('0') && (10..=12).contains(&digits.len()))
+}
+
+fn prefixed(prefix: &str, findings: Vec<Finding>) -> Vec<Finding> {
+    findings
+        .into_iter()
+        .map(|mut f| {
+            f.path = if f.path.is_empty() {
+                prefix.to_owned()
+            } else {
+                format!("{prefix}.{}", f.path)
+            };
+            f
+        })
+        .collect()
 }
