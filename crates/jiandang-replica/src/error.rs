@@ -1,0 +1,77 @@
+//! The replica's errors. Each has a stable `code` and a zh-CN message for the app.
+
+use jiandang_protocol::ErrorCode;
+
+/// What went wrong in the replica or its sync.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("本机数据库出错：{0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("读写本机文件出错：{0}")]
+    Io(#[from] std::io::Error),
+    #[error("数据格式有误：{0}")]
+    Json(#[from] serde_json::Error),
+    #[error("没有找到该记录")]
+    NotFound,
+    #[error("记录与已有记录的类型或所属村不一致")]
+    RecordMismatch,
+    #[error("本机尚未登记到服务器，请先联网登录")]
+    NotEnrolled,
+    #[error("网络不通或连接中断，稍后会自动重试：{0}")]
+    Network(String),
+    #[error("{message}")]
+    Server {
+        status: u16,
+        code: ErrorCode,
+        message: String,
+    },
+    #[error("服务器答复无法识别：{0}")]
+    BadResponse(String),
+    #[error("照片无法读取：{0}")]
+    Photo(String),
+    #[error("服务器上的照片校验不一致，将重新上传")]
+    BlobMismatch,
+}
+
+impl Error {
+    /// The stable machine code the app matches on (never the message).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Database(_) | Error::Io(_) => "storage",
+            Error::Json(_) => "bad_data",
+            Error::NotFound => "not_found",
+            Error::RecordMismatch => "record_mismatch",
+            Error::NotEnrolled => "not_enrolled",
+            Error::Network(_) => "network",
+            Error::Server { code, .. } => code.as_str(),
+            Error::BadResponse(_) => "bad_response",
+            Error::Photo(_) => "photo",
+            Error::BlobMismatch => "blob_mismatch",
+        }
+    }
+
+    /// Whether trying again later may succeed (a cut, a timeout, a server restart).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Network(_) | Error::BadResponse(_) | Error::BlobMismatch => true,
+            Error::Server { status, .. } => *status >= 500 || *status == 409 || *status == 429,
+            _ => false,
+        }
+    }
+}
+
+/// `{code, message}` for the UI.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct UiError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl From<&Error> for UiError {
+    fn from(e: &Error) -> UiError {
+        UiError {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}

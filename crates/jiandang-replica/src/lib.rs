@@ -1,0 +1,124 @@
+//! The device side of Jiandang: a SQLite replica of the user's villages that works for days
+//! offline, the outbox of local edits, the photo store and the sync client that moves both
+//! to the county server and back.
+//!
+//! Invariants:
+//! - every save writes the record and its outbox rows in one SQLite transaction, durable
+//!   (WAL, `synchronous = FULL`) before the call returns;
+//! - an outbox row is never deleted: a refused change stays, visible with the server's reason;
+//! - a change set's id is stored before it is sent, so a cut resends the same id;
+//! - a pulled value never overwrites a field whose local edit is still waiting for an answer.
+
+pub mod error;
+pub mod migrations;
+pub mod photo;
+pub mod query;
+mod store;
+pub mod sync;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+pub use error::Error;
+pub use jiandang_protocol::Hlc;
+pub use query::{
+    HouseholdBundle, HouseholdFilter, HouseholdRow, OutboxEntry, OutboxSummary, PhotoProgress,
+};
+pub use store::{Conflict, Saved, StoredRecord};
+pub use sync::{Progress, SyncLoop, SyncOptions, SyncReport};
+
+/// The device's wall clock in UTC milliseconds. Tests hand in a skewed one.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0)
+    })
+}
+
+/// The replica on one device: one SQLite file plus a photo folder beside it. Cheap to clone;
+/// every clone shares the one connection.
+#[derive(Clone)]
+pub struct Replica {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    conn: Mutex<rusqlite::Connection>,
+    photo_dir: PathBuf,
+    clock: Clock,
+    http: reqwest::Client,
+}
+
+impl Replica {
+    /// Opens (or creates) the replica at `path` with the system clock.
+    pub fn open(path: &Path) -> Result<Replica, Error> {
+        Replica::open_with_clock(path, system_clock())
+    }
+
+    /// Opens (or creates) the replica at `path`, migrating it to the latest schema. Photos
+    /// live in the folder `<file name>.photos` beside the database.
+    pub fn open_with_clock(path: &Path, clock: Clock) -> Result<Replica, Error> {
+        let mut conn = rusqlite::Connection::open(path)?;
+        // WAL with synchronous=FULL: a commit is on disk (the WAL fsynced) before it returns,
+        // so a save the user saw succeed survives a dead battery.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrations::apply(&mut conn)?;
+        let node = uuid::Uuid::now_v7().to_string();
+        conn.execute(
+            "INSERT OR IGNORE INTO sync_state (id, node) VALUES (1, ?1)",
+            [&node],
+        )?;
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "replica".to_owned());
+        let photo_dir = path
+            .parent()
+            .unwrap_or_else(|| Path::new("."))
+            .join(format!("{file_name}.photos"));
+        std::fs::create_dir_all(&photo_dir)?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .timeout(std::time::Duration::from_secs(120))
+            .build()
+            .map_err(|e| Error::Network(e.to_string()))?;
+        Ok(Replica {
+            inner: Arc::new(Inner {
+                conn: Mutex::new(conn),
+                photo_dir,
+                clock,
+                http,
+            }),
+        })
+    }
+
+    /// The folder that holds the photo files.
+    pub fn photo_dir(&self) -> &Path {
+        &self.inner.photo_dir
+    }
+
+    pub(crate) fn now_ms(&self) -> i64 {
+        (self.inner.clock)()
+    }
+
+    pub(crate) fn conn(&self) -> MutexGuard<'_, rusqlite::Connection> {
+        // A panic while holding the lock leaves SQLite itself consistent (the transaction
+        // rolls back on drop), so a poisoned lock is safe to take over.
+        self.inner
+            .conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+}

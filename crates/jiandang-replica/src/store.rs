@@ -1,0 +1,763 @@
+//! Storage: records as JSON documents, the server version of each field, the outbox, the
+//! hybrid logical clock, and how pushed outcomes, pulled changes and snapshots land in them.
+//! Each public write is one SQLite transaction.
+
+use std::collections::BTreeMap;
+
+use jiandang_domain::{Finding, RecordKind};
+use jiandang_protocol::{
+    Change, ChangeSet, FieldState, Hlc, LoggedChange, Outcome, PushResponse, RecordFindings,
+    Snapshot, flatten, unflatten,
+};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::{Error, Replica};
+
+/// A record as the device holds it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StoredRecord {
+    pub id: Uuid,
+    pub kind: RecordKind,
+    pub village_id: Uuid,
+    /// The record's JSON form. Cleared fields are absent (never `null`).
+    pub doc: Value,
+}
+
+/// The answer to a save: what was stored, how many field edits went to the outbox, and what
+/// the domain rules found on it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Saved {
+    pub record: StoredRecord,
+    pub changed_fields: Vec<String>,
+    pub findings: Vec<Finding>,
+}
+
+/// A value of this device that lost to a later edit elsewhere (the county resolves it).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Conflict {
+    pub change_id: Uuid,
+    pub record_id: Uuid,
+    pub field: String,
+    /// What this device entered.
+    pub ours: Value,
+    /// What the server holds.
+    pub current: Value,
+}
+
+/// The leaves of a JSON form, with cleared (`null`) fields left out: absent and null mean the
+/// same thing to the merge.
+pub(crate) fn leaves(doc: &Value) -> BTreeMap<String, Value> {
+    match doc {
+        Value::Null => BTreeMap::new(),
+        Value::Object(m) if m.is_empty() => BTreeMap::new(),
+        other => flatten(other)
+            .into_iter()
+            .filter(|(_, v)| !v.is_null())
+            .collect(),
+    }
+}
+
+fn doc_from_leaves(l: &BTreeMap<String, Value>) -> Value {
+    if l.is_empty() {
+        Value::Object(serde_json::Map::new())
+    } else {
+        unflatten(l)
+    }
+}
+
+fn json_text(v: &Value) -> Option<String> {
+    if v.is_null() {
+        None
+    } else {
+        Some(v.to_string())
+    }
+}
+
+fn json_value(s: Option<String>) -> Value {
+    s.and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or(Value::Null)
+}
+
+fn parse_uuid(s: &str) -> rusqlite::Result<Uuid> {
+    Uuid::parse_str(s).map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+fn parse_kind(s: &str) -> rusqlite::Result<RecordKind> {
+    RecordKind::parse(s).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("unknown record kind {s}").into(),
+        )
+    })
+}
+
+fn parse_hlc(s: &str) -> rusqlite::Result<Hlc> {
+    Hlc::parse(s).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+pub(crate) fn record_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRecord> {
+    let id: String = row.get(0)?;
+    let kind: String = row.get(1)?;
+    let village: String = row.get(2)?;
+    let doc: String = row.get(3)?;
+    Ok(StoredRecord {
+        id: parse_uuid(&id)?,
+        kind: parse_kind(&kind)?,
+        village_id: parse_uuid(&village)?,
+        doc: serde_json::from_str(&doc).unwrap_or(Value::Null),
+    })
+}
+
+fn load_record(conn: &Connection, id: Uuid) -> rusqlite::Result<Option<StoredRecord>> {
+    conn.query_row(
+        "SELECT id, kind, village_id, doc FROM records WHERE id = ?1",
+        [id.to_string()],
+        record_from_row,
+    )
+    .optional()
+}
+
+fn write_record(conn: &Connection, rec: &StoredRecord, now: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO records (id, kind, village_id, doc, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+         ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at",
+        params![
+            rec.id.to_string(),
+            rec.kind.as_str(),
+            rec.village_id.to_string(),
+            rec.doc.to_string(),
+            now
+        ],
+    )?;
+    Ok(())
+}
+
+/// The server seq of a field's value on this device (0 = never synced).
+fn field_seq(conn: &Connection, record: Uuid, path: &str) -> rusqlite::Result<u64> {
+    let seq: Option<i64> = conn
+        .query_row(
+            "SELECT seq FROM field_versions WHERE record_id = ?1 AND path = ?2",
+            params![record.to_string(), path],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(seq.unwrap_or(0).max(0) as u64)
+}
+
+fn set_field_version(
+    conn: &Connection,
+    record: Uuid,
+    path: &str,
+    seq: u64,
+    hlc: &Hlc,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO field_versions (record_id, path, seq, hlc) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (record_id, path) DO UPDATE SET seq = excluded.seq, hlc = excluded.hlc",
+        params![record.to_string(), path, seq as i64, hlc.to_string()],
+    )?;
+    Ok(())
+}
+
+/// Whether a local edit of this field is still waiting for the server (optionally other
+/// than `except`).
+fn has_waiting_edit(
+    conn: &Connection,
+    record: Uuid,
+    path: &str,
+    except: Option<Uuid>,
+) -> rusqlite::Result<bool> {
+    let except = except.map(|u| u.to_string()).unwrap_or_default();
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE record_id = ?1 AND field = ?2
+           AND status IN ('pending', 'in_flight') AND change_id <> ?3)",
+        params![record.to_string(), path, except],
+        |r| r.get(0),
+    )
+}
+
+fn last_hlc(conn: &Connection) -> rusqlite::Result<Hlc> {
+    let (stored, node): (Option<String>, String) = conn.query_row(
+        "SELECT hlc, COALESCE(device_id, node) FROM sync_state WHERE id = 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let mut hlc = stored
+        .and_then(|s| Hlc::parse(&s).ok())
+        .unwrap_or_else(|| Hlc::zero(node.clone()));
+    hlc.node = node;
+    Ok(hlc)
+}
+
+fn store_hlc(conn: &Connection, hlc: &Hlc) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE sync_state SET hlc = ?1 WHERE id = 1",
+        [hlc.to_string()],
+    )?;
+    Ok(())
+}
+
+/// A new stamp for a local event, persisted so that it survives a restart.
+fn tick(conn: &Connection, now_ms: i64) -> rusqlite::Result<Hlc> {
+    let next = last_hlc(conn)?.tick(now_ms);
+    store_hlc(conn, &next)?;
+    Ok(next)
+}
+
+/// Moves the clock past a stamp received from the server.
+fn observe(conn: &Connection, remote: &Hlc, now_ms: i64) -> rusqlite::Result<()> {
+    let next = last_hlc(conn)?.observe(remote, now_ms);
+    store_hlc(conn, &next)
+}
+
+fn store_findings(
+    conn: &Connection,
+    record: Uuid,
+    source: &str,
+    findings: &[Finding],
+) -> Result<(), Error> {
+    conn.execute(
+        "INSERT INTO findings (record_id, source, findings, has_errors) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (record_id, source) DO UPDATE
+           SET findings = excluded.findings, has_errors = excluded.has_errors",
+        params![
+            record.to_string(),
+            source,
+            serde_json::to_string(findings)?,
+            jiandang_domain::finding::has_errors(findings)
+        ],
+    )?;
+    Ok(())
+}
+
+/// Sets (or clears, for `null`) one leaf of a record, creating the record if needed.
+fn apply_field(
+    conn: &Connection,
+    record_id: Uuid,
+    kind: RecordKind,
+    village_id: Uuid,
+    path: &str,
+    value: &Value,
+    now: i64,
+) -> rusqlite::Result<()> {
+    let mut rec = load_record(conn, record_id)?.unwrap_or(StoredRecord {
+        id: record_id,
+        kind,
+        village_id,
+        doc: Value::Null,
+    });
+    let mut l = leaves(&rec.doc);
+    if value.is_null() {
+        l.remove(path);
+    } else {
+        // A leaf replaces anything that was nested under its path, and the reverse.
+        let prefix = format!("{path}.");
+        l.retain(|k, _| !k.starts_with(&prefix) && !path.starts_with(&format!("{k}.")));
+        l.insert(path.to_owned(), value.clone());
+    }
+    rec.doc = doc_from_leaves(&l);
+    write_record(conn, &rec, now)
+}
+
+/// The outbox rows of one frozen change set, in the order they are sent.
+pub(crate) fn changes_of_set(conn: &Connection, set: Uuid) -> Result<Vec<Change>, Error> {
+    let mut stmt = conn.prepare(
+        "SELECT change_id, record_id, kind, village_id, field, old, new, base_seq, hlc
+         FROM outbox WHERE change_set_id = ?1 AND status = 'in_flight'
+         ORDER BY hlc, change_id",
+    )?;
+    let rows = stmt.query_map([set.to_string()], |r| {
+        Ok(Change {
+            change_id: parse_uuid(&r.get::<_, String>(0)?)?,
+            record_id: parse_uuid(&r.get::<_, String>(1)?)?,
+            kind: parse_kind(&r.get::<_, String>(2)?)?,
+            village_id: parse_uuid(&r.get::<_, String>(3)?)?,
+            field: r.get(4)?,
+            old: json_value(r.get(5)?),
+            new: json_value(r.get(6)?),
+            base_seq: r.get::<_, i64>(7)?.max(0) as u64,
+            hlc: parse_hlc(&r.get::<_, String>(8)?)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+impl Replica {
+    /// A new record id (UUID v7: time-ordered, made offline).
+    pub fn new_id() -> Uuid {
+        Uuid::now_v7()
+    }
+
+    /// Saves a record's JSON form: diffs it leaf by leaf against what is stored, and writes
+    /// the record and one outbox row per changed field in ONE transaction. The transaction
+    /// is durable (WAL fsynced, `synchronous = FULL`) before this returns: a save the user
+    /// saw succeed survives the phone dying right after. A field edited again before it was
+    /// sent updates its waiting outbox row instead of adding one. Returns the domain rules'
+    /// findings on the record's household bundle.
+    pub fn save_record(
+        &self,
+        kind: RecordKind,
+        id: Uuid,
+        village_id: Uuid,
+        doc: &Value,
+    ) -> Result<Saved, Error> {
+        let now = self.now_ms();
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let existing = load_record(&tx, id)?;
+        if let Some(e) = &existing
+            && (e.kind != kind || e.village_id != village_id)
+        {
+            return Err(Error::RecordMismatch);
+        }
+        let old = existing.as_ref().map(|e| leaves(&e.doc)).unwrap_or_default();
+        let new = leaves(doc);
+        let mut paths: Vec<&String> = old.keys().chain(new.keys()).collect();
+        paths.sort();
+        paths.dedup();
+        let mut changed = Vec::new();
+        for path in paths {
+            let (o, n) = (
+                old.get(path).cloned().unwrap_or(Value::Null),
+                new.get(path).cloned().unwrap_or(Value::Null),
+            );
+            if o == n {
+                continue;
+            }
+            let hlc = tick(&tx, now)?;
+            let waiting: Option<String> = tx
+                .query_row(
+                    "SELECT change_id FROM outbox WHERE record_id = ?1 AND field = ?2
+                       AND status = 'pending'",
+                    params![id.to_string(), path],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match waiting {
+                Some(change_id) => {
+                    tx.execute(
+                        "UPDATE outbox SET new = ?1, hlc = ?2 WHERE change_id = ?3",
+                        params![json_text(&n), hlc.to_string(), change_id],
+                    )?;
+                }
+                None => {
+                    let base = field_seq(&tx, id, path)?;
+                    tx.execute(
+                        "INSERT INTO outbox (change_id, record_id, kind, village_id, field, old,
+                           new, base_seq, hlc, status, created_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10)",
+                        params![
+                            Uuid::now_v7().to_string(),
+                            id.to_string(),
+                            kind.as_str(),
+                            village_id.to_string(),
+                            path,
+                            json_text(&o),
+                            json_text(&n),
+                            base as i64,
+                            hlc.to_string(),
+                            now
+                        ],
+                    )?;
+                }
+            }
+            changed.push(path.clone());
+        }
+        let record = StoredRecord {
+            id,
+            kind,
+            village_id,
+            doc: doc_from_leaves(&new),
+        };
+        write_record(&tx, &record, now)?;
+        let findings = crate::query::rule_findings(&tx, &record)?;
+        store_findings(&tx, id, "device", &findings)?;
+        tx.commit()?;
+        Ok(Saved {
+            record,
+            changed_fields: changed,
+            findings,
+        })
+    }
+
+    /// A record by id.
+    pub fn get_record(&self, id: Uuid) -> Result<Option<StoredRecord>, Error> {
+        Ok(load_record(&self.conn(), id)?)
+    }
+
+    /// Every record the device holds, by id.
+    pub fn all_records(&self) -> Result<Vec<StoredRecord>, Error> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT id, kind, village_id, doc FROM records ORDER BY id")?;
+        let rows = stmt.query_map([], record_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Records of one village, optionally of one kind.
+    pub fn records_of_village(
+        &self,
+        village_id: Uuid,
+        kind: Option<RecordKind>,
+    ) -> Result<Vec<StoredRecord>, Error> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT id, kind, village_id, doc FROM records
+             WHERE village_id = ?1 AND (?2 IS NULL OR kind = ?2) ORDER BY id",
+        )?;
+        let rows = stmt.query_map(
+            params![village_id.to_string(), kind.map(|k| k.as_str())],
+            record_from_row,
+        )?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// The server seq of a field's value here (0 = never synced).
+    pub fn field_seq(&self, record: Uuid, path: &str) -> Result<u64, Error> {
+        Ok(field_seq(&self.conn(), record, path)?)
+    }
+
+    /// The last stamp this device issued or observed.
+    pub fn clock(&self) -> Result<Hlc, Error> {
+        Ok(last_hlc(&self.conn())?)
+    }
+
+    /// The findings stored for a record: the device's own (on save) and the server's (after
+    /// a push), device first.
+    pub fn findings(&self, record: Uuid) -> Result<Vec<Finding>, Error> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT findings FROM findings WHERE record_id = ?1 ORDER BY source",
+        )?;
+        let rows = stmt.query_map([record.to_string()], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for json in rows {
+            let list: Vec<Finding> = serde_json::from_str(&json?)?;
+            for f in list {
+                if !out.contains(&f) {
+                    out.push(f);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Values this device entered that lost to a later edit elsewhere.
+    pub fn conflicts(&self) -> Result<Vec<Conflict>, Error> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT change_id, record_id, field, new, current FROM outbox
+             WHERE status = 'superseded' ORDER BY hlc",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Conflict {
+                change_id: parse_uuid(&r.get::<_, String>(0)?)?,
+                record_id: parse_uuid(&r.get::<_, String>(1)?)?,
+                field: r.get(2)?,
+                ours: json_value(r.get(3)?),
+                current: json_value(r.get(4)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Puts refused changes back in the queue (with a new change id, so the server judges them
+    /// afresh), unless a newer edit of the same field is already waiting. Returns how many.
+    /// The sync loop calls this for `entry_closed` refusals on every round, so that work
+    /// entered while the window was closed goes up once the county reopens it.
+    pub fn retry_refused(&self, code: Option<&str>) -> Result<usize, Error> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let rows: Vec<(String, String, String)> = {
+            let mut stmt = tx.prepare(
+                "SELECT change_id, record_id, field FROM outbox
+                 WHERE status = 'refused' AND (?1 IS NULL OR refusal_code = ?1) ORDER BY hlc",
+            )?;
+            stmt.query_map([code], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?
+        };
+        let mut n = 0;
+        for (change_id, record, field) in rows {
+            let waiting: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM outbox WHERE record_id = ?1 AND field = ?2
+                   AND status IN ('pending', 'in_flight'))",
+                params![record, field],
+                |r| r.get(0),
+            )?;
+            if waiting {
+                continue;
+            }
+            tx.execute(
+                "UPDATE outbox SET change_id = ?1, status = 'pending', change_set_id = NULL,
+                   refusal_code = NULL, refusal_message = NULL, resolved_at = NULL
+                 WHERE change_id = ?2",
+                params![Uuid::now_v7().to_string(), change_id],
+            )?;
+            n += 1;
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// The change set waiting for an answer, if any: it was frozen and may have been sent.
+    pub(crate) fn in_flight_set(&self) -> Result<Option<ChangeSet>, Error> {
+        let conn = self.conn();
+        let set: Option<String> = conn
+            .query_row(
+                "SELECT change_set_id FROM outbox WHERE status = 'in_flight'
+                 ORDER BY hlc LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(set) = set else { return Ok(None) };
+        let set = Uuid::parse_str(&set).map_err(|e| Error::BadResponse(e.to_string()))?;
+        let device = device_id(&conn)?.ok_or(Error::NotEnrolled)?;
+        let changes = changes_of_set(&conn, set)?;
+        Ok(Some(ChangeSet::new(set, device, changes)))
+    }
+
+    /// Freezes up to `limit` pending outbox rows into a new change set and stores its id
+    /// BEFORE anything is sent, so that a cut resends the same id. The base seq of each change
+    /// is taken now, from what the device last heard from the server.
+    pub(crate) fn freeze_next_set(&self, limit: usize) -> Result<Option<ChangeSet>, Error> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let device = device_id(&tx)?.ok_or(Error::NotEnrolled)?;
+        let rows: Vec<(String, String, String)> = {
+            let mut stmt = tx.prepare(
+                "SELECT change_id, record_id, field FROM outbox WHERE status = 'pending'
+                 ORDER BY hlc, change_id LIMIT ?1",
+            )?;
+            stmt.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?
+        };
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let set = Uuid::now_v7();
+        for (change_id, record, field) in &rows {
+            let record = Uuid::parse_str(record).map_err(|e| Error::BadResponse(e.to_string()))?;
+            let base = field_seq(&tx, record, field)?;
+            tx.execute(
+                "UPDATE outbox SET status = 'in_flight', change_set_id = ?1, base_seq = ?2
+                 WHERE change_id = ?3",
+                params![set.to_string(), base as i64, change_id],
+            )?;
+        }
+        let changes = changes_of_set(&tx, set)?;
+        tx.commit()?;
+        Ok(Some(ChangeSet::new(set, device, changes)))
+    }
+
+    /// Lands the server's answer to a change set: accepted → the field's seq; superseded →
+    /// the current value (unless a newer local edit waits); refused → kept, with the reason.
+    pub(crate) fn apply_push_response(
+        &self,
+        set: &ChangeSet,
+        resp: &PushResponse,
+    ) -> Result<PushTally, Error> {
+        let now = self.now_ms();
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut tally = PushTally::default();
+        for result in &resp.results {
+            let Some(change) = set.changes.iter().find(|c| c.change_id == result.change_id)
+            else {
+                continue;
+            };
+            let id = change.change_id.to_string();
+            match &result.outcome {
+                Outcome::Accepted { seq } => {
+                    tx.execute(
+                        "UPDATE outbox SET status = 'accepted', result_seq = ?1, resolved_at = ?2
+                         WHERE change_id = ?3",
+                        params![*seq as i64, now, id],
+                    )?;
+                    if *seq > field_seq(&tx, change.record_id, &change.field)? {
+                        set_field_version(&tx, change.record_id, &change.field, *seq, &change.hlc)?;
+                    }
+                    tally.accepted += 1;
+                }
+                Outcome::Superseded { seq, current } => {
+                    tx.execute(
+                        "UPDATE outbox SET status = 'superseded', result_seq = ?1, current = ?2,
+                           resolved_at = ?3 WHERE change_id = ?4",
+                        params![*seq as i64, json_text(current), now, id],
+                    )?;
+                    // A newer local edit of the field keeps its value and its old base, so the
+                    // server still sees it as concurrent with the winner and keeps both.
+                    let newer = has_waiting_edit(
+                        &tx,
+                        change.record_id,
+                        &change.field,
+                        Some(change.change_id),
+                    )?;
+                    if !newer && *seq > field_seq(&tx, change.record_id, &change.field)? {
+                        apply_field(
+                            &tx,
+                            change.record_id,
+                            change.kind,
+                            change.village_id,
+                            &change.field,
+                            current,
+                            now,
+                        )?;
+                        set_field_version(&tx, change.record_id, &change.field, *seq, &change.hlc)?;
+                    }
+                    tally.superseded += 1;
+                }
+                Outcome::Refused { code, message } => {
+                    tx.execute(
+                        "UPDATE outbox SET status = 'refused', refusal_code = ?1,
+                           refusal_message = ?2, resolved_at = ?3 WHERE change_id = ?4",
+                        params![code.as_str(), message, now, id],
+                    )?;
+                    tally.refused += 1;
+                }
+            }
+        }
+        // A change the server did not answer goes back to the queue rather than vanish.
+        tx.execute(
+            "UPDATE outbox SET status = 'pending', change_set_id = NULL
+             WHERE change_set_id = ?1 AND status = 'in_flight'",
+            [set.change_set_id.to_string()],
+        )?;
+        for RecordFindings { record_id, findings } in &resp.findings {
+            store_findings(&tx, *record_id, "server", findings)?;
+        }
+        tx.commit()?;
+        Ok(tally)
+    }
+
+    /// Marks a whole change set refused (the server rejected the request as such, e.g. as
+    /// malformed): kept on the device, visible, never dropped.
+    pub(crate) fn refuse_set(&self, set: Uuid, code: &str, message: &str) -> Result<(), Error> {
+        let now = self.now_ms();
+        self.conn().execute(
+            "UPDATE outbox SET status = 'refused', refusal_code = ?1, refusal_message = ?2,
+               resolved_at = ?3 WHERE change_set_id = ?4 AND status = 'in_flight'",
+            params![code, message, now, set.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// Lands one pulled page and moves the cursor in the same transaction. Returns how many
+    /// field values changed here.
+    pub(crate) fn apply_pull_page(
+        &self,
+        changes: &[LoggedChange],
+        next_after: u64,
+    ) -> Result<usize, Error> {
+        let now = self.now_ms();
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut applied = 0;
+        for lc in changes {
+            let c = &lc.change;
+            observe(&tx, &c.hlc, now)?;
+            if apply_remote(&tx, c.record_id, c.kind, c.village_id, &c.field, &c.new, lc.seq, &c.hlc, now)? {
+                applied += 1;
+            }
+        }
+        tx.execute(
+            "UPDATE sync_state SET cursor = MAX(cursor, ?1) WHERE id = 1",
+            [next_after as i64],
+        )?;
+        tx.commit()?;
+        Ok(applied)
+    }
+
+    /// Lands a snapshot and sets the cursor to it, in one transaction.
+    pub(crate) fn apply_snapshot(&self, snap: &Snapshot) -> Result<usize, Error> {
+        let now = self.now_ms();
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut applied = 0;
+        for rec in &snap.records {
+            for (path, FieldState { value, seq, hlc }) in &rec.fields {
+                observe(&tx, hlc, now)?;
+                if apply_remote(&tx, rec.id, rec.kind, rec.village_id, path, value, *seq, hlc, now)? {
+                    applied += 1;
+                }
+            }
+            if load_record(&tx, rec.id)?.is_none() {
+                // A record whose fields are all cleared still exists.
+                write_record(
+                    &tx,
+                    &StoredRecord {
+                        id: rec.id,
+                        kind: rec.kind,
+                        village_id: rec.village_id,
+                        doc: Value::Object(serde_json::Map::new()),
+                    },
+                    now,
+                )?;
+            }
+        }
+        tx.execute(
+            "UPDATE sync_state SET cursor = MAX(cursor, ?1), snapshot_done = 1 WHERE id = 1",
+            [snap.cursor as i64],
+        )?;
+        tx.commit()?;
+        Ok(applied)
+    }
+}
+
+/// Counts of a push's outcomes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct PushTally {
+    pub accepted: usize,
+    pub superseded: usize,
+    pub refused: usize,
+}
+
+pub(crate) fn device_id(conn: &Connection) -> rusqlite::Result<Option<Uuid>> {
+    let s: Option<String> =
+        conn.query_row("SELECT device_id FROM sync_state WHERE id = 1", [], |r| r.get(0))?;
+    Ok(s.and_then(|s| Uuid::parse_str(&s).ok()))
+}
+
+/// Applies a value the server holds, unless this device already has a newer one or its own
+/// edit of the field is waiting. Returns whether it applied.
+#[allow(clippy::too_many_arguments)]
+fn apply_remote(
+    conn: &Connection,
+    record: Uuid,
+    kind: RecordKind,
+    village: Uuid,
+    path: &str,
+    value: &Value,
+    seq: u64,
+    hlc: &Hlc,
+    now: i64,
+) -> rusqlite::Result<bool> {
+    if seq <= field_seq(conn, record, path)? {
+        return Ok(false);
+    }
+    if has_waiting_edit(conn, record, path, None)? {
+        // Keep the local value and its old base: the server will see the edit as concurrent
+        // with this one, pick a winner by stamp and keep the other as a conflict.
+        if load_record(conn, record)?.is_none() {
+            write_record(
+                conn,
+                &StoredRecord {
+                    id: record,
+                    kind,
+                    village_id: village,
+                    doc: Value::Object(serde_json::Map::new()),
+                },
+                now,
+            )?;
+        }
+        return Ok(false);
+    }
+    apply_field(conn, record, kind, village, path, value, now)?;
+    set_field_version(conn, record, path, seq, hlc)?;
+    Ok(true)
+}
