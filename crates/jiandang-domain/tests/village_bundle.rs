@@ -266,3 +266,32 @@ fn village_bundle_json_form() {
     .expect("minimal");
     assert_eq!(minimal.requested_action, Some(VillageAction::Exit));
 }
+
+#[test]
+fn village_file_reads_checks_and_names_bad_paths() {
+    use jiandang_domain::rules::village::check_village_file_json;
+    let p = YearPolicy::shangqiu_2018();
+    let mut json = serde_json::to_value(bundle()).expect("serialise");
+    json["natural_villages"][0]["basic"]["nmae"] = "后李".into();
+    let findings = check_village_file_json(&json.to_string(), &p, now()).expect("readable");
+    let codes: Vec<(&str, &str)> = findings
+        .iter()
+        .map(|f| (f.code.as_str(), f.path.as_str()))
+        .collect();
+    assert_eq!(
+        codes,
+        [("records.unknown_field", "natural_villages[0].basic.nmae")]
+    );
+
+    json["village"]["population"]["households"] = (-3).into();
+    let err = check_village_file_json(&json.to_string(), &p, now()).expect_err("negative count");
+    assert_eq!(err.code(), "records.invalid");
+    assert_eq!(err.path(), "village.population.households");
+
+    let err = check_village_file_json(r#"{"village": null}"#, &p, now()).expect_err("no village");
+    assert_eq!(err.path(), "village");
+    let err = check_village_file_json(r#"{"villag": {}}"#, &p, now()).expect_err("typo");
+    assert_eq!(err.path(), "villag");
+    let err = check_village_file_json("{", &p, now()).expect_err("syntax");
+    assert_eq!(err.code(), "records.syntax");
+}

@@ -9,6 +9,9 @@ use std::collections::BTreeMap;
 use geo_types::Point;
 
 use crate::codes::village::VillageAttribute;
+use serde_json::Value;
+
+use crate::bundle::{RecordsError, decode};
 use crate::finding::Finding;
 use crate::household::Decimal2;
 use crate::policy::YearPolicy;
@@ -880,6 +883,94 @@ pub fn check_village_bundle(
             .requirement("W4"),
         ),
         None => {}
+    }
+    out
+}
+
+/// Reads a village file (the [`VillageBundle`] JSON form) and returns every finding of
+/// [`check_village_bundle`], plus a warning for each field the file has and the model does
+/// not know (a typo would otherwise vanish). Unreadable input is an error naming the JSON
+/// path of the problem, as for household files.
+pub fn check_village_file_json(
+    text: &str,
+    policy: &YearPolicy,
+    now: Timestamp,
+) -> Result<Vec<Finding>, RecordsError> {
+    let root: Value = serde_json::from_str(text).map_err(|e| RecordsError::Syntax {
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    const KEYS: [&str; 9] = [
+        "village",
+        "natural_villages",
+        "help_units",
+        "work_team_members",
+        "exit_measures",
+        "gps_fixes",
+        "photos",
+        "stats",
+        "requested_action",
+    ];
+    let Value::Object(obj) = &root else {
+        return Err(RecordsError::Invalid {
+            path: String::new(),
+            message: "文件应为一个JSON对象，含 village 等字段".to_owned(),
+        });
+    };
+    if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
+        return Err(RecordsError::Invalid {
+            path: k.clone(),
+            message: format!("未知字段；文件只能含 {}", KEYS.join("、")),
+        });
+    }
+    if obj.get("village").is_none_or(Value::is_null) {
+        return Err(RecordsError::Invalid {
+            path: "village".to_owned(),
+            message: "缺少贫困村记录".to_owned(),
+        });
+    }
+    let bundle: VillageBundle = decode("", &root)?;
+    let mut out = check_village_bundle(&bundle, policy, now);
+    out.extend(unknown_fields(&root, &bundle));
+    Ok(out)
+}
+
+/// A warning for every key of `input` the model dropped (serialising the decoded bundle back
+/// gives every field the model knows), descending into objects and list elements. The same
+/// finding as the household file's.
+fn unknown_fields(input: &Value, bundle: &VillageBundle) -> Vec<Finding> {
+    fn walk(at: &str, input: &Value, known: &Value, out: &mut Vec<Finding>) {
+        match (input, known) {
+            (Value::Object(i), Value::Object(k)) => {
+                for (key, v) in i {
+                    let path = if at.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{at}.{key}")
+                    };
+                    match k.get(key) {
+                        Some(kv) => walk(&path, v, kv, out),
+                        None if v.is_null() => {}
+                        None => out.push(Finding::warning(
+                            "records.unknown_field",
+                            path,
+                            "未知字段，已忽略；请检查字段名是否拼写正确",
+                        )),
+                    }
+                }
+            }
+            (Value::Array(i), Value::Array(k)) => {
+                for (n, (iv, kv)) in i.iter().zip(k).enumerate() {
+                    walk(&format!("{at}[{n}]"), iv, kv, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(known) = serde_json::to_value(bundle) {
+        walk("", input, &known, &mut out);
     }
     out
 }
