@@ -25,12 +25,42 @@ fn ready() -> HouseholdBundle {
 /// order.
 fn check(edit: impl FnOnce(&mut HouseholdBundle), expected: &[(&str, &str, Severity)]) {
     let mut b = ready();
+    let derived = |b: &HouseholdBundle| {
+        let i = &b.household.income;
+        (
+            i.property_total,
+            i.transfer_total,
+            i.gross,
+            i.net,
+            i.net_per_capita,
+        )
+    };
+    let before = derived(&b);
     edit(&mut b);
+    // The app recomputes the totals on every edit; a test that did not touch them gets them
+    // recomputed too.
+    if derived(&b) == before {
+        let present = b.members.iter().filter(|m| m.is_present()).count();
+        b.household.income = b
+            .household
+            .income
+            .derive(present, &YearPolicy::shangqiu_2018());
+    }
+    // Messages never carry names or ID numbers: they go to logs and the county's lists.
+    let personal: Vec<String> = b
+        .members
+        .iter()
+        .flat_map(|m| [m.name.clone(), m.id_number.clone().unwrap_or_default()])
+        .filter(|s| !s.is_empty())
+        .collect();
     let mut got: Vec<(String, String, Severity)> =
         check_household_bundle(&b, &YearPolicy::shangqiu_2018())
             .into_iter()
             .map(|f| {
                 assert!(!f.message.is_empty());
+                for p in &personal {
+                    assert!(!f.message.contains(p.as_str()), "{}", f.message);
+                }
                 (f.code, f.path, f.severity)
             })
             .collect();
@@ -439,6 +469,19 @@ fn small_amounts_and_help_measures_s7_2() {
             Warning,
         )],
     );
+}
+
+#[test]
+fn stored_totals_must_match_the_items_s1_7() {
+    check(
+        |b| b.household.income.net_per_capita = Some(Money::from_yuan(5000)),
+        &[(
+            "household.income_derived_stale",
+            "household.income.net_per_capita",
+            Warning,
+        )],
+    );
+    check(|b| b.household.income.gross = None, &[]);
 }
 
 #[test]

@@ -783,6 +783,44 @@ fn income(
         );
         return;
     };
+    // Derived totals are computed on the device; a stored value that disagrees was typed or
+    // left from before an edit.
+    let stored: [(&str, &str, Option<Money>, Option<Money>); 5] = [
+        (
+            "property_total",
+            "财产性收入",
+            inc.property_total,
+            Some(totals.property_total),
+        ),
+        (
+            "transfer_total",
+            "转移性收入",
+            inc.transfer_total,
+            Some(totals.transfer_total),
+        ),
+        ("gross", "年收入", inc.gross, Some(totals.gross)),
+        ("net", "纯收入", inc.net, Some(totals.net)),
+        (
+            "net_per_capita",
+            "人均纯收入",
+            inc.net_per_capita,
+            totals.net_per_capita,
+        ),
+    ];
+    for (key, label, have, want) in stored {
+        if let (Some(have), Some(want)) = (have, want)
+            && have != want
+        {
+            out.push(
+                Finding::warning(
+                    "household.income_derived_stale",
+                    format!("household.income.{key}"),
+                    format!("{label}应为{want}元（由各项收入计算），记录为{have}元"),
+                )
+                .requirement("§1.7"),
+            );
+        }
+    }
     if let Some(pc) = totals.net_per_capita {
         let path = "household.income.net_per_capita";
         if pc <= Money::ZERO {
