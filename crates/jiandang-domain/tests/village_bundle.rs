@@ -295,3 +295,28 @@ fn village_file_reads_checks_and_names_bad_paths() {
     let err = check_village_file_json("{", &p, now()).expect_err("syntax");
     assert_eq!(err.code(), "records.syntax");
 }
+
+#[test]
+fn w4_example_village_file_may_exit() {
+    use jiandang_domain::rules::village::check_village_file_json;
+    let text = include_str!("../../../examples/village-exit.json");
+    let p = YearPolicy::shangqiu_2018();
+    let findings = check_village_file_json(text, &p, now()).expect("the example reads");
+    assert_eq!(
+        findings,
+        Vec::<Finding>::new(),
+        "24 of 1548 = 1.55 %, every item met"
+    );
+
+    // The same village with five more poor people is at 1.87 %; with seven, 2.00 %: refused.
+    let mut json: serde_json::Value = serde_json::from_str(text).expect("json");
+    json["stats"]["not_exited_people"] = 29.into();
+    let findings = check_village_file_json(&json.to_string(), &p, now()).expect("reads");
+    let codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();
+    assert_eq!(codes, ["village_exit.incidence_too_high"]);
+    assert!(
+        findings[0].message.contains("2.00%"),
+        "{}",
+        findings[0].message
+    );
+}
