@@ -1,6 +1,6 @@
 //! The household's lifecycle as a state machine: 候选 (candidate, in the W5 procedure) →
-//! 在册 (registered, poor) → 已脱贫 in year Y → 返贫 in year Y′ → 已脱贫 … and 销户 (closed)
-//! when every member has naturally decreased. Each transition is a function that gives the
+//! 在册 (registered, poor) → 预脱贫 (province pre-exit review, C9) → 已脱贫 in year Y → 返贫 in
+//! year Y′ → 预脱贫 → 已脱贫 … and 销户 (closed) when every member has naturally decreased. Each transition is a function that gives the
 //! new state or every reason it is refused.
 
 use serde::{Deserialize, Serialize};
@@ -23,6 +23,8 @@ pub enum HouseholdState {
     Candidate,
     /// 在册贫困户, not exited.
     Registered,
+    /// 预脱贫: proposed for exit this cycle, under the province platform's review (C9).
+    PreExit,
     /// 已脱贫 in `year`.
     Exited { year: i32 },
     /// 返贫 in `year`: poor again after an exit.
@@ -38,7 +40,8 @@ impl HouseholdState {
         let b = &h.basic;
         match b.status {
             None => HouseholdState::Candidate,
-            Some(ExitStatus::NotExited | ExitStatus::PreExit) => HouseholdState::Registered,
+            Some(ExitStatus::NotExited) => HouseholdState::Registered,
+            Some(ExitStatus::PreExit) => HouseholdState::PreExit,
             Some(ExitStatus::Exited | ExitStatus::ExitedNoPolicy) => match b.exit_year {
                 Some(year) => HouseholdState::Exited { year },
                 None => HouseholdState::Registered,
@@ -62,6 +65,7 @@ impl HouseholdState {
         match self {
             HouseholdState::Candidate => "待识别",
             HouseholdState::Registered => "未脱贫",
+            HouseholdState::PreExit => "预脱贫",
             HouseholdState::Exited { .. } => "已脱贫",
             HouseholdState::Returned { .. } => "返贫",
             HouseholdState::Closed => "已销户",
@@ -99,28 +103,46 @@ pub fn register(
     }
 }
 
-/// Marks the household 已脱贫 in the policy year (W1, W2, C9): refused unless it is poor now
-/// and the exit gate passes.
-pub fn exit(
+/// Proposes a poor household for exit (预脱贫, C9): refused unless it is poor now and the
+/// exit gate passes, so the province review only sees households that meet the standard.
+pub fn pre_exit(
     state: HouseholdState,
     bundle: &HouseholdBundle,
     policy: &YearPolicy,
 ) -> Result<HouseholdState, Vec<Finding>> {
     let mut out = Vec::new();
     if !state.is_poor() {
-        out.push(not_from(state, "标记脱贫"));
+        out.push(not_from(state, "列为预脱贫户"));
     }
-    if let HouseholdState::Returned { year } = state
-        && year > policy.year
-    {
-        out.push(
+    if let Err(reasons) = check_exit(bundle, policy) {
+        out.extend(reasons);
+    }
+    if out.is_empty() {
+        Ok(HouseholdState::PreExit)
+    } else {
+        Err(out)
+    }
+}
+
+/// Marks the household 已脱贫 in the policy year (W1, W2, C9): refused unless it passed the
+/// pre-exit review (预脱贫) and the exit gate still passes on today's data.
+pub fn exit(
+    state: HouseholdState,
+    bundle: &HouseholdBundle,
+    policy: &YearPolicy,
+) -> Result<HouseholdState, Vec<Finding>> {
+    let mut out = Vec::new();
+    match state {
+        HouseholdState::PreExit => {}
+        HouseholdState::Registered | HouseholdState::Returned { .. } => out.push(
             Finding::error(
-                "lifecycle.year_order",
-                "household.basic.return_year",
-                "返贫年度晚于脱贫年度",
+                "lifecycle.pre_exit_required",
+                "household.basic.status",
+                "须先经省级平台预脱贫户审核（列为预脱贫户），再标记脱贫",
             )
-            .requirement("W1"),
-        );
+            .requirement("C9"),
+        ),
+        other => out.push(not_from(other, "标记脱贫")),
     }
     if let Err(reasons) = check_exit(bundle, policy) {
         out.extend(reasons);

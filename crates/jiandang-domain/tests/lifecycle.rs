@@ -5,7 +5,9 @@ use jiandang_domain::Date;
 use jiandang_domain::bundle::{HouseholdBundle, read_file_json};
 use jiandang_domain::codes::household::{ExitStatus, MemberStatus, PovertyCause};
 use jiandang_domain::household::Household;
-use jiandang_domain::lifecycle::{HouseholdState, close, exit, register, return_to_poverty};
+use jiandang_domain::lifecycle::{
+    HouseholdState, close, exit, pre_exit, register, return_to_poverty,
+};
 use jiandang_domain::policy::YearPolicy;
 use jiandang_domain::procedure::{
     Procedure, ProcedureKind, ProcedureStep, StepOutcome, StepRecord,
@@ -61,23 +63,33 @@ fn registration_needs_a_candidate_and_a_complete_procedure_w5() {
 }
 
 #[test]
-fn exit_goes_through_the_gate_w1_w2() {
+fn exit_goes_through_pre_exit_and_the_gate_w1_w2_c9() {
     let p = YearPolicy::shangqiu_2018();
     let b = ready();
-    assert_eq!(exit(Registered, &b, &p), Ok(Exited { year: 2018 }));
+    assert_eq!(pre_exit(Registered, &b, &p), Ok(PreExit));
+    assert_eq!(pre_exit(Returned { year: 2018 }, &b, &p), Ok(PreExit));
+    assert_eq!(exit(PreExit, &b, &p), Ok(Exited { year: 2018 }));
     assert_eq!(
-        exit(Returned { year: 2018 }, &b, &p),
-        Ok(Exited { year: 2018 })
+        codes(exit(Registered, &b, &p)),
+        ["lifecycle.pre_exit_required"]
     );
     assert_eq!(
         codes(exit(Exited { year: 2017 }, &b, &p)),
         ["lifecycle.not_allowed"]
     );
-    assert_eq!(codes(exit(Candidate, &b, &p)), ["lifecycle.not_allowed"]);
+    assert_eq!(
+        codes(pre_exit(Candidate, &b, &p)),
+        ["lifecycle.not_allowed"]
+    );
     let mut unsafe_house = b.clone();
     unsafe_house.household.living.dilapidated = Some(true);
     assert_eq!(
-        codes(exit(Registered, &unsafe_house, &p)),
+        codes(pre_exit(Registered, &unsafe_house, &p)),
+        ["exit.no_worries_unresolved"]
+    );
+    // The gate runs again at the exit itself: data may have changed since the review.
+    assert_eq!(
+        codes(exit(PreExit, &unsafe_house, &p)),
         ["exit.no_worries_unresolved"]
     );
 }
@@ -130,6 +142,7 @@ fn state_of_a_record_w1() {
     };
     check(None, None, None, Candidate);
     check(Some(ExitStatus::NotExited), None, None, Registered);
+    check(Some(ExitStatus::PreExit), None, None, PreExit);
     check(
         Some(ExitStatus::Exited),
         Some(2016),
