@@ -8,7 +8,8 @@ use jiandang_domain::measures::{
 };
 use jiandang_domain::policy::YearPolicy;
 use jiandang_domain::rules::measures::{
-    check_exit_measures_present, check_household_exit_measures, check_village_exit_measures,
+    check_exit_measures_against_help, check_exit_measures_present, check_household_exit_measures,
+    check_village_exit_measures,
 };
 use jiandang_domain::{Date, Finding, Money, Severity};
 
@@ -231,6 +232,56 @@ fn c4_exited_this_year_needs_its_sheet() {
     for (exit_year, has_sheet, expected) in cases {
         check(
             check_exit_measures_present(exit_year, has_sheet, "该户", &p),
+            expected,
+        );
+    }
+}
+
+#[test]
+fn c4_measures_against_the_yearly_help_records() {
+    use HouseholdMeasureKind::*;
+    use jiandang_domain::household::{Household, YearHelpMeasures};
+    let household = Household {
+        help_measures: vec![
+            YearHelpMeasures {
+                year: 2016,
+                categories: vec![HelpMeasureCategory::Industry],
+                note: None,
+            },
+            YearHelpMeasures {
+                year: 2017,
+                categories: vec![HelpMeasureCategory::Industry, HelpMeasureCategory::Finance],
+                note: None,
+            },
+        ],
+        ..Household::default()
+    };
+    let sheet = |measures| HouseholdExitMeasures {
+        measures,
+        ..HouseholdExitMeasures::default()
+    };
+    let cases: Vec<(Vec<HouseholdMeasure>, Expected)> = vec![
+        (
+            vec![row(Livestock, Some(2016)), row(MicroCredit, Some(2017))],
+            &[],
+        ),
+        (vec![row(MicroCredit, None)], &[]),
+        (
+            vec![row(HouseRenovation, Some(2017))],
+            &[("exit_measures.not_in_help_records", "measures[0].kind", W)],
+        ),
+        (
+            vec![row(MicroCredit, Some(2015))],
+            &[(
+                "exit_measures.earlier_than_help_records",
+                "measures[0].first_year",
+                W,
+            )],
+        ),
+    ];
+    for (measures, expected) in cases {
+        check(
+            check_exit_measures_against_help(&sheet(measures), &household),
             expected,
         );
     }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::codes::Coded;
 use crate::finding::Finding;
+use crate::household::Household;
 use crate::measures::{HouseholdExitMeasures, VillageExitMeasures};
 use crate::policy::YearPolicy;
 use crate::rules::village::FIRST_REGISTER_YEAR;
@@ -105,6 +106,54 @@ pub fn check_village_exit_measures(
                 &format!("measures[{i}].completed_on"),
                 format!("完成时间（{done}）早于首次实施年度（{first}年）"),
             ));
+        }
+    }
+    out
+}
+
+/// The notice asks the sheet to be filled against the household's recorded help (明白卡 and
+/// the province platform): a ticked kind whose category appears in none of the household's
+/// yearly 帮扶措施 (六), or first in a later year than the sheet says, is worth a look.
+/// Warnings only: the yearly records may be incomplete.
+pub fn check_exit_measures_against_help(
+    sheet: &HouseholdExitMeasures,
+    household: &Household,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (i, m) in sheet.measures.iter().enumerate() {
+        let category = m.kind.category();
+        let first_recorded = household
+            .help_measures
+            .iter()
+            .filter(|y| y.categories.contains(&category))
+            .map(|y| y.year)
+            .min();
+        match (first_recorded, m.first_year) {
+            (None, _) => out.push(
+                Finding::warning(
+                    "exit_measures.not_in_help_records",
+                    format!("measures[{i}].kind"),
+                    format!(
+                        "“{}”所属的“{}”在该户历年帮扶措施中没有记录，请对照明白卡核实",
+                        m.kind.zh(),
+                        category.zh()
+                    ),
+                )
+                .requirement("C4"),
+            ),
+            (Some(recorded), Some(first)) if first < recorded => out.push(
+                Finding::warning(
+                    "exit_measures.earlier_than_help_records",
+                    format!("measures[{i}].first_year"),
+                    format!(
+                        "“{}”首次年度为{first}年，但该户帮扶措施记录中“{}”最早见于{recorded}年，请核实",
+                        m.kind.zh(),
+                        category.zh()
+                    ),
+                )
+                .requirement("C4"),
+            ),
+            _ => {}
         }
     }
     out
