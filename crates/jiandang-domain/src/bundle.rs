@@ -383,9 +383,18 @@ pub fn decode<T: DeserializeOwned>(at: &str, value: &Value) -> Result<T, Records
             let mut full = path.clone();
             full.push(child.clone());
             remove(&mut trial, &full);
+            // Removing a required key makes its own "missing field" error: that says nothing
+            // about where the first error was.
             let changed = match serde_json::from_value::<T>(trial) {
                 Ok(_) => true,
-                Err(e) => e.to_string() != first,
+                Err(e) => {
+                    let e = e.to_string();
+                    let own_missing = match &child {
+                        Step::Key(k) => e.starts_with(&format!("missing field `{k}`")),
+                        Step::Index(_) => false,
+                    };
+                    e != first && !own_missing
+                }
             };
             if changed {
                 path = full;
@@ -406,7 +415,41 @@ pub fn decode<T: DeserializeOwned>(at: &str, value: &Value) -> Result<T, Records
             Step::Index(i) => where_.push_str(&format!("[{i}]")),
         }
     }
-    Err(RecordsError::invalid(where_, first))
+    Err(RecordsError::invalid(where_, zh_message(&first)))
+}
+
+/// serde's English messages, said in zh-CN for the collector; the original stays appended
+/// for whoever debugs the file.
+fn zh_message(msg: &str) -> String {
+    let between = |start: &str, end: &str| -> Option<String> {
+        let rest = msg.split_once(start)?.1;
+        Some(rest.split_once(end).map_or(rest, |(a, _)| a).to_owned())
+    };
+    if msg.starts_with("unknown code")
+        && let (Some(code), Some(list)) = (between("unknown code ", " for"), between("(", ")"))
+    {
+        return format!("代码 {code} 不在代码表“{list}”中");
+    }
+    if let Some(field) = between("missing field `", "`") {
+        return format!("缺少必填字段 {field}");
+    }
+    if msg.starts_with("unknown variant")
+        && let Some(value) = between("unknown variant `", "`")
+    {
+        let allowed = msg.split_once("expected ").map_or("", |(_, e)| e);
+        return format!("取值 {value} 无效，应为 {allowed}");
+    }
+    if msg.starts_with("invalid type") {
+        return format!("类型不符（{msg}）");
+    }
+    if msg.contains("UUID") || msg.contains("invalid character") || msg.contains("invalid length") {
+        return format!("标识应为UUID，例如 0192f3a0-5b1c-7a00-8000-000000000001（{msg}）");
+    }
+    if msg.is_ascii() {
+        return format!("格式错误（{msg}）");
+    }
+    // Our own types already speak Chinese (日期、金额、面积).
+    msg.to_owned()
 }
 
 #[derive(Debug, Clone)]

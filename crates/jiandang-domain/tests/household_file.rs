@@ -38,7 +38,22 @@ fn bad_values_are_named_by_path_n1() {
     check_error(
         |v| v["household"]["basic"]["attribute"] = json!("09"),
         "household.basic.attribute",
-        "贫困户属性",
+        "代码 \"09\" 不在代码表“贫困户属性”中",
+    );
+    check_error(
+        |v| v["members"][0]["sex"] = json!(1),
+        "members[0].sex",
+        "类型不符",
+    );
+    check_error(
+        |v| {
+            v["gps_fixes"][0]
+                .as_object_mut()
+                .unwrap()
+                .remove("accuracy_m");
+        },
+        "gps_fixes[0]",
+        "缺少必填字段 accuracy_m",
     );
     check_error(
         |v| v["household"]["income"]["wage"] = json!(12000.5),
@@ -58,7 +73,7 @@ fn bad_values_are_named_by_path_n1() {
     check_error(
         |v| v["household"]["pairings"][0]["helper_id"] = json!("not-a-uuid"),
         "household.pairings[0].helper_id",
-        "",
+        "标识应为UUID",
     );
     check_error(
         |v| v["requested_action"] = json!("delete"),
