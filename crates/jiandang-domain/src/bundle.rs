@@ -371,6 +371,7 @@ pub fn decode<T: DeserializeOwned>(at: &str, value: &Value) -> Result<T, Records
         Ok(t) => return Ok(t),
         Err(e) => e.to_string(),
     };
+    let first_is_missing = first.starts_with("missing field");
     let mut path: Vec<Step> = Vec::new();
     'descend: while let Some(node) = get(value, &path) {
         let children: Vec<Step> = match node {
@@ -383,8 +384,9 @@ pub fn decode<T: DeserializeOwned>(at: &str, value: &Value) -> Result<T, Records
             let mut full = path.clone();
             full.push(child.clone());
             remove(&mut trial, &full);
-            // Removing a required key makes its own "missing field" error: that says nothing
-            // about where the first error was.
+            // When the first error is itself a missing field, removing another required key
+            // only makes that key's own "missing field" error: that says nothing about where
+            // the first error was.
             let changed = match serde_json::from_value::<T>(trial) {
                 Ok(_) => true,
                 Err(e) => {
@@ -393,7 +395,7 @@ pub fn decode<T: DeserializeOwned>(at: &str, value: &Value) -> Result<T, Records
                         Step::Key(k) => e.starts_with(&format!("missing field `{k}`")),
                         Step::Index(_) => false,
                     };
-                    e != first && !own_missing
+                    e != first && !(first_is_missing && own_missing)
                 }
             };
             if changed {

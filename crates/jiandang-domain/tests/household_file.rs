@@ -203,3 +203,61 @@ fn decimals_are_exact_to_two_places_n1() {
         "96"
     );
 }
+
+/// Sets the leaf at a dot path (`members[2].health`) of a JSON value.
+fn set_leaf(root: &mut Value, path: &str, new: Value) {
+    let mut node = root;
+    for part in path.split('.') {
+        let (key, index) = match part.split_once('[') {
+            Some((k, rest)) => (k, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (part, None),
+        };
+        node = &mut node[key];
+        if let Some(i) = index {
+            node = &mut node[i];
+        }
+    }
+    *node = new;
+}
+
+/// Leaf paths with array elements spelled out (`members[2].health`), as findings name them.
+fn leaves(prefix: &str, v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            for (k, c) in m {
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                leaves(&p, c, out);
+            }
+        }
+        Value::Array(items) if items.iter().any(Value::is_object) => {
+            for (i, c) in items.iter().enumerate() {
+                leaves(&format!("{prefix}[{i}]"), c, out);
+            }
+        }
+        _ => out.push(prefix.to_owned()),
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn any_corrupted_leaf_is_named_n1(pick in 0usize..10_000) {
+        let mut v = example();
+        v["requested_action"] = Value::Null;
+        let mut all = Vec::new();
+        leaves("", &v, &mut all);
+        // Leaves that are whole absent records take an object (with an unknown field, a
+        // warning), so they are not corrupted here.
+        all.retain(|p| p != "requested_action" && p != "procedure");
+        let path = &all[pick % all.len()];
+        // An object fits no leaf of any record.
+        set_leaf(&mut v, path, json!({"bad": 1}));
+        match check_file_json(&v.to_string(), &YearPolicy::shangqiu_2018()) {
+            Ok(_) => proptest::prop_assert!(false, "{path} accepted an object"),
+            Err(e) => proptest::prop_assert_eq!(e.path(), path.as_str(), "{}", e),
+        }
+    }
+}
