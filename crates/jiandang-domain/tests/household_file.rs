@@ -1,10 +1,10 @@
 //! The household file form (`jiandang check`, docs/records.md) and per-record assembly for
 //! sync (N1, N2): unreadable input names the JSON path of the problem; unknown fields warn.
 
-use jiandang_domain::RecordKind;
 use jiandang_domain::bundle::{HouseholdBundle, RecordsError, check_file_json};
 use jiandang_domain::household::Decimal2;
 use jiandang_domain::policy::YearPolicy;
+use jiandang_domain::{Money, RecordKind};
 use serde_json::{Value, json};
 
 const OK: &str = include_str!("../../../examples/household-ok.json");
@@ -259,5 +259,42 @@ proptest::proptest! {
             Ok(_) => proptest::prop_assert!(false, "{path} accepted an object"),
             Err(e) => proptest::prop_assert_eq!(e.path(), path.as_str(), "{}", e),
         }
+    }
+}
+
+proptest::proptest! {
+    /// Extreme but well-formed numbers anywhere (amounts, areas, years, counts) never make a
+    /// rule panic: the check answers with findings or a path-named error.
+    #[test]
+    fn extreme_numbers_never_panic_n1(pick in 0usize..10_000, n in proptest::num::i64::ANY, as_money in proptest::bool::ANY) {
+        let mut v = example();
+        let mut all = Vec::new();
+        leaves("", &v, &mut all);
+        let numeric: Vec<String> = all
+            .into_iter()
+            .filter(|p| {
+                let mut node = &v;
+                for part in p.split('.') {
+                    let (key, index) = match part.split_once('[') {
+                        Some((k, rest)) => (k, rest.trim_end_matches(']').parse::<usize>().ok()),
+                        None => (part, None),
+                    };
+                    node = &node[key];
+                    if let Some(i) = index {
+                        node = &node[i];
+                    }
+                }
+                node.is_number()
+                    || node.as_str().is_some_and(|s| Money::parse(s).is_ok() && s.contains('.'))
+            })
+            .collect();
+        let path = &numeric[pick % numeric.len()];
+        let value = if as_money {
+            json!(Money::from_fen(n).to_string())
+        } else {
+            json!(n)
+        };
+        set_leaf(&mut v, path, value);
+        let _ = check_file_json(&v.to_string(), &YearPolicy::shangqiu_2018());
     }
 }

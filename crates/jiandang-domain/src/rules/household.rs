@@ -525,8 +525,11 @@ fn conditions(h: &Household, present: usize, out: &mut Vec<Finding>) {
         );
     }
     if let Some(ret) = p.returned_farmland_area {
-        let cap = p.forest_area.unwrap_or(Decimal2::ZERO).hundredths()
-            + p.grassland_area.unwrap_or(Decimal2::ZERO).hundredths();
+        let cap = p
+            .forest_area
+            .unwrap_or(Decimal2::ZERO)
+            .hundredths()
+            .saturating_add(p.grassland_area.unwrap_or(Decimal2::ZERO).hundredths());
         if ret.hundredths() > cap {
             out.push(
                 Finding::warning(
