@@ -226,7 +226,39 @@ fn check_bundle(b: &HouseholdBundle, policy: &YearPolicy, on: Date, exiting: boo
     out
 }
 
+/// The findings about one record of the bundle, with paths relative to that record: `prefix`
+/// is `household` or `members[2]` (or `procedure`, `exit_measures`, …). Findings about the
+/// record as a whole get an empty path. The app shows these beside the record's fields.
+pub fn record_findings(findings: &[Finding], prefix: &str) -> Vec<Finding> {
+    findings
+        .iter()
+        .filter_map(|f| {
+            let rest = f.path.strip_prefix(prefix)?;
+            let rel = if rest.is_empty() {
+                ""
+            } else {
+                rest.strip_prefix('.')?
+            };
+            let mut f = f.clone();
+            f.path = rel.to_owned();
+            Some(f)
+        })
+        .collect()
+}
+
 impl HouseholdBundle {
+    /// The members still in the household (not naturally decreased).
+    pub fn present_members(&self) -> impl Iterator<Item = &Member> {
+        self.members.iter().filter(|m| m.is_present())
+    }
+
+    /// Fills the household's derived fields (income totals, 人均纯收入) from its answers and
+    /// present members, as the app does before saving.
+    pub fn derive(&mut self, policy: &YearPolicy) {
+        let present = self.present_members().count();
+        self.household.income = self.household.income.derive(present, policy);
+    }
+
     /// Builds a bundle from per-record JSON values as sync stores them (kind + the record's
     /// JSON form). Exactly one household; every other record must belong to it. Errors name
     /// the record's index in `records` and the path inside it (`records[3].birth_date`).

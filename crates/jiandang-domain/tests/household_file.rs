@@ -298,3 +298,35 @@ proptest::proptest! {
         let _ = check_file_json(&v.to_string(), &YearPolicy::shangqiu_2018());
     }
 }
+
+#[test]
+fn findings_split_by_record_and_derive_n1() {
+    let mut v = example();
+    v["members"][2]["ethnicity"] = Value::Null;
+    v["household"]["basic"]["phone"] = json!("123");
+    let f = check_file_json(&v.to_string(), &YearPolicy::shangqiu_2018()).unwrap();
+    let member: Vec<(String, String)> = jiandang_domain::bundle::record_findings(&f, "members[2]")
+        .into_iter()
+        .map(|f| (f.code, f.path))
+        .collect();
+    assert_eq!(
+        member,
+        [("member.ethnicity_missing".into(), "ethnicity".into())]
+    );
+    let household: Vec<String> = jiandang_domain::bundle::record_findings(&f, "household")
+        .into_iter()
+        .map(|f| f.path)
+        .collect();
+    assert_eq!(household, ["basic.phone"]);
+    assert!(jiandang_domain::bundle::record_findings(&f, "members[1]").is_empty());
+
+    let (mut b, _, _) = jiandang_domain::bundle::read_file_json(OK).unwrap();
+    b.household.income.net_per_capita = None;
+    b.members[3].status = jiandang_domain::codes::household::MemberStatus::Decreased;
+    b.derive(&YearPolicy::shangqiu_2018());
+    // 18 500 over the three members still present.
+    assert_eq!(
+        b.household.income.net_per_capita,
+        Some(Money::parse("6166.67").unwrap())
+    );
+}
