@@ -485,6 +485,40 @@ fn stored_totals_must_match_the_items_s1_7() {
 }
 
 #[test]
+fn basic_information_s1_2() {
+    check(
+        |b| b.household.basic.year = Some(2017),
+        &[("household.year_mismatch", "household.basic.year", Warning)],
+    );
+    check(
+        |b| {
+            b.household.basic.household_size = None;
+            b.household.basic.identification_standard = None;
+        },
+        &[
+            (
+                "household.required_missing",
+                "household.basic.household_size",
+                Error,
+            ),
+            (
+                "household.required_missing",
+                "household.basic.identification_standard",
+                Error,
+            ),
+        ],
+    );
+    check(
+        |b| b.household.no_worries.clothing = Assurance::default(),
+        &[(
+            "household.no_worries_unassessed",
+            "household.no_worries.clothing.resolved",
+            Warning,
+        )],
+    );
+}
+
+#[test]
 fn contact_and_pairing_s7_3() {
     check(
         |b| b.household.basic.phone = Some("0370-1234567".into()),

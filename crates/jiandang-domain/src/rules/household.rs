@@ -25,7 +25,7 @@ pub fn check(h: &Household, members: &[Member], policy: &YearPolicy) -> Vec<Find
         .filter(|(_, m)| m.is_present())
         .collect();
     composition(h, &present, members, &mut out);
-    basic(h, &mut out);
+    basic(h, policy, &mut out);
     conditions(h, present.len(), &mut out);
     // Rules that compare the household with its members say nothing useful about an empty
     // household (空挂户 is already reported).
@@ -152,8 +152,29 @@ fn composition(
     }
 }
 
-fn basic(h: &Household, out: &mut Vec<Finding>) {
+fn basic(h: &Household, policy: &YearPolicy, out: &mut Vec<Finding>) {
     let b = &h.basic;
+    match b.year {
+        None => out.push(missing("household.basic.year", "年度")),
+        Some(y) if y != policy.year => out.push(
+            Finding::warning(
+                "household.year_mismatch",
+                "household.basic.year",
+                format!("年度为{y}，本次动态管理为{}年度，请核实", policy.year),
+            )
+            .requirement("§1.2"),
+        ),
+        Some(_) => {}
+    }
+    if b.household_size.is_none() {
+        out.push(missing("household.basic.household_size", "家庭人口数"));
+    }
+    if b.identification_standard.is_none() {
+        out.push(missing(
+            "household.basic.identification_standard",
+            "识别标准",
+        ));
+    }
     if b.attribute.is_none() {
         out.push(missing("household.basic.attribute", "贫困户属性"));
     }
@@ -932,6 +953,16 @@ fn help_measures(h: &Household, out: &mut Vec<Finding>) {
 fn no_worries(h: &Household, out: &mut Vec<Finding>) {
     for item in NoWorriesItem::ALL {
         let a = h.no_worries.get(item);
+        if a.resolved.is_none() {
+            out.push(
+                Finding::warning(
+                    "household.no_worries_unassessed",
+                    format!("household.no_worries.{}.resolved", item.key()),
+                    format!("{}尚未核实", item.zh()),
+                )
+                .requirement("W2"),
+            );
+        }
         if a.resolved == Some(false) && a.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
             out.push(
                 Finding::error(
