@@ -5,11 +5,13 @@
 //! [`PROTOCOL_HEADER`]. The messages are documented with examples in `docs/protocol.md`;
 //! the golden files in `tests/golden/` hold their exact JSON shape.
 
+pub mod county;
 pub mod error;
 pub mod hlc;
 pub mod message;
 pub mod path;
 
+pub use county::*;
 pub use error::{ApiError, ErrorCode};
 pub use hlc::{Hlc, HlcParseError};
 pub use message::*;

@@ -1,0 +1,204 @@
+//! The county's messages beyond sync: a record's history, conflicts and their resolution,
+//! administration (users, devices, phases, reopened villages), blob status, health.
+
+use jiandang_domain::Date;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::{Hlc, Role};
+
+/// `GET /api/v1/health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub protocol: u32,
+    pub status: String,
+    /// The server's version.
+    pub version: String,
+}
+
+/// One logged change of a record (the audit trail): who, when, from which device, what.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub seq: u64,
+    pub change_id: Uuid,
+    pub field: String,
+    pub old: Value,
+    pub new: Value,
+    /// `accepted` or `superseded`.
+    pub outcome: String,
+    pub hlc: Hlc,
+    /// When the server received it, UTC milliseconds.
+    pub received_ms: i64,
+    pub user_id: Uuid,
+    pub username: String,
+    pub device_id: Uuid,
+    pub device_name: String,
+}
+
+/// `GET /api/v1/records/{id}/history`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordHistory {
+    pub protocol: u32,
+    pub record_id: Uuid,
+    pub entries: Vec<HistoryEntry>,
+}
+
+/// One side of a conflict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConflictSide {
+    pub value: Value,
+    pub hlc: Hlc,
+    pub user_id: Uuid,
+    pub device_id: Uuid,
+}
+
+/// How the county resolved a conflict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resolution {
+    pub value: Value,
+    pub resolved_by: Uuid,
+    pub resolved_ms: i64,
+    /// The logged change that applied the value.
+    pub seq: u64,
+}
+
+/// Two concurrent edits of one field: the winner is the current value, the loser is kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conflict {
+    pub id: u64,
+    pub record_id: Uuid,
+    pub village_id: Uuid,
+    pub field: String,
+    pub losing: ConflictSide,
+    pub winning: ConflictSide,
+    /// The seq of the change that made the conflict.
+    pub seq: u64,
+    pub resolution: Option<Resolution>,
+}
+
+/// `GET /api/v1/conflicts`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConflictList {
+    pub protocol: u32,
+    pub conflicts: Vec<Conflict>,
+}
+
+/// `POST /api/v1/conflicts/{id}/resolve`: the value the field is to have (the losing one,
+/// the winning one, or another).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResolveConflict {
+    pub protocol: u32,
+    pub value: Value,
+}
+
+/// A user as the county admin sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserView {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub villages: Vec<Uuid>,
+}
+
+/// `GET /api/v1/admin/users`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserList {
+    pub protocol: u32,
+    pub users: Vec<UserView>,
+}
+
+/// `POST /api/v1/admin/users`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateUser {
+    pub protocol: u32,
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    pub role: Role,
+    #[serde(default)]
+    pub villages: Vec<Uuid>,
+}
+
+/// `PUT /api/v1/admin/users/{id}`: what to change; absent fields stay.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct UpdateUser {
+    pub protocol: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub villages: Option<Vec<Uuid>>,
+}
+
+/// An enrolled device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceView {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub name: String,
+    pub revoked: bool,
+    pub enrolled_ms: i64,
+}
+
+/// `GET /api/v1/admin/devices`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceList {
+    pub protocol: u32,
+    pub devices: Vec<DeviceView>,
+}
+
+/// A phase of the year (NOTICE.md timeline). `ends` is inclusive: the entry phase ending
+/// 11-30 closes at 11-30 24:00 Beijing time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Phase {
+    pub name: String,
+    pub starts: Date,
+    pub ends: Date,
+    /// Whether record writes are open during the phase.
+    pub writes_open: bool,
+}
+
+/// `GET /api/v1/admin/phases`, also the body of `PUT /api/v1/admin/phases`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Phases {
+    pub protocol: u32,
+    pub phases: Vec<Phase>,
+}
+
+/// `POST /api/v1/admin/villages/{id}/reopen`: record writes open for the village through
+/// `until` (inclusive, Beijing date).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReopenVillage {
+    pub protocol: u32,
+    pub until: Date,
+}
+
+/// The answer to a reopening, and one village's window state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VillageWindow {
+    pub protocol: u32,
+    pub village_id: Uuid,
+    /// Whether record writes are open today.
+    pub writes_open: bool,
+    /// The latest reopening's last day, if any.
+    pub reopened_until: Option<Date>,
+}
+
+/// The answer to a blob `PUT` (the same facts are in the `Upload-Offset` and
+/// `Upload-Complete` headers of `HEAD`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobStatus {
+    pub protocol: u32,
+    pub sha256: String,
+    pub held: u64,
+    pub total: u64,
+    pub complete: bool,
+}

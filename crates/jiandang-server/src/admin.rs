@@ -1,0 +1,447 @@
+//! The county's administration (county admin only): users, roles and village assignments;
+//! devices and their revocation; the year's phases; reopening a village's entry window.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use jiandang_domain::Date;
+use jiandang_protocol::{
+    CreateUser, DeviceList, DeviceView, ErrorCode, PROTOCOL_VERSION, Phase, Phases, ReopenVillage,
+    Role, UpdateUser, UserList, UserView, VillageWindow,
+};
+use rusqlite::{Connection, OptionalExtension, params};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::auth::{Caller, hash_password, parse_role, parse_uuid};
+use crate::error::AppError;
+use crate::extract::Wire;
+use crate::window;
+
+/// `GET /api/v1/admin/users`.
+pub async fn list_users(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<UserList>, AppError> {
+    caller.require_admin()?;
+    let users = state
+        .db
+        .call(|conn| {
+            let ids: Vec<String> = conn
+                .prepare_cached("SELECT id FROM users ORDER BY username")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            ids.iter()
+                .map(|id| user_view(conn, parse_uuid(id)?))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+    Ok(Json(UserList {
+        protocol: PROTOCOL_VERSION,
+        users,
+    }))
+}
+
+/// `POST /api/v1/admin/users`.
+pub async fn create_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Wire(req): Wire<CreateUser>,
+) -> Result<Json<UserView>, AppError> {
+    caller.require_admin()?;
+    let username = req.username.trim().to_owned();
+    if username.is_empty() || username.chars().count() > 64 {
+        return Err(AppError::bad_request("用户名应为 1 到 64 个字"));
+    }
+    check_password(&req.password)?;
+    let password = req.password.clone();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| AppError::internal(format!("hash task: {e}")))??;
+    let now = state.clock.now_ms();
+    let user = state
+        .db
+        .call(move |conn| {
+            let tx = conn.transaction()?;
+            let taken: bool = tx
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM users WHERE username = ?1)")?
+                .query_row([&username], |r| r.get(0))?;
+            if taken {
+                return Err(AppError::new(ErrorCode::Conflict, "用户名已被使用"));
+            }
+            let id = Uuid::new_v4();
+            insert_user(&tx, id, &username, &req.display_name, req.role, &hash, now)?;
+            set_villages(&tx, id, &req.villages)?;
+            let view = user_view(&tx, id)?;
+            tx.commit()?;
+            Ok(view)
+        })
+        .await?;
+    Ok(Json(user))
+}
+
+/// `PUT /api/v1/admin/users/{id}`: changes name, role, disabled, password or villages.
+pub async fn update_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Wire(req): Wire<UpdateUser>,
+) -> Result<Json<UserView>, AppError> {
+    caller.require_admin()?;
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::bad_request("用户编号格式不对"))?;
+    let hash = match req.password.clone() {
+        Some(password) => {
+            check_password(&password)?;
+            Some(
+                tokio::task::spawn_blocking(move || hash_password(&password))
+                    .await
+                    .map_err(|e| AppError::internal(format!("hash task: {e}")))??,
+            )
+        }
+        None => None,
+    };
+    let user = state
+        .db
+        .call(move |conn| {
+            let tx = conn.transaction()?;
+            user_view(&tx, id)?;
+            if let Some(name) = &req.display_name {
+                tx.execute(
+                    "UPDATE users SET display_name = ?2 WHERE id = ?1",
+                    params![id.to_string(), name],
+                )?;
+            }
+            if let Some(role) = req.role {
+                tx.execute(
+                    "UPDATE users SET role = ?2 WHERE id = ?1",
+                    params![id.to_string(), role.as_str()],
+                )?;
+            }
+            if let Some(disabled) = req.disabled {
+                tx.execute(
+                    "UPDATE users SET disabled = ?2 WHERE id = ?1",
+                    params![id.to_string(), disabled],
+                )?;
+            }
+            if let Some(hash) = &hash {
+                tx.execute(
+                    "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+                    params![id.to_string(), hash],
+                )?;
+            }
+            if let Some(villages) = &req.villages {
+                set_villages(&tx, id, villages)?;
+            }
+            let view = user_view(&tx, id)?;
+            tx.commit()?;
+            Ok(view)
+        })
+        .await?;
+    Ok(Json(user))
+}
+
+/// `GET /api/v1/admin/devices`.
+pub async fn list_devices(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<DeviceList>, AppError> {
+    caller.require_admin()?;
+    let devices = state
+        .db
+        .call(|conn| {
+            let ids: Vec<String> = conn
+                .prepare_cached("SELECT id FROM devices ORDER BY enrolled_ms, id")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            ids.iter()
+                .map(|id| device_view(conn, parse_uuid(id)?))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+    Ok(Json(DeviceList {
+        protocol: PROTOCOL_VERSION,
+        devices,
+    }))
+}
+
+/// `POST /api/v1/admin/devices/{id}/revoke`: the device's token stops working at once.
+pub async fn revoke_device(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<DeviceView>, AppError> {
+    caller.require_admin()?;
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::bad_request("设备编号格式不对"))?;
+    let device = state
+        .db
+        .call(move |conn| {
+            conn.prepare_cached("UPDATE devices SET revoked = 1 WHERE id = ?1")?
+                .execute([id.to_string()])?;
+            device_view(conn, id)
+        })
+        .await?;
+    tracing::info!(device = %id, "device revoked");
+    Ok(Json(device))
+}
+
+/// `GET /api/v1/admin/phases`.
+pub async fn get_phases(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Phases>, AppError> {
+    caller.require_admin()?;
+    let phases = state.db.call(|conn| load_phases(conn)).await?;
+    Ok(Json(Phases {
+        protocol: PROTOCOL_VERSION,
+        phases,
+    }))
+}
+
+/// `PUT /api/v1/admin/phases`: replaces the year's phases.
+pub async fn put_phases(
+    State(state): State<AppState>,
+    caller: Caller,
+    Wire(req): Wire<Phases>,
+) -> Result<Json<Phases>, AppError> {
+    caller.require_admin()?;
+    for phase in &req.phases {
+        if phase.name.trim().is_empty() || phase.ends < phase.starts {
+            return Err(AppError::bad_request(format!(
+                "阶段“{}”的名称为空或结束日期早于开始日期",
+                phase.name
+            )));
+        }
+    }
+    let phases = state
+        .db
+        .call(move |conn| {
+            let tx = conn.transaction()?;
+            store_phases(&tx, &req.phases)?;
+            let phases = load_phases(&tx)?;
+            tx.commit()?;
+            Ok(phases)
+        })
+        .await?;
+    Ok(Json(Phases {
+        protocol: PROTOCOL_VERSION,
+        phases,
+    }))
+}
+
+/// `GET /api/v1/admin/villages/{id}/window`.
+pub async fn get_window(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<VillageWindow>, AppError> {
+    caller.require_admin()?;
+    let village = parse_village(&id)?;
+    let today = state.clock.today_beijing();
+    let view = state
+        .db
+        .call(move |conn| village_window(conn, village, today))
+        .await?;
+    Ok(Json(view))
+}
+
+/// `POST /api/v1/admin/villages/{id}/reopen`: record writes open for the village through
+/// `until`, whatever the phase.
+pub async fn reopen_village(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Wire(req): Wire<ReopenVillage>,
+) -> Result<Json<VillageWindow>, AppError> {
+    caller.require_admin()?;
+    let village = parse_village(&id)?;
+    let today = state.clock.today_beijing();
+    if req.until < today {
+        return Err(AppError::bad_request("重新开放的截止日期不能早于今天"));
+    }
+    let now = state.clock.now_ms();
+    let view = state
+        .db
+        .call(move |conn| {
+            conn.prepare_cached(
+                "INSERT INTO village_reopenings (village_id, until, opened_by, opened_ms)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
+                village.to_string(),
+                req.until.to_string(),
+                caller.user_id.to_string(),
+                now
+            ])?;
+            village_window(conn, village, today)
+        })
+        .await?;
+    tracing::info!(village = %village, until = %req.until, "village reopened");
+    Ok(Json(view))
+}
+
+/// Adds a user (used by the admin endpoint and the demo).
+pub fn insert_user(
+    conn: &Connection,
+    id: Uuid,
+    username: &str,
+    display_name: &str,
+    role: Role,
+    password_hash: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    conn.prepare_cached(
+        "INSERT INTO users (id, username, display_name, role, password_hash, disabled, created_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6)",
+    )?
+    .execute(params![
+        id.to_string(),
+        username,
+        display_name,
+        role.as_str(),
+        password_hash,
+        now
+    ])?;
+    Ok(())
+}
+
+/// Replaces a user's village assignments.
+pub fn set_villages(conn: &Connection, user: Uuid, villages: &[Uuid]) -> Result<(), AppError> {
+    conn.prepare_cached("DELETE FROM user_villages WHERE user_id = ?1")?
+        .execute([user.to_string()])?;
+    for village in villages {
+        let known: bool = conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM villages WHERE id = ?1)")?
+            .query_row([village.to_string()], |r| r.get(0))?;
+        if !known {
+            return Err(AppError::bad_request(format!("没有这个村：{village}")));
+        }
+        conn.prepare_cached(
+            "INSERT OR IGNORE INTO user_villages (user_id, village_id) VALUES (?1, ?2)",
+        )?
+        .execute([user.to_string(), village.to_string()])?;
+    }
+    Ok(())
+}
+
+/// Replaces the phases.
+pub fn store_phases(conn: &Connection, phases: &[Phase]) -> Result<(), AppError> {
+    conn.execute("DELETE FROM phases", [])?;
+    for p in phases {
+        conn.prepare_cached(
+            "INSERT INTO phases (name, starts, ends, writes_open) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
+            p.name,
+            p.starts.to_string(),
+            p.ends.to_string(),
+            p.writes_open
+        ])?;
+    }
+    Ok(())
+}
+
+pub fn load_phases(conn: &Connection) -> Result<Vec<Phase>, AppError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT name, starts, ends, writes_open FROM phases ORDER BY starts")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, bool>(3)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (name, starts, ends, writes_open) = row?;
+        out.push(Phase {
+            name,
+            starts: parse_date(&starts)?,
+            ends: parse_date(&ends)?,
+            writes_open,
+        });
+    }
+    Ok(out)
+}
+
+fn village_window(
+    conn: &Connection,
+    village: Uuid,
+    today: Date,
+) -> Result<VillageWindow, AppError> {
+    let known: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM villages WHERE id = ?1)")?
+        .query_row([village.to_string()], |r| r.get(0))?;
+    if !known {
+        return Err(AppError::not_found("没有这个村"));
+    }
+    let until: Option<String> = conn
+        .prepare_cached("SELECT MAX(until) FROM village_reopenings WHERE village_id = ?1")?
+        .query_row([village.to_string()], |r| r.get(0))?;
+    Ok(VillageWindow {
+        protocol: PROTOCOL_VERSION,
+        village_id: village,
+        writes_open: window::writes_open(conn, village, today)?,
+        reopened_until: until.as_deref().map(parse_date).transpose()?,
+    })
+}
+
+fn user_view(conn: &Connection, id: Uuid) -> Result<UserView, AppError> {
+    let row: Option<(String, String, String, bool)> = conn
+        .prepare_cached("SELECT username, display_name, role, disabled FROM users WHERE id = ?1")?
+        .query_row([id.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()?;
+    let (username, display_name, role, disabled) =
+        row.ok_or_else(|| AppError::not_found("没有这个用户"))?;
+    let villages: Vec<String> = conn
+        .prepare_cached(
+            "SELECT village_id FROM user_villages WHERE user_id = ?1 ORDER BY village_id",
+        )?
+        .query_map([id.to_string()], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(UserView {
+        id,
+        username,
+        display_name,
+        role: parse_role(&role)?,
+        disabled,
+        villages: villages
+            .iter()
+            .map(|v| parse_uuid(v))
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+fn device_view(conn: &Connection, id: Uuid) -> Result<DeviceView, AppError> {
+    let row: Option<(String, String, bool, i64)> = conn
+        .prepare_cached("SELECT user_id, name, revoked, enrolled_ms FROM devices WHERE id = ?1")?
+        .query_row([id.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()?;
+    let (user, name, revoked, enrolled_ms) =
+        row.ok_or_else(|| AppError::not_found("没有这个设备"))?;
+    Ok(DeviceView {
+        id,
+        user_id: parse_uuid(&user)?,
+        name,
+        revoked,
+        enrolled_ms,
+    })
+}
+
+fn check_password(password: &str) -> Result<(), AppError> {
+    if password.chars().count() < 8 {
+        return Err(AppError::bad_request("密码至少 8 位"));
+    }
+    Ok(())
+}
+
+fn parse_village(id: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(id).map_err(|_| AppError::bad_request("村编号格式不对"))
+}
+
+fn parse_date(s: &str) -> Result<Date, AppError> {
+    Date::parse(s).map_err(|_| AppError::internal(format!("bad date in db: {s}")))
+}

@@ -1,0 +1,562 @@
+//! The demo county (示范县): a deterministic synthetic county for trying the server and the
+//! app. 1 county, 3 towns, 30 villages (the first of 400 households), about 9,000
+//! households with members, incomes, 两不愁三保障 answers and a GPS fix near each village's
+//! centre (Shangqiu is about 115.65E 34.41N). Every name and ID number is made up (ID
+//! numbers have valid check characters and region codes 4114xx); records are the domain's
+//! own types serialised, written as logged changes like any device's.
+//!
+//! The entry window: the demo shifts the 2018 timeline by whole days so that today is the
+//! fourth day of the entry phase (2018-11-14 → today); record writes are open for the next
+//! 17 days, and the county admin can reopen villages after that. Passwords come from the OS
+//! random source and are printed once; the county data itself depends on the seed only.
+
+use std::collections::BTreeSet;
+
+use geo_types::Point;
+use jiandang_domain::codes::household::{
+    Education, ExitStatus, Health, HouseholdAttribute, IdType, IdentificationStandard,
+    PovertyCause, Relationship, Sex, StudentStatus,
+};
+use jiandang_domain::geo::{GpsFix, GpsSource};
+use jiandang_domain::household::{Assurance, BasicInfo, Household, LivingConditions, NoWorries};
+use jiandang_domain::id_number::check_char;
+use jiandang_domain::income::Income;
+use jiandang_domain::member::Member;
+use jiandang_domain::policy::YearPolicy;
+use jiandang_domain::{Date, Money, RecordKind, Timestamp};
+use jiandang_protocol::{Change, Hlc, Phase, Role, flatten, unflatten};
+use rusqlite::{Connection, params};
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::admin::{insert_user, set_villages, store_phases};
+use crate::auth::hash_password;
+use crate::error::AppError;
+use crate::prng::SplitMix64;
+use crate::rules::Rules;
+use crate::sync;
+
+/// How big a county to make.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoScale {
+    pub towns: usize,
+    pub villages_per_town: usize,
+    /// Households of the first village.
+    pub first_village_households: usize,
+    /// Households of every other village.
+    pub village_households: usize,
+}
+
+impl DemoScale {
+    /// 3 towns × 10 villages; 400 + 29 × 297 = 9,013 households.
+    pub const COUNTY: DemoScale = DemoScale {
+        towns: 3,
+        villages_per_town: 10,
+        first_village_households: 400,
+        village_households: 297,
+    };
+}
+
+/// A demo user and the password printed once.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoUser {
+    pub username: String,
+    pub role: Role,
+    pub password: String,
+    pub villages: usize,
+}
+
+/// What the demo made.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DemoReport {
+    pub users: Vec<DemoUser>,
+    pub towns: usize,
+    pub villages: usize,
+    pub households: usize,
+    pub members: usize,
+    pub gps_fixes: usize,
+    pub changes: u64,
+    pub entry_opens: Option<Date>,
+    pub entry_closes: Option<Date>,
+}
+
+/// Fills an empty database with the demo county.
+pub fn generate(
+    conn: &mut Connection,
+    seed: u64,
+    scale: DemoScale,
+    today: Date,
+    now_ms: i64,
+) -> Result<DemoReport, AppError> {
+    let used: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM villages)",
+        [],
+        |r| r.get(0),
+    )?;
+    if used {
+        return Err(AppError::bad_request(
+            "数据库里已有数据；示范数据只能写入新的数据库文件",
+        ));
+    }
+    let mut rng = SplitMix64::new(seed);
+    let mut report = DemoReport::default();
+    let tx = conn.transaction()?;
+
+    let (opens, closes) = shift_timeline(&tx, today)?;
+    report.entry_opens = Some(opens);
+    report.entry_closes = Some(closes);
+
+    // Places.
+    let mut villages: Vec<(Uuid, usize, Point<f64>)> = Vec::new();
+    for t in 0..scale.towns {
+        let town = rng.uuid();
+        tx.execute(
+            "INSERT INTO towns (id, name) VALUES (?1, ?2)",
+            params![
+                town.to_string(),
+                format!("{}镇", TOWN_NAMES[t % TOWN_NAMES.len()])
+            ],
+        )?;
+        for v in 0..scale.villages_per_town {
+            let id = rng.uuid();
+            let centre = Point::new(
+                115.65 + (rng.unit() - 0.5) * 0.6,
+                34.41 + (rng.unit() - 0.5) * 0.4,
+            );
+            let name = format!(
+                "{}{}村",
+                rng.pick(SURNAMES),
+                VILLAGE_SUFFIX[(t * scale.villages_per_town + v) % VILLAGE_SUFFIX.len()]
+            );
+            tx.execute(
+                "INSERT INTO villages (id, town_id, name, lon, lat) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    id.to_string(),
+                    town.to_string(),
+                    name,
+                    centre.x(),
+                    centre.y()
+                ],
+            )?;
+            villages.push((id, t, centre));
+        }
+        report.towns += 1;
+    }
+    report.villages = villages.len();
+
+    // Users: one county admin, a supervisor per town, a survey worker and a work-team
+    // member per village.
+    let admin = rng.uuid();
+    let mut users: Vec<(Uuid, String, String, Role, Vec<Uuid>)> = vec![(
+        admin,
+        "admin".to_owned(),
+        "县扶贫办管理员".to_owned(),
+        Role::CountyAdmin,
+        Vec::new(),
+    )];
+    for t in 0..scale.towns {
+        let town_villages: Vec<Uuid> = villages.iter().filter(|v| v.1 == t).map(|v| v.0).collect();
+        users.push((
+            rng.uuid(),
+            format!("shy{:02}", t + 1),
+            format!("乡镇审核员{:02}", t + 1),
+            Role::Supervisor,
+            town_villages,
+        ));
+    }
+    for (i, (village, _, _)) in villages.iter().enumerate() {
+        users.push((
+            rng.uuid(),
+            format!("dcy{:02}", i + 1),
+            format!("调查员{:02}", i + 1),
+            Role::SurveyWorker,
+            vec![*village],
+        ));
+        users.push((
+            rng.uuid(),
+            format!("gzd{:02}", i + 1),
+            format!("驻村工作队员{:02}", i + 1),
+            Role::WorkTeamMember,
+            vec![*village],
+        ));
+    }
+    for (id, username, display, role, user_villages) in &users {
+        let password = new_password();
+        insert_user(
+            &tx,
+            *id,
+            username,
+            display,
+            *role,
+            &hash_password(&password)?,
+            now_ms,
+        )?;
+        set_villages(&tx, *id, user_villages)?;
+        report.users.push(DemoUser {
+            username: username.clone(),
+            role: *role,
+            password,
+            villages: if *role == Role::CountyAdmin {
+                villages.len()
+            } else {
+                user_villages.len()
+            },
+        });
+    }
+    // The import is logged as the admin's, from a device that can never sign in.
+    let device = rng.uuid();
+    tx.execute(
+        "INSERT INTO devices (id, user_id, name, token_hash, revoked, enrolled_ms)
+         VALUES (?1, ?2, '示范数据导入', ?3, 1, ?4)",
+        params![
+            device.to_string(),
+            admin.to_string(),
+            format!("none-{device}"),
+            now_ms
+        ],
+    )?;
+
+    // Households.
+    let policy = YearPolicy::shangqiu_2018();
+    let mut writer = Writer {
+        tx: &tx,
+        set_id: rng.uuid(),
+        user: admin,
+        device,
+        hlc: Hlc::zero("demo"),
+        now_ms,
+        changes: 0,
+    };
+    let mut households = BTreeSet::new();
+    let mut person = 0u32;
+    for (i, (village, _, centre)) in villages.iter().enumerate() {
+        let count = if i == 0 {
+            scale.first_village_households
+        } else {
+            scale.village_households
+        };
+        for n in 0..count {
+            let made = make_household(&mut rng, &policy, *village, i, n, &mut person);
+            writer.record(
+                RecordKind::Household,
+                made.household.id,
+                *village,
+                &made.household,
+            )?;
+            for member in &made.members {
+                writer.record(RecordKind::Member, member.id, *village, member)?;
+            }
+            let fix = GpsFix {
+                id: rng.uuid(),
+                subject_id: made.household.id,
+                point: Point::new(
+                    centre.x() + (rng.unit() - 0.5) * 0.02,
+                    centre.y() + (rng.unit() - 0.5) * 0.016,
+                ),
+                accuracy_m: 3.0 + rng.below(120) as f64 / 10.0,
+                taken_at: Timestamp::from_millis(
+                    Timestamp::beijing_midnight(Date::new(2018, 10, 8).unwrap_or(today)).millis()
+                        + rng.range(0, 30 * 86_400_000),
+                ),
+                source: GpsSource::Gps,
+                samples: 1 + rng.below(5) as u32,
+            };
+            writer.record(RecordKind::GpsFix, fix.id, *village, &fix)?;
+            households.insert(made.household.id);
+            report.households += 1;
+            report.members += made.members.len();
+            report.gps_fixes += 1;
+        }
+    }
+    report.changes = writer.changes;
+    Rules::shangqiu_2018().check_records(&tx, &households)?;
+    tx.commit()?;
+    Ok(report)
+}
+
+/// Moves the 2018 timeline so that today is the fourth day of the entry phase; returns the
+/// entry phase's first and last day.
+fn shift_timeline(tx: &Connection, today: Date) -> Result<(Date, Date), AppError> {
+    let anchor = Date::new(2018, 11, 14).map_err(|_| AppError::internal("anchor date"))?;
+    let shift = today.days_since_epoch() - anchor.days_since_epoch();
+    let mut phases = crate::admin::load_phases(tx)?;
+    for phase in &mut phases {
+        phase.starts = phase.starts.add_days(shift);
+        phase.ends = phase.ends.add_days(shift);
+    }
+    store_phases(tx, &phases)?;
+    let entry = phases
+        .iter()
+        .find(|p: &&Phase| p.name == "entry")
+        .ok_or_else(|| AppError::internal("no entry phase"))?;
+    Ok((entry.starts, entry.ends))
+}
+
+/// Writes records as logged, accepted changes, one per non-null leaf.
+struct Writer<'a> {
+    tx: &'a Connection,
+    set_id: Uuid,
+    user: Uuid,
+    device: Uuid,
+    hlc: Hlc,
+    now_ms: i64,
+    changes: u64,
+}
+
+impl Writer<'_> {
+    fn record<T: Serialize>(
+        &mut self,
+        kind: RecordKind,
+        id: Uuid,
+        village: Uuid,
+        form: &T,
+    ) -> Result<(), AppError> {
+        let leaves = flatten(&serde_json::to_value(form)?);
+        for (field, value) in &leaves {
+            if value.is_null() {
+                continue;
+            }
+            self.hlc = self.hlc.tick(self.now_ms);
+            let change = Change {
+                change_id: Uuid::from_u128(u128::from(self.changes) | (id.as_u128() << 64)),
+                record_id: id,
+                kind,
+                village_id: village,
+                field: field.clone(),
+                old: Value::Null,
+                new: value.clone(),
+                base_seq: 0,
+                hlc: self.hlc.clone(),
+            };
+            let seq = sync::log_change(
+                self.tx,
+                &change,
+                self.set_id,
+                self.user,
+                self.device,
+                self.now_ms,
+                "accepted",
+            )?;
+            sync::set_field(self.tx, &change, seq, self.user, self.device)?;
+            self.changes += 1;
+        }
+        let doc: std::collections::BTreeMap<String, Value> =
+            leaves.into_iter().filter(|(_, v)| !v.is_null()).collect();
+        self.tx
+            .prepare_cached("UPDATE records SET doc = ?2 WHERE id = ?1")?
+            .execute(params![
+                id.to_string(),
+                serde_json::to_string(&unflatten(&doc))?
+            ])?;
+        Ok(())
+    }
+}
+
+struct MadeHousehold {
+    household: Household,
+    members: Vec<Member>,
+}
+
+fn make_household(
+    rng: &mut SplitMix64,
+    policy: &YearPolicy,
+    village: Uuid,
+    village_index: usize,
+    n: usize,
+    person: &mut u32,
+) -> MadeHousehold {
+    let id = rng.uuid();
+    let surname = *rng.pick(SURNAMES);
+    let size = 1 + rng.below(6) as usize;
+    let region = *rng.pick(REGIONS);
+    let mut members = Vec::with_capacity(size);
+    let head_age = rng.range(28, 78);
+    let head_sex = if rng.chance(80) {
+        Sex::Male
+    } else {
+        Sex::Female
+    };
+    for k in 0..size {
+        let (relationship, age, sex) = match k {
+            0 => (Relationship::Head, head_age, head_sex),
+            1 if head_age > 22 => (
+                Relationship::Spouse,
+                (head_age + rng.range(-5, 5)).max(20),
+                if head_sex == Sex::Male {
+                    Sex::Female
+                } else {
+                    Sex::Male
+                },
+            ),
+            _ => {
+                let son = rng.chance(50);
+                let age = (head_age - rng.range(20, 32)).max(0);
+                (
+                    if son {
+                        Relationship::Son
+                    } else {
+                        Relationship::Daughter
+                    },
+                    age,
+                    if son { Sex::Male } else { Sex::Female },
+                )
+            }
+        };
+        *person += 1;
+        let birth = Date::new(
+            2018 - age as i32,
+            1 + rng.below(12) as u32,
+            1 + rng.below(28) as u32,
+        )
+        .unwrap_or_else(|_| Date::from_days_since_epoch(0));
+        let given: String = (0..1 + rng.below(2)).map(|_| *rng.pick(GIVEN)).collect();
+        let member = Member {
+            id: rng.uuid(),
+            household_id: id,
+            name: if k == 0 || relationship != Relationship::Spouse {
+                format!("{surname}{given}")
+            } else {
+                format!("{}{given}", rng.pick(SURNAMES))
+            },
+            sex: Some(sex),
+            id_type: Some(IdType::ResidentId),
+            id_number: Some(fake_id_number(region, birth, sex, *person)),
+            birth_date: Some(birth),
+            relationship: Some(relationship),
+            education: Some(if age < 6 {
+                Education::Preschool
+            } else if age < 13 {
+                Education::Primary
+            } else {
+                *rng.pick(&[
+                    Education::Primary,
+                    Education::JuniorHigh,
+                    Education::SeniorHigh,
+                ])
+            }),
+            student_status: Some(student_status(age)),
+            student_status_last_year: Some(student_status(age - 1)),
+            health: vec![if rng.chance(85) {
+                Health::Healthy
+            } else {
+                *rng.pick(&[
+                    Health::ChronicIllness,
+                    Health::SeriousIllness,
+                    Health::Disabled,
+                ])
+            }],
+            basic_medical_insurance: Some(true),
+            ..Member::default()
+        };
+        members.push(member);
+    }
+    let exited = rng.chance(35);
+    let mut no_worries = NoWorries::all_resolved();
+    if !exited && rng.chance(8) {
+        no_worries.housing = Assurance::no("房屋为C级危房，改造未完成");
+    }
+    let per_capita = if exited {
+        rng.range(3_600, 9_000)
+    } else {
+        rng.range(1_500, 3_300)
+    };
+    let net = per_capita * size as i64;
+    let mut income = Income {
+        wage: Some(Money::from_yuan(net * rng.range(40, 70) / 100)),
+        business_income: Some(Money::from_yuan(net * rng.range(20, 40) / 100)),
+        business_expense: Some(Money::from_yuan(net * rng.range(2, 8) / 100)),
+        minimum_allowance: Some(Money::from_yuan(if rng.chance(30) { 1_200 } else { 0 })),
+        pension: Some(Money::from_yuan(if head_age >= 60 { 1_020 } else { 0 })),
+        ..Income::default()
+    };
+    income = income.derive(size, policy);
+    let household = Household {
+        id,
+        village_id: village,
+        basic: BasicInfo {
+            household_number: Some(format!("{:02}{:04}", village_index + 1, n + 1)),
+            year: Some(2018),
+            household_size: Some(size as u32),
+            identification_standard: Some(IdentificationStandard::National),
+            attribute: Some(if exited {
+                HouseholdAttribute::GeneralExited
+            } else {
+                HouseholdAttribute::General
+            }),
+            status: Some(if exited {
+                ExitStatus::Exited
+            } else {
+                ExitStatus::NotExited
+            }),
+            identified_year: Some(2014 + rng.below(3) as i32),
+            exit_year: exited.then(|| 2016 + rng.below(2) as i32),
+            main_cause: Some(*rng.pick(&[
+                PovertyCause::Illness,
+                PovertyCause::Disability,
+                PovertyCause::Schooling,
+                PovertyCause::LackOfSkills,
+                PovertyCause::LackOfLabour,
+            ])),
+            ..BasicInfo::default()
+        },
+        living: LivingConditions {
+            dilapidated: Some(no_worries.housing.resolved == Some(false)),
+            domestic_electricity: Some(true),
+            safe_drinking_water: Some(true),
+            ..LivingConditions::default()
+        },
+        income,
+        no_worries,
+        ..Household::default()
+    };
+    MadeHousehold { household, members }
+}
+
+fn student_status(age: i64) -> StudentStatus {
+    match age {
+        3..=5 => StudentStatus::Preschool,
+        6..=12 => StudentStatus::Primary,
+        13 => StudentStatus::Grade7,
+        14 => StudentStatus::Grade8,
+        15 => StudentStatus::Grade9,
+        _ => StudentStatus::NotInSchool,
+    }
+}
+
+/// A made-up 18-digit number with a valid check character: region, birth date, a sequence
+/// whose last digit is odd for men and even for women.
+pub fn fake_id_number(region: &str, birth: Date, sex: Sex, person: u32) -> String {
+    // At most 899: a run of five 9s reads as a placeholder to the national checks.
+    let order = (person % 450) * 2 + u32::from(sex == Sex::Male);
+    let first17 = format!(
+        "{region}{:04}{:02}{:02}{:03}",
+        birth.year(),
+        birth.month(),
+        birth.day(),
+        order
+    );
+    let check = check_char(first17.as_bytes()) as char;
+    format!("{first17}{check}")
+}
+
+fn new_password() -> String {
+    Uuid::new_v4().simple().to_string()[..12].to_owned()
+}
+
+/// 商丘 county-level region codes.
+const REGIONS: &[&str] = &[
+    "411402", "411403", "411421", "411422", "411423", "411424", "411425", "411426",
+];
+const TOWN_NAMES: &[&str] = &["城关", "李庄", "王集"];
+const VILLAGE_SUFFIX: &[&str] = &[
+    "庄", "楼", "寨", "营", "集", "店", "屯", "湾", "岗", "桥", "洼", "园", "口", "堂", "坡",
+];
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林",
+    "何", "郭", "马", "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "萧",
+];
+const GIVEN: &[&str] = &[
+    "建", "国", "华", "明", "军", "平", "秀", "英", "兰", "芳", "伟", "强", "磊", "洋", "勇", "艳",
+    "杰", "娟", "涛", "超", "霞", "丽", "敏", "静", "刚", "桂", "玉", "凤", "海", "春",
+];

@@ -1,0 +1,598 @@
+//! Sync endpoints: push a change set, pull the county's changes after a cursor, take a
+//! snapshot. A change set is applied in one transaction and its answer stored under its id,
+//! so a replay (after a cut, a retry, a duplicate) gets the first answer and changes nothing.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use jiandang_domain::{Date, RecordKind};
+use jiandang_protocol::{
+    Change, ChangeResult, ChangeSet, ErrorCode, FieldState, Hlc, LoggedChange, Outcome,
+    PROTOCOL_VERSION, PullPage, PushResponse, Role, Snapshot, SnapshotRecord, unflatten,
+};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use serde::Deserialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::auth::{Caller, parse_uuid};
+use crate::error::AppError;
+use crate::extract::Wire;
+use crate::merge::{self, Current, Decision, Incoming};
+use crate::{rules, window};
+
+/// Most changes one set may carry.
+pub const MAX_CHANGES_PER_SET: usize = 5_000;
+/// Largest pull page.
+pub const MAX_PULL_LIMIT: u32 = 5_000;
+const DEFAULT_PULL_LIMIT: u32 = 500;
+
+/// `POST /api/v1/push`.
+pub async fn push(
+    State(state): State<AppState>,
+    caller: Caller,
+    Wire(set): Wire<ChangeSet>,
+) -> Result<Json<PushResponse>, AppError> {
+    if set.device_id != caller.device_id {
+        return Err(AppError::bad_request("变更集的设备编号与登录设备不一致"));
+    }
+    if set.changes.len() > MAX_CHANGES_PER_SET {
+        return Err(AppError::new(
+            ErrorCode::TooLarge,
+            format!("一个变更集最多 {MAX_CHANGES_PER_SET} 条修改，请分批同步"),
+        ));
+    }
+    let now_ms = state.clock.now_ms();
+    let today = state.clock.today_beijing();
+    let ctx = state.rules.clone();
+    let response = state
+        .db
+        .call(move |conn| {
+            let push = Push {
+                caller: &caller,
+                set_id: set.change_set_id,
+                now_ms,
+                today,
+                rules: &ctx,
+            };
+            push.apply(conn, &set.changes)
+        })
+        .await?;
+    Ok(Json(response))
+}
+
+/// The query of `GET /api/v1/pull`.
+#[derive(Debug, Deserialize)]
+pub struct PullQuery {
+    #[serde(default)]
+    pub after: u64,
+    pub limit: Option<u32>,
+}
+
+/// `GET /api/v1/pull?after=SEQ&limit=N`.
+pub async fn pull(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<PullQuery>, QueryRejection>,
+) -> Result<Json<PullPage>, AppError> {
+    let Query(query) = query.map_err(|_| AppError::bad_request("after 和 limit 应为非负整数"))?;
+    let limit = query
+        .limit
+        .unwrap_or(DEFAULT_PULL_LIMIT)
+        .clamp(1, MAX_PULL_LIMIT);
+    let page = state
+        .db
+        .call(move |conn| pull_page(conn, &caller, query.after, limit))
+        .await?;
+    Ok(Json(page))
+}
+
+/// `GET /api/v1/snapshot`.
+pub async fn snapshot(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Snapshot>, AppError> {
+    let snapshot = state
+        .db
+        .call(move |conn| take_snapshot(conn, &caller))
+        .await?;
+    Ok(Json(snapshot))
+}
+
+/// One push being applied.
+struct Push<'a> {
+    caller: &'a Caller,
+    set_id: Uuid,
+    now_ms: i64,
+    today: Date,
+    rules: &'a rules::Rules,
+}
+
+impl Push<'_> {
+    fn apply(&self, conn: &mut Connection, changes: &[Change]) -> Result<PushResponse, AppError> {
+        let tx = conn.transaction()?;
+        let stored: Option<(String, String)> = tx
+            .prepare_cached("SELECT device_id, response FROM change_sets WHERE id = ?1")?
+            .query_row([self.set_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if let Some((device, response)) = stored {
+            if device != self.caller.device_id.to_string() {
+                return Err(AppError::new(
+                    ErrorCode::Conflict,
+                    "变更集编号已被其他设备使用，请重新生成",
+                ));
+            }
+            return Ok(serde_json::from_str(&response)?);
+        }
+        let mut results = Vec::with_capacity(changes.len());
+        let mut touched = BTreeSet::new();
+        for change in changes {
+            let outcome = self.apply_change(&tx, change, &mut touched)?;
+            results.push(ChangeResult {
+                change_id: change.change_id,
+                outcome,
+            });
+        }
+        for record in &touched {
+            rebuild_doc(&tx, *record)?;
+        }
+        let findings = self.rules.check_records(&tx, &touched)?;
+        let response = PushResponse {
+            protocol: PROTOCOL_VERSION,
+            change_set_id: self.set_id,
+            results,
+            findings,
+        };
+        tx.prepare_cached(
+            "INSERT INTO change_sets (id, device_id, response, received_ms) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
+            self.set_id.to_string(),
+            self.caller.device_id.to_string(),
+            serde_json::to_string(&response)?,
+            self.now_ms
+        ])?;
+        tx.commit()?;
+        Ok(response)
+    }
+
+    fn apply_change(
+        &self,
+        tx: &Transaction<'_>,
+        change: &Change,
+        touched: &mut BTreeSet<Uuid>,
+    ) -> Result<Outcome, AppError> {
+        if let Some(outcome) = logged_outcome(tx, change.change_id)? {
+            return Ok(outcome);
+        }
+        if let Err(message) = check_path(&change.field) {
+            return Ok(refused(ErrorCode::BadRequest, message));
+        }
+        let existing: Option<(String, String)> = tx
+            .prepare_cached("SELECT kind, village_id FROM records WHERE id = ?1")?
+            .query_row([change.record_id.to_string()], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        if let Some((kind, village)) = &existing
+            && (kind != change.kind.as_str() || *village != change.village_id.to_string())
+        {
+            return Ok(refused(
+                ErrorCode::BadRequest,
+                "记录的类型或所属村与服务器上的不一致",
+            ));
+        }
+        let village_known: bool = tx
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM villages WHERE id = ?1)")?
+            .query_row([change.village_id.to_string()], |r| r.get(0))?;
+        if !village_known {
+            return Ok(refused(
+                ErrorCode::BadRequest,
+                "记录所属的村在服务器上不存在",
+            ));
+        }
+        if !self.caller.may_access(change.village_id) {
+            return Ok(refused(
+                ErrorCode::ForbiddenVillage,
+                "该村未分配给当前用户，不能修改其中的记录",
+            ));
+        }
+        if self.caller.role != Role::CountyAdmin
+            && !window::writes_open(tx, change.village_id, self.today)?
+        {
+            return Ok(refused(ErrorCode::EntryClosed, window::CLOSED_MESSAGE));
+        }
+        if let Some(message) = self.rules.exit_gate(tx, change)? {
+            return Ok(refused(ErrorCode::RuleRefused, message));
+        }
+        let current = current_field(tx, change.record_id, &change.field)?;
+        let decision = merge::decide(
+            current.as_ref().map(|(c, _)| c),
+            Incoming {
+                new: &change.new,
+                base_seq: change.base_seq,
+                hlc: &change.hlc,
+                device_id: self.caller.device_id,
+            },
+        );
+        let outcome = match decision {
+            Decision::Accept { .. } => "accepted",
+            Decision::Supersede { .. } => "superseded",
+        };
+        let seq = log_change(
+            tx,
+            change,
+            self.set_id,
+            self.caller.user_id,
+            self.caller.device_id,
+            self.now_ms,
+            outcome,
+        )?;
+        let mine = Side {
+            value: &change.new,
+            hlc: &change.hlc,
+            user: self.caller.user_id,
+            device: self.caller.device_id,
+        };
+        match (decision, &current) {
+            (Decision::Accept { conflict }, _) => {
+                if conflict && let Some((cur, user)) = &current {
+                    let theirs = Side {
+                        value: &cur.value,
+                        hlc: &cur.hlc,
+                        user: *user,
+                        device: cur.device_id,
+                    };
+                    insert_conflict(tx, change, &theirs, &mine, seq)?;
+                }
+                set_field(tx, change, seq, self.caller.user_id, self.caller.device_id)?;
+                touched.insert(change.record_id);
+                Ok(Outcome::Accepted { seq })
+            }
+            (Decision::Supersede { conflict }, Some((cur, user))) => {
+                if conflict {
+                    let theirs = Side {
+                        value: &cur.value,
+                        hlc: &cur.hlc,
+                        user: *user,
+                        device: cur.device_id,
+                    };
+                    insert_conflict(tx, change, &mine, &theirs, seq)?;
+                }
+                Ok(Outcome::Superseded {
+                    seq: cur.seq,
+                    current: cur.value.clone(),
+                })
+            }
+            (Decision::Supersede { .. }, None) => Err(AppError::internal(
+                "merge superseded a change without a current value",
+            )),
+        }
+    }
+}
+
+/// One side of a conflict.
+pub struct Side<'a> {
+    pub value: &'a Value,
+    pub hlc: &'a Hlc,
+    pub user: Uuid,
+    pub device: Uuid,
+}
+
+fn refused(code: ErrorCode, message: impl Into<String>) -> Outcome {
+    Outcome::Refused {
+        code,
+        message: message.into(),
+    }
+}
+
+/// A field path is a dot path of non-empty keys.
+fn check_path(path: &str) -> Result<(), String> {
+    if path.is_empty() || path.len() > 200 || path.split('.').any(str::is_empty) {
+        return Err(format!("字段路径无效：{path}"));
+    }
+    Ok(())
+}
+
+/// The outcome of a change the log already holds (a change re-sent in another set).
+fn logged_outcome(tx: &Connection, change_id: Uuid) -> Result<Option<Outcome>, AppError> {
+    let row: Option<(u64, String, String, String)> = tx
+        .prepare_cached(
+            "SELECT seq, outcome, record_id, field FROM change_log WHERE change_id = ?1",
+        )?
+        .query_row([change_id.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()?;
+    let Some((seq, outcome, record, field)) = row else {
+        return Ok(None);
+    };
+    if outcome == "accepted" {
+        return Ok(Some(Outcome::Accepted { seq }));
+    }
+    let current = current_field(tx, parse_uuid(&record)?, &field)?;
+    let (seq, current) = current
+        .map(|(c, _)| (c.seq, c.value))
+        .unwrap_or((seq, Value::Null));
+    Ok(Some(Outcome::Superseded { seq, current }))
+}
+
+/// The field's current state and the user who set it.
+pub fn current_field(
+    tx: &Connection,
+    record: Uuid,
+    path: &str,
+) -> Result<Option<(Current, Uuid)>, AppError> {
+    let row: Option<(String, u64, String, String, String)> = tx
+        .prepare_cached(
+            "SELECT value, seq, hlc, device_id, user_id FROM fields
+             WHERE record_id = ?1 AND path = ?2",
+        )?
+        .query_row(params![record.to_string(), path], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .optional()?;
+    row.map(|(value, seq, hlc, device, user)| {
+        Ok((
+            Current {
+                value: serde_json::from_str(&value)?,
+                seq,
+                hlc: parse_hlc(&hlc)?,
+                device_id: parse_uuid(&device)?,
+            },
+            parse_uuid(&user)?,
+        ))
+    })
+    .transpose()
+}
+
+pub fn parse_hlc(s: &str) -> Result<Hlc, AppError> {
+    Hlc::parse(s).map_err(|_| AppError::internal(format!("bad hlc in db: {s}")))
+}
+
+/// Appends a change to the log; returns its county sequence number.
+pub fn log_change(
+    tx: &Connection,
+    change: &Change,
+    set_id: Uuid,
+    user: Uuid,
+    device: Uuid,
+    now_ms: i64,
+    outcome: &str,
+) -> Result<u64, AppError> {
+    tx.prepare_cached(
+        "INSERT INTO change_log (change_id, change_set_id, record_id, kind, village_id, field,
+             old, new, base_seq, hlc, user_id, device_id, received_ms, outcome)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?
+    .execute(params![
+        change.change_id.to_string(),
+        set_id.to_string(),
+        change.record_id.to_string(),
+        change.kind.as_str(),
+        change.village_id.to_string(),
+        change.field,
+        serde_json::to_string(&change.old)?,
+        serde_json::to_string(&change.new)?,
+        change.base_seq,
+        change.hlc.to_string(),
+        user.to_string(),
+        device.to_string(),
+        now_ms,
+        outcome,
+    ])?;
+    u64::try_from(tx.last_insert_rowid()).map_err(|_| AppError::internal("negative seq"))
+}
+
+/// Makes the change the field's current value (creating the record when new).
+pub fn set_field(
+    tx: &Connection,
+    change: &Change,
+    seq: u64,
+    user: Uuid,
+    device: Uuid,
+) -> Result<(), AppError> {
+    tx.prepare_cached(
+        "INSERT INTO records (id, kind, village_id, doc, updated_seq) VALUES (?1, ?2, ?3, '{}', ?4)
+         ON CONFLICT (id) DO UPDATE SET updated_seq = excluded.updated_seq",
+    )?
+    .execute(params![
+        change.record_id.to_string(),
+        change.kind.as_str(),
+        change.village_id.to_string(),
+        seq
+    ])?;
+    tx.prepare_cached(
+        "INSERT INTO fields (record_id, path, value, seq, hlc, user_id, device_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (record_id, path) DO UPDATE SET value = excluded.value, seq = excluded.seq,
+             hlc = excluded.hlc, user_id = excluded.user_id, device_id = excluded.device_id",
+    )?
+    .execute(params![
+        change.record_id.to_string(),
+        change.field,
+        serde_json::to_string(&change.new)?,
+        seq,
+        change.hlc.to_string(),
+        user.to_string(),
+        device.to_string()
+    ])?;
+    Ok(())
+}
+
+/// Records a conflict: `loser`'s value lost to `winner`'s on this field.
+pub fn insert_conflict(
+    tx: &Connection,
+    change: &Change,
+    loser: &Side<'_>,
+    winner: &Side<'_>,
+    seq: u64,
+) -> Result<(), AppError> {
+    tx.prepare_cached(
+        "INSERT INTO conflicts (record_id, village_id, field, losing_value, losing_hlc,
+             losing_user, losing_device, winning_value, winning_hlc, winning_user,
+             winning_device, created_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?
+    .execute(params![
+        change.record_id.to_string(),
+        change.village_id.to_string(),
+        change.field,
+        serde_json::to_string(loser.value)?,
+        loser.hlc.to_string(),
+        loser.user.to_string(),
+        loser.device.to_string(),
+        serde_json::to_string(winner.value)?,
+        winner.hlc.to_string(),
+        winner.user.to_string(),
+        winner.device.to_string(),
+        seq
+    ])?;
+    Ok(())
+}
+
+/// Rewrites a record's JSON form from its fields (null leaves left out).
+pub fn rebuild_doc(tx: &Connection, record: Uuid) -> Result<(), AppError> {
+    let leaves = record_leaves(tx, record)?;
+    tx.prepare_cached("UPDATE records SET doc = ?2 WHERE id = ?1")?
+        .execute(params![
+            record.to_string(),
+            serde_json::to_string(&unflatten(&leaves))?
+        ])?;
+    Ok(())
+}
+
+/// A record's non-null leaves.
+pub fn record_leaves(tx: &Connection, record: Uuid) -> Result<BTreeMap<String, Value>, AppError> {
+    let mut stmt = tx.prepare_cached("SELECT path, value FROM fields WHERE record_id = ?1")?;
+    let mut leaves = BTreeMap::new();
+    for row in stmt.query_map([record.to_string()], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })? {
+        let (path, value) = row?;
+        let value: Value = serde_json::from_str(&value)?;
+        if !value.is_null() {
+            leaves.insert(path, value);
+        }
+    }
+    Ok(leaves)
+}
+
+/// The highest county sequence number so far.
+pub fn max_seq(conn: &Connection) -> Result<u64, AppError> {
+    Ok(conn
+        .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM change_log")?
+        .query_row([], |r| r.get(0))?)
+}
+
+fn pull_page(
+    conn: &Connection,
+    caller: &Caller,
+    after: u64,
+    limit: u32,
+) -> Result<PullPage, AppError> {
+    let sql = if caller.role == Role::CountyAdmin {
+        "SELECT seq, change_id, record_id, kind, village_id, field, old, new, base_seq, hlc,
+             user_id, device_id
+         FROM change_log WHERE seq > ?1 AND outcome = 'accepted' AND ?2 IS NOT NULL
+         ORDER BY seq LIMIT ?3"
+    } else {
+        "SELECT seq, change_id, record_id, kind, village_id, field, old, new, base_seq, hlc,
+             user_id, device_id
+         FROM change_log WHERE seq > ?1 AND outcome = 'accepted'
+             AND village_id IN (SELECT village_id FROM user_villages WHERE user_id = ?2)
+         ORDER BY seq LIMIT ?3"
+    };
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut changes = Vec::new();
+    let mut rows = stmt.query(params![after, caller.user_id.to_string(), limit + 1])?;
+    while let Some(row) = rows.next()? {
+        changes.push(logged_change(row)?);
+    }
+    let more = changes.len() > limit as usize;
+    changes.truncate(limit as usize);
+    let next_after = if more {
+        changes.last().map_or(after, |c| c.seq)
+    } else {
+        max_seq(conn)?.max(after)
+    };
+    Ok(PullPage {
+        protocol: PROTOCOL_VERSION,
+        changes,
+        next_after,
+        more,
+    })
+}
+
+fn logged_change(row: &Row<'_>) -> Result<LoggedChange, AppError> {
+    let text = |i: usize| row.get::<_, String>(i);
+    let kind = text(3)?;
+    Ok(LoggedChange {
+        seq: row.get(0)?,
+        change: Change {
+            change_id: parse_uuid(&text(1)?)?,
+            record_id: parse_uuid(&text(2)?)?,
+            kind: RecordKind::parse(&kind)
+                .ok_or_else(|| AppError::internal(format!("bad kind in db: {kind}")))?,
+            village_id: parse_uuid(&text(4)?)?,
+            field: text(5)?,
+            old: serde_json::from_str(&text(6)?)?,
+            new: serde_json::from_str(&text(7)?)?,
+            base_seq: row.get(8)?,
+            hlc: parse_hlc(&text(9)?)?,
+        },
+        user_id: parse_uuid(&text(10)?)?,
+        device_id: parse_uuid(&text(11)?)?,
+    })
+}
+
+fn take_snapshot(conn: &mut Connection, caller: &Caller) -> Result<Snapshot, AppError> {
+    // One read transaction, so the cursor and the records agree.
+    let tx = conn.transaction()?;
+    let cursor = max_seq(&tx)?;
+    let sql = if caller.role == Role::CountyAdmin {
+        "SELECT r.id, r.kind, r.village_id, f.path, f.value, f.seq, f.hlc
+         FROM records r JOIN fields f ON f.record_id = r.id
+         WHERE ?1 IS NOT NULL ORDER BY r.id, f.path"
+    } else {
+        "SELECT r.id, r.kind, r.village_id, f.path, f.value, f.seq, f.hlc
+         FROM records r JOIN fields f ON f.record_id = r.id
+         WHERE r.village_id IN (SELECT village_id FROM user_villages WHERE user_id = ?1)
+         ORDER BY r.id, f.path"
+    };
+    let mut records: Vec<SnapshotRecord> = Vec::new();
+    {
+        let mut stmt = tx.prepare_cached(sql)?;
+        let mut rows = stmt.query([caller.user_id.to_string()])?;
+        while let Some(row) = rows.next()? {
+            let id = parse_uuid(&row.get::<_, String>(0)?)?;
+            if records.last().is_none_or(|r| r.id != id) {
+                let kind: String = row.get(1)?;
+                records.push(SnapshotRecord {
+                    id,
+                    kind: RecordKind::parse(&kind)
+                        .ok_or_else(|| AppError::internal(format!("bad kind in db: {kind}")))?,
+                    village_id: parse_uuid(&row.get::<_, String>(2)?)?,
+                    fields: BTreeMap::new(),
+                });
+            }
+            let state = FieldState {
+                value: serde_json::from_str(&row.get::<_, String>(4)?)?,
+                seq: row.get(5)?,
+                hlc: parse_hlc(&row.get::<_, String>(6)?)?,
+            };
+            if let Some(record) = records.last_mut() {
+                record.fields.insert(row.get(3)?, state);
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(Snapshot {
+        protocol: PROTOCOL_VERSION,
+        cursor,
+        records,
+    })
+}
