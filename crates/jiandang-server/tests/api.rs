@@ -352,6 +352,15 @@ async fn a_revoked_token_is_refused() {
     );
 }
 
+/// (what, headers, body, expected status, expected code)
+type RefusalCase<'a> = (
+    &'a str,
+    Vec<(&'a str, &'a str)>,
+    Vec<u8>,
+    StatusCode,
+    &'a str,
+);
+
 #[tokio::test]
 async fn malformed_oversized_and_wrong_version_requests_change_nothing() {
     let f = fixture().await;
@@ -387,7 +396,7 @@ async fn malformed_oversized_and_wrong_version_requests_change_nothing() {
     };
     let json = |v: &Value| serde_json::to_vec(v).expect("json");
     let v1 = ("Jiandang-Protocol", "1");
-    let cases: Vec<(&str, Vec<(&str, &str)>, Vec<u8>, StatusCode, &str)> = vec![
+    let cases: Vec<RefusalCase<'_>> = vec![
         (
             "not JSON",
             vec![v1],
