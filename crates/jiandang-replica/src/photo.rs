@@ -281,9 +281,14 @@ impl Replica {
     }
 
     /// Uploads photos now (outside a full sync round), e.g. when the app comes to the front.
-    pub async fn upload_pending_photos(&self, chunk_bytes: usize) -> Result<usize, Error> {
-        let mut progress = Progress::default();
-        self.upload_photos(chunk_bytes, &mut progress, &|_| {}).await
+    /// Returns the bytes sent.
+    pub async fn upload_pending_photos(&self, chunk_bytes: usize) -> Result<Progress, Error> {
+        let mut progress = Progress {
+            phase: "photos",
+            ..Progress::default()
+        };
+        self.upload_photos(chunk_bytes, &mut progress, &|_| {}).await?;
+        Ok(progress)
     }
 
     async fn upload_blob(

@@ -4,30 +4,30 @@
 //! run on save.
 
 use jiandang_domain::{Finding, RecordKind};
-use rusqlite::Connection;
+use jiandang_domain::bundle::{HouseholdBundle as DomainBundle, check_household_bundle};
+use jiandang_domain::policy::YearPolicy;
+use rusqlite::{Connection, OptionalExtension};
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::store::{StoredRecord, record_from_row};
 use crate::{Error, Replica};
 
-/// Where the household list looks inside the records' JSON forms (the domain's field names).
+/// Where the household list looks inside the records' JSON forms: the field names of
+/// `jiandang_domain::household::Household` and `member::Member`.
 pub mod paths {
     /// 户编号 (aac001).
-    pub const HOUSEHOLD_NUMBER: &str = "$.household_number";
-    /// 户主姓名 (aac029).
-    pub const HEAD_NAME: &str = "$.head_name";
-    /// 户主证件号码 (aac031).
-    pub const HEAD_ID_NUMBER: &str = "$.head_id_number";
-    /// 脱贫状态 (aar010): `not_exited`, `exited`, `pre_exit`, `returned`, `exited_no_policy`.
-    pub const STATUS: &str = "$.status";
+    pub const HOUSEHOLD_NUMBER: &str = "$.basic.household_number";
+    /// 脱贫状态 (aar010), codes: 0 未脱贫, 1 已脱贫, 2 预脱贫, 3 返贫, 4 已脱贫(不再享受政策).
+    pub const STATUS: &str = "$.basic.status";
     /// 脱贫年度.
-    pub const EXIT_YEAR: &str = "$.exit_year";
+    pub const EXIT_YEAR: &str = "$.basic.exit_year";
     /// 识别年度 (aar041).
-    pub const IDENTIFIED_YEAR: &str = "$.identified_year";
-    /// The date of the last household visit, `YYYY-MM-DD`.
-    pub const VISITED_ON: &str = "$.visited_on";
-    /// On a member, change, photo or GPS record: the household it belongs to.
+    pub const IDENTIFIED_YEAR: &str = "$.basic.identified_year";
+    /// The year the household's basic information was last checked at the door (C9): the
+    /// household list's "visited this year".
+    pub const VISITED_YEAR: &str = "$.basic.basic_info_updated_year";
+    /// On a member, change, procedure or exit-measure record: the household it belongs to.
     pub const HOUSEHOLD_ID: &str = "$.household_id";
     /// On a photo or GPS fix: the record it belongs to.
     pub const SUBJECT_ID: &str = "$.subject_id";
@@ -35,6 +35,8 @@ pub mod paths {
     pub const MEMBER_ID_NUMBER: &str = "$.id_number";
     /// On a member: 姓名.
     pub const MEMBER_NAME: &str = "$.name";
+    /// On a member: 与户主关系; `01` is 户主.
+    pub const MEMBER_RELATIONSHIP: &str = "$.relationship";
 }
 
 /// The filters of the household list (any combination; all must hold).
@@ -121,14 +123,91 @@ pub struct PhotoProgress {
     pub bytes_total: u64,
 }
 
-/// The domain rules on a saved record, with its household around it.
+/// The domain rules on a saved record, with its household around it: a record of a
+/// household (the household, a member, a change, a procedure, exit measures, a photo or GPS
+/// fix of either) is judged as the whole household bundle, the way the server judges it.
+/// Records of no household (villages, help units, …) get no findings here.
 pub(crate) fn rule_findings(
-    _conn: &Connection,
-    _record: &StoredRecord,
+    conn: &Connection,
+    record: &StoredRecord,
 ) -> Result<Vec<Finding>, Error> {
-    // The domain crate's household-bundle rules plug in here as they land; until then a save
-    // reports no findings rather than guessing rules of its own.
-    Ok(Vec::new())
+    let Some(household_id) = household_of(conn, record)? else {
+        return Ok(Vec::new());
+    };
+    let mut stmt = conn.prepare(
+        "SELECT id, kind, village_id, doc FROM records r
+         WHERE r.id = ?1 OR json_extract(r.doc, '$.household_id') = ?1
+            OR json_extract(r.doc, '$.subject_id') = ?1
+            OR json_extract(r.doc, '$.subject_id') IN
+               (SELECT m.id FROM records m WHERE json_extract(m.doc, '$.household_id') = ?1)
+         ORDER BY kind, id",
+    )?;
+    let records = stmt
+        .query_map([household_id.to_string()], record_from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    if !records.iter().any(|r| r.kind == RecordKind::Household) {
+        // The household itself has not reached this device yet.
+        return Ok(Vec::new());
+    }
+    // The records' forms carry their ids and village in the columns; the domain types want
+    // them in the JSON too.
+    let docs: Vec<(RecordKind, Value)> = records
+        .iter()
+        .map(|r| {
+            let mut doc = r.doc.clone();
+            if let Some(obj) = doc.as_object_mut() {
+                obj.entry("id")
+                    .or_insert_with(|| Value::String(r.id.to_string()));
+                if r.kind == RecordKind::Household {
+                    obj.entry("village_id")
+                        .or_insert_with(|| Value::String(r.village_id.to_string()));
+                }
+            }
+            (r.kind, doc)
+        })
+        .collect();
+    let bundle = DomainBundle::from_records(docs.iter().map(|(k, v)| (*k, v)));
+    Ok(match bundle {
+        Ok(bundle) => check_household_bundle(&bundle, &YearPolicy::shangqiu_2018()),
+        Err(e) => vec![Finding::error(e.code(), "", e.to_string())],
+    })
+}
+
+/// The household a record belongs to, if any.
+fn household_of(conn: &Connection, record: &StoredRecord) -> Result<Option<Uuid>, Error> {
+    let field = |name: &str| {
+        record
+            .doc
+            .get(name)
+            .and_then(Value::as_str)
+            .and_then(|s| Uuid::parse_str(s).ok())
+    };
+    Ok(match record.kind {
+        RecordKind::Household => Some(record.id),
+        RecordKind::Member
+        | RecordKind::MemberChange
+        | RecordKind::Procedure
+        | RecordKind::HouseholdExitMeasures => field("household_id"),
+        RecordKind::Photo | RecordKind::GpsFix => {
+            let Some(subject) = field("subject_id") else {
+                return Ok(None);
+            };
+            let row: Option<(String, String)> = conn
+                .query_row(
+                    "SELECT kind, COALESCE(json_extract(doc, '$.household_id'), '') FROM records
+                     WHERE id = ?1",
+                    [subject.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            match row {
+                Some((kind, _)) if kind == RecordKind::Household.as_str() => Some(subject),
+                Some((_, household)) => Uuid::parse_str(&household).ok(),
+                None => None,
+            }
+        }
+        _ => None,
+    })
 }
 
 const WAITING_SQL: &str = "(SELECT COUNT(*) FROM outbox o WHERE o.status IN ('pending', 'in_flight')
@@ -316,15 +395,12 @@ fn household_query(
         args.push(V::Text(s.to_owned()));
         let n = args.len();
         conds.push(format!(
-            "(instr(COALESCE(json_extract(h.doc, '{name}'), ''), ?{n}) > 0
-              OR instr(COALESCE(json_extract(h.doc, '{number}'), ''), ?{n}) > 0
-              OR COALESCE(json_extract(h.doc, '{id}'), '') LIKE '%' || ?{n}
-              OR EXISTS (SELECT 1 FROM records m WHERE json_extract(m.doc, '$.household_id') = h.id
+            "(instr(COALESCE(json_extract(h.doc, '{number}'), ''), ?{n}) > 0
+              OR EXISTS (SELECT 1 FROM records m WHERE m.kind = 'member'
+                   AND json_extract(m.doc, '$.household_id') = h.id
                    AND (instr(COALESCE(json_extract(m.doc, '{mname}'), ''), ?{n}) > 0
                         OR COALESCE(json_extract(m.doc, '{mid}'), '') LIKE '%' || ?{n})))",
-            name = paths::HEAD_NAME,
             number = paths::HOUSEHOLD_NUMBER,
-            id = paths::HEAD_ID_NUMBER,
             mname = paths::MEMBER_NAME,
             mid = paths::MEMBER_ID_NUMBER,
         ));
@@ -332,7 +408,7 @@ fn household_query(
     let status = format!("json_extract(h.doc, '{}')", paths::STATUS);
     if f.registered {
         conds.push(format!(
-            "COALESCE({status}, 'not_exited') IN ('not_exited', 'pre_exit', 'returned')"
+            "COALESCE({status}, '0') IN ('0', '2', '3')"
         ));
     }
     if f.exited_this_year {
@@ -348,15 +424,15 @@ fn household_query(
         ));
     }
     if f.returned {
-        conds.push(format!("{status} = 'returned'"));
+        conds.push(format!("{status} = '3'"));
     }
     if f.has_errors {
         conds.push(ERRORS_SQL.to_owned());
     }
     if f.not_visited_this_year {
         conds.push(format!(
-            "COALESCE(substr(json_extract(h.doc, '{}'), 1, 4), '') <> '{year:04}'",
-            paths::VISITED_ON
+            "COALESCE(CAST(json_extract(h.doc, '{}') AS INTEGER), 0) <> {year}",
+            paths::VISITED_YEAR
         ));
     }
     if f.waiting_to_sync {
@@ -367,15 +443,28 @@ fn household_query(
         format!("SELECT COUNT(*) FROM records h WHERE {filter}")
     } else {
         format!(
-            "SELECT h.id, json_extract(h.doc, '{number}'), json_extract(h.doc, '{name}'), {status},
+            "SELECT h.id, json_extract(h.doc, '{number}'),
+               (SELECT json_extract(m.doc, '{mname}') FROM records m WHERE m.kind = 'member'
+                  AND json_extract(m.doc, '$.household_id') = h.id
+                  AND json_extract(m.doc, '{rel}') = '01' ORDER BY m.id LIMIT 1),
+               {status},
                (SELECT COUNT(*) FROM records m WHERE m.kind = 'member'
                   AND json_extract(m.doc, '$.household_id') = h.id),
                {ERRORS_SQL}, {WAITING_SQL}
              FROM records h WHERE {filter}
              ORDER BY json_extract(h.doc, '{number}'), h.id",
             number = paths::HOUSEHOLD_NUMBER,
-            name = paths::HEAD_NAME,
+            mname = paths::MEMBER_NAME,
+            rel = paths::MEMBER_RELATIONSHIP,
         )
     };
     (sql, args)
+}
+
+/// The record whose findings a save of `record` updates: its household, if it has one.
+pub(crate) fn findings_owner(
+    conn: &Connection,
+    record: &StoredRecord,
+) -> Result<Option<Uuid>, Error> {
+    household_of(conn, record)
 }

@@ -377,7 +377,9 @@ impl Replica {
         };
         write_record(&tx, &record, now)?;
         let findings = crate::query::rule_findings(&tx, &record)?;
-        store_findings(&tx, id, "device", &findings)?;
+        // Bundle findings belong to the household; a record of no household keeps its own.
+        let owner = crate::query::findings_owner(&tx, &record)?.unwrap_or(id);
+        store_findings(&tx, owner, "device", &findings)?;
         tx.commit()?;
         Ok(Saved {
             record,
@@ -502,6 +504,34 @@ impl Replica {
         }
         tx.commit()?;
         Ok(n)
+    }
+
+    /// What the next push would send, without freezing anything: the pending changes in
+    /// clock order, each with the base seq it would carry now.
+    pub fn pending_changes(&self) -> Result<Vec<Change>, Error> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT change_id, record_id, kind, village_id, field, old, new, base_seq, hlc
+             FROM outbox WHERE status = 'pending' ORDER BY hlc, change_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Change {
+                change_id: parse_uuid(&r.get::<_, String>(0)?)?,
+                record_id: parse_uuid(&r.get::<_, String>(1)?)?,
+                kind: parse_kind(&r.get::<_, String>(2)?)?,
+                village_id: parse_uuid(&r.get::<_, String>(3)?)?,
+                field: r.get(4)?,
+                old: json_value(r.get(5)?),
+                new: json_value(r.get(6)?),
+                base_seq: r.get::<_, i64>(7)?.max(0) as u64,
+                hlc: parse_hlc(&r.get::<_, String>(8)?)?,
+            })
+        })?;
+        let mut changes = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        for c in &mut changes {
+            c.base_seq = field_seq(&conn, c.record_id, &c.field)?;
+        }
+        Ok(changes)
     }
 
     /// The change set waiting for an answer, if any: it was frozen and may have been sent.
