@@ -1,5 +1,6 @@
 //! The `jiandang` command: one binary for the county server and its tools.
 
+mod bench;
 mod check;
 
 use std::process::ExitCode;
@@ -24,6 +25,8 @@ enum Command {
     Check(check::Args),
     /// Print every form definition and code list (the bundle the app renders) as JSON.
     Forms,
+    /// Measure sync, storage and photos beside baselines; Markdown table + JSON (`--quick`: CI).
+    Bench(bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Forms => print_forms(),
+        Command::Bench(args) => bench::run_cmd(&args),
     }
 }
 
