@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use jiandang_domain::Date;
 use jiandang_protocol::{
-    ConflictList, EnrollRequest, EnrollResponse, PROTOCOL_HEADER, PROTOCOL_VERSION,
-    ReopenVillage, Role, Snapshot,
+    ConflictList, EnrollRequest, EnrollResponse, PROTOCOL_HEADER, PROTOCOL_VERSION, ReopenVillage,
+    Role, Snapshot,
 };
 use jiandang_replica::{Replica, SyncOptions, SyncReport};
 use jiandang_server::{AppState, SettableClock};
@@ -57,7 +57,11 @@ impl County {
         for (id, name) in [(village, "张庄村"), (other_village, "李营村")] {
             conn.execute(
                 "INSERT INTO villages (id, town_id, name) VALUES (?1, ?2, ?3)",
-                [id.to_string(), Uuid::from_u128(0x10).to_string(), name.to_owned()],
+                [
+                    id.to_string(),
+                    Uuid::from_u128(0x10).to_string(),
+                    name.to_owned(),
+                ],
             )
             .expect("village");
         }
@@ -342,7 +346,10 @@ impl Admin {
 
     pub async fn revoke_device(&self, device: Uuid) {
         let status = self
-            .post(&format!("/api/v1/admin/devices/{device}/revoke"), &Value::Null)
+            .post(
+                &format!("/api/v1/admin/devices/{device}/revoke"),
+                &Value::Null,
+            )
             .await;
         assert!(status.is_success(), "revoke: {status}");
     }

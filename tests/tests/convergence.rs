@@ -11,12 +11,21 @@ use jiandang_replica::Replica;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-const FIELDS: [&str; 4] = ["basic.phone", "basic.bank_name", "income.wage", "basic.cause_note"];
+const FIELDS: [&str; 4] = [
+    "basic.phone",
+    "basic.bank_name",
+    "income.wage",
+    "basic.cause_note",
+];
 
 #[derive(Debug, Clone)]
 enum Op {
     /// Device `device` sets `FIELDS[field]` of household `record` (0 or 1) offline.
-    Edit { device: usize, record: usize, field: usize },
+    Edit {
+        device: usize,
+        record: usize,
+        field: usize,
+    },
     /// Device `device` syncs, through a proxy that cuts as told.
     Sync { device: usize, cut: Option<CutKind> },
 }
@@ -70,8 +79,16 @@ async fn scenario(ops: Vec<Op>) -> Result<(), TestCaseError> {
 
     for (n, op) in ops.into_iter().enumerate() {
         match op {
-            Op::Edit { device, record, field } => {
-                devices[device].set_field(records[record], FIELDS[field], json!(format!("d{device}-{n}")));
+            Op::Edit {
+                device,
+                record,
+                field,
+            } => {
+                devices[device].set_field(
+                    records[record],
+                    FIELDS[field],
+                    json!(format!("d{device}-{n}")),
+                );
             }
             Op::Sync { device, cut } => {
                 let d = &devices[device];
@@ -105,7 +122,12 @@ async fn scenario(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let admin = Admin::login(&server.url()).await;
     let on_server = admin.server_state().await;
     for d in &devices {
-        prop_assert_eq!(&d.state(), &on_server, "device {} converged with the server", d.name);
+        prop_assert_eq!(
+            &d.state(),
+            &on_server,
+            "device {} converged with the server",
+            d.name
+        );
         let summary = d.replica.outbox_summary().expect("summary");
         prop_assert_eq!(summary.waiting, 0);
         prop_assert!(summary.refused.is_empty());
@@ -129,7 +151,11 @@ async fn scenario(ops: Vec<Op>) -> Result<(), TestCaseError> {
         .collect();
     for d in &devices {
         for row in d.replica.outbox().expect("outbox") {
-            let key = (row.record_id.to_string(), row.field.clone(), row.new.to_string());
+            let key = (
+                row.record_id.to_string(),
+                row.field.clone(),
+                row.new.to_string(),
+            );
             let current = on_server
                 .get(&row.record_id)
                 .and_then(|l| l.get(&row.field))
@@ -172,15 +198,47 @@ fn the_devices_converge_on_a_fixed_interleaving() {
     // One hand-picked case that exercises every branch: concurrent edits of one field,
     // a cut body, a lost answer.
     let ops = vec![
-        Op::Edit { device: 0, record: 0, field: 2 },
-        Op::Edit { device: 1, record: 0, field: 2 },
-        Op::Edit { device: 2, record: 0, field: 0 },
-        Op::Sync { device: 1, cut: Some(CutKind::Answer) },
-        Op::Sync { device: 0, cut: Some(CutKind::Body(400)) },
-        Op::Edit { device: 0, record: 0, field: 2 },
-        Op::Sync { device: 2, cut: None },
-        Op::Sync { device: 0, cut: None },
-        Op::Edit { device: 1, record: 1, field: 1 },
+        Op::Edit {
+            device: 0,
+            record: 0,
+            field: 2,
+        },
+        Op::Edit {
+            device: 1,
+            record: 0,
+            field: 2,
+        },
+        Op::Edit {
+            device: 2,
+            record: 0,
+            field: 0,
+        },
+        Op::Sync {
+            device: 1,
+            cut: Some(CutKind::Answer),
+        },
+        Op::Sync {
+            device: 0,
+            cut: Some(CutKind::Body(400)),
+        },
+        Op::Edit {
+            device: 0,
+            record: 0,
+            field: 2,
+        },
+        Op::Sync {
+            device: 2,
+            cut: None,
+        },
+        Op::Sync {
+            device: 0,
+            cut: None,
+        },
+        Op::Edit {
+            device: 1,
+            record: 1,
+            field: 1,
+        },
     ];
     run(ops).expect("converges");
 }

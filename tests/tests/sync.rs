@@ -26,7 +26,12 @@ async fn two_devices_editing_one_household_offline_keep_both_fields_and_list_the
     a.enroll(&server.url(), WORKERS[0]).await;
     b.enroll(&server.url(), WORKERS[1]).await;
     let h = Replica::new_id();
-    a.save(RecordKind::Household, h, county.village, &household_doc(h, county.village, "4114210001"));
+    a.save(
+        RecordKind::Household,
+        h,
+        county.village,
+        &household_doc(h, county.village, "4114210001"),
+    );
     a.sync().await.expect("a first sync");
     b.sync().await.expect("b first sync");
     assert_eq!(b.field(h, "basic.household_number"), json!("4114210001"));
@@ -44,10 +49,18 @@ async fn two_devices_editing_one_household_offline_keep_both_fields_and_list_the
 
     let admin = Admin::login(&server.url()).await;
     let on_server = admin.server_state().await;
-    for (who, state) in [("a", a.state()), ("b", b.state()), ("server", on_server.clone())] {
+    for (who, state) in [
+        ("a", a.state()),
+        ("b", b.state()),
+        ("server", on_server.clone()),
+    ] {
         let l = &state[&h];
         assert_eq!(l["basic.phone"], json!("13911112222"), "{who}: a's field");
-        assert_eq!(l["basic.bank_name"], json!("邮政储蓄银行"), "{who}: b's field");
+        assert_eq!(
+            l["basic.bank_name"],
+            json!("邮政储蓄银行"),
+            "{who}: b's field"
+        );
         assert_eq!(l["income.wage"], json!("1800.00"), "{who}: later edit wins");
     }
     assert_eq!(a.state(), b.state());
@@ -86,7 +99,12 @@ async fn replayed_duplicated_and_reordered_change_sets_change_nothing_the_second
     let device = Device::open(county.dir.path(), "maker", jiandang_replica::system_clock());
     device.enroll(&server.url(), WORKERS[0]).await;
     let h = Replica::new_id();
-    device.save(RecordKind::Household, h, county.village, &household_doc(h, county.village, "4114210002"));
+    device.save(
+        RecordKind::Household,
+        h,
+        county.village,
+        &household_doc(h, county.village, "4114210002"),
+    );
     let first = device.replica.pending_changes().expect("changes");
     device.set_field(h, "income.pension", json!("600.00"));
     device.set_field(h, "basic.bank_account", json!("6217000000000000"));
@@ -120,7 +138,11 @@ async fn replayed_duplicated_and_reordered_change_sets_change_nothing_the_second
         }
     };
     let answers = [push(sets[0].clone()).await, push(sets[1].clone()).await];
-    assert!(answers.iter().all(|a| a.results.iter().all(|r| matches!(r.outcome, Outcome::Accepted { .. }))));
+    assert!(answers.iter().all(|a| {
+        a.results
+            .iter()
+            .all(|r| matches!(r.outcome, Outcome::Accepted { .. }))
+    }));
     let admin = Admin::login(&server.url()).await;
     let state = admin.server_state().await;
     let log = county.logged_change_counts();
@@ -140,7 +162,10 @@ async fn replayed_duplicated_and_reordered_change_sets_change_nothing_the_second
             .flat_map(|a| &a.results)
             .find(|o| o.change_id == r.change_id)
             .expect("known change");
-        assert_eq!(r.outcome, original.outcome, "a duplicated change keeps its first outcome");
+        assert_eq!(
+            r.outcome, original.outcome,
+            "a duplicated change keeps its first outcome"
+        );
     }
     assert_eq!(admin.server_state().await, state, "state unchanged");
     assert_eq!(county.logged_change_counts(), log, "log unchanged");
@@ -156,7 +181,12 @@ async fn a_push_cut_mid_body_ends_with_every_change_accepted_exactly_once() {
     a.enroll(&server.url(), WORKERS[0]).await;
     for i in 0..4 {
         let h = Replica::new_id();
-        a.save(RecordKind::Household, h, county.village, &household_doc(h, county.village, &format!("41142100{i:02}")));
+        a.save(
+            RecordKind::Household,
+            h,
+            county.village,
+            &household_doc(h, county.village, &format!("41142100{i:02}")),
+        );
     }
     let outbox = a.replica.outbox().expect("outbox").len();
     for cut_at in [150, 900, 2500] {
@@ -179,7 +209,12 @@ async fn a_server_killed_and_restarted_mid_push_ends_with_every_change_accepted_
     a.enroll(&server.url(), WORKERS[0]).await;
     for i in 0..3 {
         let h = Replica::new_id();
-        a.save(RecordKind::Household, h, county.village, &household_doc(h, county.village, &format!("41142101{i:02}")));
+        a.save(
+            RecordKind::Household,
+            h,
+            county.village,
+            &household_doc(h, county.village, &format!("41142101{i:02}")),
+        );
     }
     let outbox = a.replica.outbox().expect("outbox").len();
 
@@ -211,7 +246,12 @@ fn check_accepted_once(county: &County, device: &Device, outbox: usize) {
     assert!(rows.iter().all(|r| r.status == "accepted"), "{rows:?}");
     let log = county.logged_change_counts();
     for r in &rows {
-        assert_eq!(log.get(&r.change_id), Some(&1), "change {} logged once", r.change_id);
+        assert_eq!(
+            log.get(&r.change_id),
+            Some(&1),
+            "change {} logged once",
+            r.change_id
+        );
     }
     assert_eq!(log.len(), outbox, "nothing else logged");
 }
@@ -224,22 +264,44 @@ async fn a_photo_upload_cut_at_half_resumes_from_the_held_offset_and_the_blob_ve
     let a = county.device("a");
     a.enroll(&server.url(), WORKERS[0]).await;
     let h = Replica::new_id();
-    a.save(RecordKind::Household, h, county.village, &household_doc(h, county.village, "4114210200"));
+    a.save(
+        RecordKind::Household,
+        h,
+        county.village,
+        &household_doc(h, county.village, "4114210200"),
+    );
     let photo = a
         .replica
-        .import_photo(&test_jpeg(2400, 1800), h, county.village, PhotoKind::HouseFront)
+        .import_photo(
+            &test_jpeg(2400, 1800),
+            h,
+            county.village,
+            PhotoKind::HouseFront,
+        )
         .expect("import");
-    assert_eq!((photo.width, photo.height), (1600, 1200), "scaled to 1600 px");
+    assert_eq!(
+        (photo.width, photo.height),
+        (1600, 1200),
+        "scaled to 1600 px"
+    );
     let bytes = a.replica.blob(&photo.sha256).expect("blob");
     assert_eq!(jiandang_replica::photo::sha256_hex(&bytes), photo.sha256);
     let total = bytes.len() as u64;
-    assert!(total > 4 * 64 * 1024, "big enough to need several chunks: {total}");
+    assert!(
+        total > 4 * 64 * 1024,
+        "big enough to need several chunks: {total}"
+    );
     a.sync().await.expect("records first");
     // The records went up; the photo is still waiting (the round above uploaded it, so make
     // a second photo for the cut).
     let photo = a
         .replica
-        .import_photo(&test_jpeg(2000, 2600), h, county.village, PhotoKind::Kitchen)
+        .import_photo(
+            &test_jpeg(2000, 2600),
+            h,
+            county.village,
+            PhotoKind::Kitchen,
+        )
         .expect("import");
     let bytes = a.replica.blob(&photo.sha256).expect("blob");
     let total = bytes.len() as u64;
@@ -253,9 +315,17 @@ async fn a_photo_upload_cut_at_half_resumes_from_the_held_offset_and_the_blob_ve
     assert!(held > 0 && held < total, "held {held} of {total}");
 
     a.replica.set_server_url(&server.url()).expect("url");
-    let progress = a.replica.upload_pending_photos(64 * 1024).await.expect("resume");
+    let progress = a
+        .replica
+        .upload_pending_photos(64 * 1024)
+        .await
+        .expect("resume");
     let thumb = a.replica.blob(&photo.thumb_sha256).expect("thumb").len() as u64;
-    assert_eq!(progress.bytes_up, total - held + thumb, "resumed from the held offset");
+    assert_eq!(
+        progress.bytes_up,
+        total - held + thumb,
+        "resumed from the held offset"
+    );
     let on_server = reqwest::Client::new()
         .get(format!("{}/api/v1/blobs/{}", server.url(), photo.sha256))
         .bearer_auth(Admin::login(&server.url()).await.token)
@@ -266,8 +336,15 @@ async fn a_photo_upload_cut_at_half_resumes_from_the_held_offset_and_the_blob_ve
         .bytes()
         .await
         .expect("blob bytes");
-    assert_eq!(on_server.as_ref(), bytes.as_slice(), "the server holds the same bytes");
-    assert_eq!(jiandang_replica::photo::sha256_hex(&on_server), photo.sha256);
+    assert_eq!(
+        on_server.as_ref(),
+        bytes.as_slice(),
+        "the server holds the same bytes"
+    );
+    assert_eq!(
+        jiandang_replica::photo::sha256_hex(&on_server),
+        photo.sha256
+    );
     let p = a.replica.photo_progress().expect("progress");
     assert_eq!((p.uploaded, p.total), (2, 2));
     assert!(a.replica.photos_complete(h).expect("complete"));
@@ -301,22 +378,40 @@ async fn a_user_not_assigned_a_village_can_neither_pull_nor_push_it() {
     a.enroll(&server.url(), WORKERS[0]).await;
     outsider.enroll(&server.url(), OUTSIDER).await;
     let h = Replica::new_id();
-    a.save(RecordKind::Household, h, county.village, &household_doc(h, county.village, "4114210300"));
+    a.save(
+        RecordKind::Household,
+        h,
+        county.village,
+        &household_doc(h, county.village, "4114210300"),
+    );
     a.sync().await.expect("a sync");
 
     outsider.sync().await.expect("outsider sync");
     assert!(outsider.state().is_empty(), "nothing of village 1 pulled");
     // Writing into village 1: refused, kept on the device with the reason.
     let mine = Replica::new_id();
-    outsider.save(RecordKind::Household, mine, county.village, &household_doc(mine, county.village, "4114210301"));
+    outsider.save(
+        RecordKind::Household,
+        mine,
+        county.village,
+        &household_doc(mine, county.village, "4114210301"),
+    );
     let report = outsider.sync().await.expect("outsider push");
     assert!(report.refused > 0);
     let summary = outsider.replica.outbox_summary().expect("summary");
     assert!(!summary.refused.is_empty());
-    assert!(summary.refused.iter().all(|r| r.refusal_code.as_deref() == Some("forbidden_village")));
+    assert!(
+        summary
+            .refused
+            .iter()
+            .all(|r| r.refusal_code.as_deref() == Some("forbidden_village"))
+    );
     let admin = Admin::login(&server.url()).await;
     assert!(!admin.server_state().await.contains_key(&mine));
-    assert_eq!(outsider.state()[&mine]["basic.household_number"], json!("4114210301"));
+    assert_eq!(
+        outsider.state()[&mine]["basic.household_number"],
+        json!("4114210301")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -326,10 +421,23 @@ async fn a_revoked_device_token_is_refused() {
     settle().await;
     let a = county.device("a");
     a.enroll(&server.url(), WORKERS[0]).await;
-    let device_id = a.replica.enrollment().expect("enrollment").expect("enrolled").device_id;
-    Admin::login(&server.url()).await.revoke_device(device_id).await;
+    let device_id = a
+        .replica
+        .enrollment()
+        .expect("enrollment")
+        .expect("enrolled")
+        .device_id;
+    Admin::login(&server.url())
+        .await
+        .revoke_device(device_id)
+        .await;
     let h = Replica::new_id();
-    a.save(RecordKind::Household, h, county.village, &household_doc(h, county.village, "4114210400"));
+    a.save(
+        RecordKind::Household,
+        h,
+        county.village,
+        &household_doc(h, county.village, "4114210400"),
+    );
     let err = a.sync().await.expect_err("revoked");
     assert_eq!(err.code(), "unauthorized");
     assert!(!err.is_transient());
@@ -351,13 +459,20 @@ async fn a_wrong_password_is_refused_without_saying_which_part_was_wrong() {
             .await
             .expect_err("refused");
         match &err {
-            jiandang_replica::Error::Server { status, code, message } => {
+            jiandang_replica::Error::Server {
+                status,
+                code,
+                message,
+            } => {
                 answers.push((*status, *code, message.clone()));
             }
             other => panic!("not a server refusal: {other:?}"),
         }
     }
-    assert_eq!(answers[0], answers[1], "same answer for a wrong user and a wrong password");
+    assert_eq!(
+        answers[0], answers[1],
+        "same answer for a wrong user and a wrong password"
+    );
     assert_eq!(answers[0].0, 401);
     assert_eq!(answers[0].1.as_str(), "unauthorized");
     assert!(d.replica.enrollment().expect("enrollment").is_none());
@@ -371,27 +486,59 @@ async fn with_the_entry_window_closed_writes_are_refused_kept_and_sent_after_reo
     let a = county.device("a");
     a.enroll(&server.url(), WORKERS[0]).await;
     let h = Replica::new_id();
-    a.save(RecordKind::Household, h, county.village, &household_doc(h, county.village, "4114210500"));
+    a.save(
+        RecordKind::Household,
+        h,
+        county.village,
+        &household_doc(h, county.village, "4114210500"),
+    );
     a.sync().await.expect("sync in the window");
 
     // 2018-12-01 10:00 Beijing: the entry phase ended 11-30 24:00.
-    county.clock.set(jiandang_domain::Timestamp::beijing_midnight(Date::new(2018, 12, 1).expect("date")).millis() + 36_000_000);
+    county.clock.set(
+        jiandang_domain::Timestamp::beijing_midnight(Date::new(2018, 12, 1).expect("date"))
+            .millis()
+            + 36_000_000,
+    );
     a.set_field(h, "income.wage", json!("2600.00"));
     let report = a.sync().await.expect("sync after closing");
     assert_eq!(report.refused, 1);
     let summary = a.replica.outbox_summary().expect("summary");
     assert_eq!(summary.refused.len(), 1);
-    assert_eq!(summary.refused[0].refusal_code.as_deref(), Some("entry_closed"));
-    assert!(summary.refused[0].refusal_message.as_deref().is_some_and(|m| !m.is_empty()));
-    assert_eq!(a.field(h, "income.wage"), json!("2600.00"), "nothing lost on the device");
+    assert_eq!(
+        summary.refused[0].refusal_code.as_deref(),
+        Some("entry_closed")
+    );
+    assert!(
+        summary.refused[0]
+            .refusal_message
+            .as_deref()
+            .is_some_and(|m| !m.is_empty())
+    );
+    assert_eq!(
+        a.field(h, "income.wage"),
+        json!("2600.00"),
+        "nothing lost on the device"
+    );
     let admin = Admin::login(&server.url()).await;
-    assert_eq!(admin.server_state().await[&h]["income.wage"], json!("1200.00"));
+    assert_eq!(
+        admin.server_state().await[&h]["income.wage"],
+        json!("1200.00")
+    );
 
-    admin.reopen_village(county.village, Date::new(2018, 12, 5).expect("date")).await;
+    admin
+        .reopen_village(county.village, Date::new(2018, 12, 5).expect("date"))
+        .await;
     a.sync().await.expect("sync after reopening");
-    assert_eq!(admin.server_state().await[&h]["income.wage"], json!("2600.00"));
+    assert_eq!(
+        admin.server_state().await[&h]["income.wage"],
+        json!("2600.00")
+    );
     let summary = a.replica.outbox_summary().expect("summary");
-    assert!(summary.refused.is_empty() && summary.waiting == 0, "{summary:?}");
+    assert!(
+        summary.refused.is_empty() && summary.waiting == 0,
+        "{summary:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -404,7 +551,12 @@ async fn a_new_device_reaches_the_same_state_as_the_server() {
     b.enroll(&server.url(), WORKERS[1]).await;
     for i in 0..5 {
         let h = Replica::new_id();
-        a.save(RecordKind::Household, h, county.village, &household_doc(h, county.village, &format!("41142106{i:02}")));
+        a.save(
+            RecordKind::Household,
+            h,
+            county.village,
+            &household_doc(h, county.village, &format!("41142106{i:02}")),
+        );
     }
     a.sync().await.expect("a");
     b.sync().await.expect("b");
@@ -413,7 +565,12 @@ async fn a_new_device_reaches_the_same_state_as_the_server() {
     }
     b.sync().await.expect("b again");
     let h = Replica::new_id();
-    a.save(RecordKind::Household, h, county.village, &household_doc(h, county.village, "4114210699"));
+    a.save(
+        RecordKind::Household,
+        h,
+        county.village,
+        &household_doc(h, county.village, "4114210699"),
+    );
     a.sync().await.expect("a again");
 
     let c = county.device("c");
@@ -443,7 +600,12 @@ async fn a_phone_whose_clock_is_days_behind_still_orders_its_later_edit_last() {
         d.enroll(&server.url(), user).await;
     }
     let h = Replica::new_id();
-    a.save(RecordKind::Household, h, county.village, &household_doc(h, county.village, "4114210700"));
+    a.save(
+        RecordKind::Household,
+        h,
+        county.village,
+        &household_doc(h, county.village, "4114210700"),
+    );
     a.sync().await.expect("a");
     b.sync().await.expect("b");
     c.sync().await.expect("c");
@@ -458,10 +620,17 @@ async fn a_phone_whose_clock_is_days_behind_still_orders_its_later_edit_last() {
     b.sync().await.expect("b pushes");
     c.sync().await.expect("c pushes its older edit");
     let admin = Admin::login(&server.url()).await;
-    assert_eq!(admin.server_state().await[&h]["income.wage"], json!("3000.00"));
+    assert_eq!(
+        admin.server_state().await[&h]["income.wage"],
+        json!("3000.00")
+    );
     assert_eq!(c.field(h, "income.wage"), json!("3000.00"));
     assert!(
-        c.replica.conflicts().expect("conflicts").iter().any(|x| x.ours == json!("1000.00")),
+        c.replica
+            .conflicts()
+            .expect("conflicts")
+            .iter()
+            .any(|x| x.ours == json!("1000.00")),
         "c's value is kept as a conflict"
     );
 }

@@ -42,7 +42,10 @@ mod tests {
         let embedded: Vec<&str> = MIGRATIONS.iter().map(|(n, _)| *n).collect();
         assert_eq!(folders, embedded, "every folder embedded, in order");
         for (i, name) in embedded.iter().enumerate() {
-            assert!(name.starts_with(&format!("{:04}-", i + 1)), "{name} numbered");
+            assert!(
+                name.starts_with(&format!("{:04}-", i + 1)),
+                "{name} numbered"
+            );
         }
         let mut conn = Connection::open_in_memory().expect("open");
         apply(&mut conn).expect("first");

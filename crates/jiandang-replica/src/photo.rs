@@ -49,8 +49,7 @@ pub struct Prepared {
 
 /// Reads the EXIF time, position and orientation of a JPEG or PNG, if it has any.
 pub fn read_exif(bytes: &[u8]) -> ExifInfo {
-    let Ok(exif) = exif::Reader::new().read_from_container(&mut std::io::Cursor::new(bytes))
-    else {
+    let Ok(exif) = exif::Reader::new().read_from_container(&mut std::io::Cursor::new(bytes)) else {
         return ExifInfo::default();
     };
     let ascii = |tag| match exif.get_field(tag, exif::In::PRIMARY).map(|f| &f.value) {
@@ -84,7 +83,9 @@ pub fn read_exif(bytes: &[u8]) -> ExifInfo {
     let lat = coord(exif::Tag::GPSLatitude, exif::Tag::GPSLatitudeRef, b'S');
     let lon = coord(exif::Tag::GPSLongitude, exif::Tag::GPSLongitudeRef, b'W');
     let position = match (lat, lon) {
-        (Some(lat), Some(lon)) if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) => {
+        (Some(lat), Some(lon))
+            if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) =>
+        {
             Some(Point::new(lon, lat))
         }
         _ => None,
@@ -101,8 +102,9 @@ pub fn read_exif(bytes: &[u8]) -> ExifInfo {
 }
 
 fn datetime_ms(dt: &exif::DateTime) -> Option<i64> {
-    let date = jiandang_domain::Date::new(i32::from(dt.year), u32::from(dt.month), u32::from(dt.day))
-        .ok()?;
+    let date =
+        jiandang_domain::Date::new(i32::from(dt.year), u32::from(dt.month), u32::from(dt.day))
+            .ok()?;
     if dt.hour > 23 || dt.minute > 59 || dt.second > 60 {
         return None;
     }
@@ -224,7 +226,9 @@ impl Replica {
         if !jiandang_domain::photo::is_sha256_hex(sha256) {
             return Err(Error::NotFound);
         }
-        Ok(std::fs::read(self.photo_dir().join(format!("{sha256}.jpg")))?)
+        Ok(std::fs::read(
+            self.photo_dir().join(format!("{sha256}.jpg")),
+        )?)
     }
 
     fn store_blob(
@@ -247,7 +251,14 @@ impl Replica {
         self.conn().execute(
             "INSERT OR IGNORE INTO photos (sha256, role, photo_id, path, bytes, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![sha, role, photo_id.to_string(), name, bytes.len() as i64, now],
+            params![
+                sha,
+                role,
+                photo_id.to_string(),
+                name,
+                bytes.len() as i64,
+                now
+            ],
         )?;
         Ok(())
     }
@@ -287,7 +298,8 @@ impl Replica {
             phase: "photos",
             ..Progress::default()
         };
-        self.upload_photos(chunk_bytes, &mut progress, &|_| {}).await?;
+        self.upload_photos(chunk_bytes, &mut progress, &|_| {})
+            .await?;
         Ok(progress)
     }
 

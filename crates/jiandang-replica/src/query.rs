@@ -3,9 +3,9 @@
 //! (waiting, refused with reasons, conflicts); photo upload progress; and the domain rules
 //! run on save.
 
-use jiandang_domain::{Finding, RecordKind};
 use jiandang_domain::bundle::{HouseholdBundle as DomainBundle, check_household_bundle};
 use jiandang_domain::policy::YearPolicy;
+use jiandang_domain::{Finding, RecordKind};
 use rusqlite::{Connection, OptionalExtension};
 use serde_json::Value;
 use uuid::Uuid;
@@ -210,7 +210,8 @@ fn household_of(conn: &Connection, record: &StoredRecord) -> Result<Option<Uuid>
     })
 }
 
-const WAITING_SQL: &str = "(SELECT COUNT(*) FROM outbox o WHERE o.status IN ('pending', 'in_flight')
+const WAITING_SQL: &str =
+    "(SELECT COUNT(*) FROM outbox o WHERE o.status IN ('pending', 'in_flight')
       AND (o.record_id = h.id OR o.record_id IN
            (SELECT m.id FROM records m WHERE json_extract(m.doc, '$.household_id') = h.id)))";
 
@@ -318,10 +319,11 @@ impl Replica {
             })?;
             rows.collect()
         };
-        let last_sync_at: Option<i64> =
-            conn.query_row("SELECT last_sync_at FROM sync_state WHERE id = 1", [], |r| {
-                r.get(0)
-            })?;
+        let last_sync_at: Option<i64> = conn.query_row(
+            "SELECT last_sync_at FROM sync_state WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )?;
         Ok(OutboxSummary {
             waiting,
             accepted,
@@ -407,9 +409,7 @@ fn household_query(
     }
     let status = format!("json_extract(h.doc, '{}')", paths::STATUS);
     if f.registered {
-        conds.push(format!(
-            "COALESCE({status}, '0') IN ('0', '2', '3')"
-        ));
+        conds.push(format!("COALESCE({status}, '0') IN ('0', '2', '3')"));
     }
     if f.exited_this_year {
         conds.push(format!(

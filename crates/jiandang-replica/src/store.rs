@@ -81,7 +81,9 @@ fn json_value(s: Option<String>) -> Value {
 }
 
 fn parse_uuid(s: &str) -> rusqlite::Result<Uuid> {
-    Uuid::parse_str(s).map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+    Uuid::parse_str(s).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 
 fn parse_kind(s: &str) -> rusqlite::Result<RecordKind> {
@@ -316,7 +318,10 @@ impl Replica {
         {
             return Err(Error::RecordMismatch);
         }
-        let old = existing.as_ref().map(|e| leaves(&e.doc)).unwrap_or_default();
+        let old = existing
+            .as_ref()
+            .map(|e| leaves(&e.doc))
+            .unwrap_or_default();
         let new = leaves(doc);
         let mut paths: Vec<&String> = old.keys().chain(new.keys()).collect();
         paths.sort();
@@ -433,9 +438,8 @@ impl Replica {
     /// a push), device first.
     pub fn findings(&self, record: Uuid) -> Result<Vec<Finding>, Error> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(
-            "SELECT findings FROM findings WHERE record_id = ?1 ORDER BY source",
-        )?;
+        let mut stmt =
+            conn.prepare("SELECT findings FROM findings WHERE record_id = ?1 ORDER BY source")?;
         let rows = stmt.query_map([record.to_string()], |r| r.get::<_, String>(0))?;
         let mut out = Vec::new();
         for json in rows {
@@ -597,8 +601,7 @@ impl Replica {
         let tx = conn.transaction()?;
         let mut tally = PushTally::default();
         for result in &resp.results {
-            let Some(change) = set.changes.iter().find(|c| c.change_id == result.change_id)
-            else {
+            let Some(change) = set.changes.iter().find(|c| c.change_id == result.change_id) else {
                 continue;
             };
             let id = change.change_id.to_string();
@@ -658,7 +661,11 @@ impl Replica {
              WHERE change_set_id = ?1 AND status = 'in_flight'",
             [set.change_set_id.to_string()],
         )?;
-        for RecordFindings { record_id, findings } in &resp.findings {
+        for RecordFindings {
+            record_id,
+            findings,
+        } in &resp.findings
+        {
             store_findings(&tx, *record_id, "server", findings)?;
         }
         tx.commit()?;
@@ -691,7 +698,17 @@ impl Replica {
         for lc in changes {
             let c = &lc.change;
             observe(&tx, &c.hlc, now)?;
-            if apply_remote(&tx, c.record_id, c.kind, c.village_id, &c.field, &c.new, lc.seq, &c.hlc, now)? {
+            if apply_remote(
+                &tx,
+                c.record_id,
+                c.kind,
+                c.village_id,
+                &c.field,
+                &c.new,
+                lc.seq,
+                &c.hlc,
+                now,
+            )? {
                 applied += 1;
             }
         }
@@ -712,7 +729,17 @@ impl Replica {
         for rec in &snap.records {
             for (path, FieldState { value, seq, hlc }) in &rec.fields {
                 observe(&tx, hlc, now)?;
-                if apply_remote(&tx, rec.id, rec.kind, rec.village_id, path, value, *seq, hlc, now)? {
+                if apply_remote(
+                    &tx,
+                    rec.id,
+                    rec.kind,
+                    rec.village_id,
+                    path,
+                    value,
+                    *seq,
+                    hlc,
+                    now,
+                )? {
                     applied += 1;
                 }
             }
@@ -749,7 +776,9 @@ pub(crate) struct PushTally {
 
 pub(crate) fn device_id(conn: &Connection) -> rusqlite::Result<Option<Uuid>> {
     let s: Option<String> =
-        conn.query_row("SELECT device_id FROM sync_state WHERE id = 1", [], |r| r.get(0))?;
+        conn.query_row("SELECT device_id FROM sync_state WHERE id = 1", [], |r| {
+            r.get(0)
+        })?;
     Ok(s.and_then(|s| Uuid::parse_str(&s).ok()))
 }
 

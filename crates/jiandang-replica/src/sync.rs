@@ -98,7 +98,10 @@ pub enum LoopStatus {
     Idle,
     Syncing,
     /// The last round finished.
-    Synced { at_ms: i64, report: SyncReport },
+    Synced {
+        at_ms: i64,
+        report: SyncReport,
+    },
     /// The last round failed; the loop tries again after `retry_in_ms`.
     Failed {
         code: String,
@@ -189,13 +192,17 @@ impl Replica {
     /// The enrolment, if the device has one.
     pub fn enrollment(&self) -> Result<Option<Enrollment>, Error> {
         let conn = self.conn();
-        let row: (Option<String>, Option<String>, Option<String>, Option<String>) = conn
-            .query_row(
-                "SELECT server_url, device_id, user_json, villages_json FROM sync_state
+        let row: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        ) = conn.query_row(
+            "SELECT server_url, device_id, user_json, villages_json FROM sync_state
                  WHERE id = 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )?;
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
         let (Some(url), Some(device), Some(user), Some(villages)) = row else {
             return Ok(None);
         };
@@ -219,9 +226,11 @@ impl Replica {
 
     /// The pull cursor (the last county seq this device has looked at).
     pub fn cursor(&self) -> Result<u64, Error> {
-        let c: i64 = self
-            .conn()
-            .query_row("SELECT cursor FROM sync_state WHERE id = 1", [], |r| r.get(0))?;
+        let c: i64 =
+            self.conn()
+                .query_row("SELECT cursor FROM sync_state WHERE id = 1", [], |r| {
+                    r.get(0)
+                })?;
         Ok(c.max(0) as u64)
     }
 
@@ -263,8 +272,10 @@ impl Replica {
         report.progress.phase = "done";
         notify(&report.progress);
         let now = self.now_ms();
-        self.conn()
-            .execute("UPDATE sync_state SET last_sync_at = ?1 WHERE id = 1", [now])?;
+        self.conn().execute(
+            "UPDATE sync_state SET last_sync_at = ?1 WHERE id = 1",
+            [now],
+        )?;
         Ok(report)
     }
 
@@ -411,7 +422,11 @@ impl Replica {
         Ok(())
     }
 
-    async fn send_set(&self, set: &ChangeSet, progress: &mut Progress) -> Result<PushResponse, Error> {
+    async fn send_set(
+        &self,
+        set: &ChangeSet,
+        progress: &mut Progress,
+    ) -> Result<PushResponse, Error> {
         let (base, token) = self.endpoint()?;
         let resp: PushResponse = self
             .send_json(
@@ -564,7 +579,12 @@ mod tests {
             ..SyncOptions::default()
         };
         let mut j = Jitter::new(42);
-        for (failures, lo, hi) in [(1, 500, 1000), (2, 1000, 2000), (4, 4000, 8000), (30, 30_000, 60_000)] {
+        for (failures, lo, hi) in [
+            (1, 500, 1000),
+            (2, 1000, 2000),
+            (4, 4000, 8000),
+            (30, 30_000, 60_000),
+        ] {
             for _ in 0..50 {
                 let ms = backoff(&opts, failures, &mut j).as_millis() as u64;
                 assert!((lo..=hi).contains(&ms), "failures {failures}: {ms} ms");
