@@ -1,0 +1,929 @@
+//! The commands the UI calls (see `ui/src/backend.ts`). Each takes `State`, calls the
+//! replica (or the domain), and maps the error to `{code, message}`. The synchronous ones
+//! are `async` in Tauri's sense: they run on the thread pool, never on the main thread.
+
+use std::collections::BTreeMap;
+
+use geo_types::Point;
+use jiandang_domain::codes::Coded;
+use jiandang_domain::form::FormBundle;
+use jiandang_domain::geo::{GpsFix, GpsSource};
+use jiandang_domain::photo::PhotoKind;
+use jiandang_domain::policy::YearPolicy;
+use jiandang_domain::{Finding, RecordKind, Timestamp};
+use jiandang_replica::sync::LoopStatus;
+use jiandang_replica::{HouseholdFilter, Replica, StoredRecord, SyncOptions};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tauri::{AppHandle, State};
+use uuid::Uuid;
+
+use crate::error::{CmdError, CmdResult};
+use crate::position::{self, Reading};
+use crate::view::{
+    self, ExitAnswer, GpsView, HouseholdBundleView, OutboxIndex, PhotoView, RecordView,
+    SaveRequest, SaveResult, VillageBundleView,
+};
+use crate::{AppState, ProgressEvent};
+
+fn year() -> i32 {
+    YearPolicy::shangqiu_2018().year
+}
+
+fn outbox(replica: &Replica) -> CmdResult<OutboxIndex> {
+    Ok(OutboxIndex::new(replica.outbox()?))
+}
+
+#[tauri::command]
+pub fn get_form_bundle() -> FormBundle {
+    jiandang_domain::form::bundle()
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UserView {
+    username: String,
+    display_name: String,
+    role: Value,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AppStatus {
+    enrolled: bool,
+    server_url: Option<String>,
+    user: Option<UserView>,
+    villages: Vec<jiandang_protocol::VillageInfo>,
+    manual_position: bool,
+}
+
+fn status_of(state: &AppState) -> CmdResult<AppStatus> {
+    let e = state.replica.enrollment()?;
+    Ok(AppStatus {
+        enrolled: e.is_some(),
+        server_url: e.as_ref().map(|e| e.server_url.clone()),
+        user: e.as_ref().map(|e| UserView {
+            username: e.user.username.clone(),
+            display_name: e.user.display_name.clone(),
+            role: serde_json::to_value(&e.user.role).unwrap_or(Value::Null),
+        }),
+        villages: e.map(|e| e.villages).unwrap_or_default(),
+        manual_position: state.position.is_manual(),
+    })
+}
+
+#[tauri::command(async)]
+pub fn app_status(state: State<'_, AppState>) -> CmdResult<AppStatus> {
+    status_of(&state)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct EnrollRequest {
+    server_url: String,
+    username: String,
+    password: String,
+}
+
+/// Enrols the device, downloads the snapshot of its villages with progress events, then
+/// starts the background sync loop.
+#[tauri::command]
+pub async fn enroll(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    req: EnrollRequest,
+) -> CmdResult<AppStatus> {
+    let url = req.server_url.trim();
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(CmdError::bad_input(
+            "县服务器地址应以 http:// 或 https:// 开头",
+        ));
+    }
+    if req.username.trim().is_empty() || req.password.is_empty() {
+        return Err(CmdError::bad_input("请输入用户名和密码"));
+    }
+    let device_name = format!("建档 {}", std::env::consts::OS);
+    state
+        .replica
+        .enroll(url, req.username.trim(), &req.password, &device_name)
+        .await?;
+    let progress = crate::progress_emitter(app.clone());
+    state
+        .replica
+        .sync_once(&SyncOptions::default(), Some(&progress))
+        .await?;
+    state.start_sync_loop(&app);
+    status_of(&state)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct HouseholdQuery {
+    village_id: Option<Uuid>,
+    search: String,
+    filter: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HouseholdRowView {
+    id: Uuid,
+    number: String,
+    head_name: String,
+    members: u32,
+    status_zh: String,
+    sync: view::SyncState,
+    errors: u32,
+    visited_this_year: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HouseholdList {
+    counts: BTreeMap<&'static str, u32>,
+    rows: Vec<HouseholdRowView>,
+}
+
+const FILTERS: [&str; 8] = [
+    "all",
+    "registered",
+    "exited_this_year",
+    "new",
+    "returned",
+    "has_errors",
+    "not_visited",
+    "waiting",
+];
+
+fn filter_of(name: &str, search: &str) -> HouseholdFilter {
+    let search = Some(search.to_owned()).filter(|s| !s.is_empty());
+    let mut f = HouseholdFilter {
+        search,
+        year: year(),
+        ..HouseholdFilter::default()
+    };
+    match name {
+        "registered" => f.registered = true,
+        "exited_this_year" => f.exited_this_year = true,
+        "new" => f.new = true,
+        "returned" => f.returned = true,
+        "has_errors" => f.has_errors = true,
+        "not_visited" => f.not_visited_this_year = true,
+        "waiting" => f.waiting_to_sync = true,
+        _ => {}
+    }
+    f
+}
+
+#[tauri::command(async)]
+pub fn list_households(state: State<'_, AppState>, q: HouseholdQuery) -> CmdResult<HouseholdList> {
+    let replica = &state.replica;
+    let Some(village) = q.village_id else {
+        return Ok(HouseholdList {
+            counts: FILTERS.iter().map(|f| (*f, 0)).collect(),
+            rows: Vec::new(),
+        });
+    };
+    let mut counts = BTreeMap::new();
+    for name in FILTERS {
+        counts.insert(
+            name,
+            replica.count_households(village, &filter_of(name, &q.search))?,
+        );
+    }
+    let not_visited: std::collections::HashSet<Uuid> = replica
+        .households(village, &filter_of("not_visited", ""))?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let exit_status = jiandang_domain::codes::household::ExitStatus::LIST;
+    let rows = replica
+        .households(village, &filter_of(&q.filter, &q.search))?
+        .into_iter()
+        .map(|r| HouseholdRowView {
+            id: r.id,
+            number: r.household_number.unwrap_or_default(),
+            head_name: r.head_name.unwrap_or_default(),
+            members: r.members,
+            status_zh: r
+                .status
+                .as_deref()
+                .map(|s| exit_status.label(s).to_owned())
+                .unwrap_or_default(),
+            sync: if r.waiting > 0 {
+                view::SyncState::Waiting
+            } else {
+                view::SyncState::Synced
+            },
+            errors: u32::from(r.has_errors),
+            visited_this_year: !not_visited.contains(&r.id),
+        })
+        .collect();
+    Ok(HouseholdList { counts, rows })
+}
+
+fn photo_view(replica: &Replica, r: &StoredRecord, uploaded: bool) -> Option<PhotoView> {
+    let p: jiandang_domain::photo::PhotoRef = serde_json::from_value(r.doc.clone()).ok()?;
+    let thumb = replica.blob(&p.thumb_sha256).ok()?;
+    Some(PhotoView {
+        id: r.id,
+        subject_id: p.subject_id,
+        kind: p.kind.code().to_owned(),
+        thumbnail: format!("data:image/jpeg;base64,{}", base64_encode(&thumb)),
+        uploaded,
+        taken_at: view::beijing_minutes(p.taken_at.millis()),
+    })
+}
+
+#[tauri::command(async)]
+pub fn get_household(state: State<'_, AppState>, id: Uuid) -> CmdResult<HouseholdBundleView> {
+    let replica = &state.replica;
+    let b = replica.household_bundle(id)?;
+    let ob = outbox(replica)?;
+    let of = |k: RecordKind| -> Vec<&StoredRecord> {
+        b.attached.iter().filter(|r| r.kind == k).collect()
+    };
+    let views = |k: RecordKind| -> Vec<RecordView> {
+        of(k).into_iter().map(|r| view::record_view(r, &ob)).collect()
+    };
+    let photos_done = replica.photos_complete(id).unwrap_or(false);
+    Ok(HouseholdBundleView {
+        household: view::record_view(&b.household, &ob),
+        members: views(RecordKind::Member),
+        member_changes: views(RecordKind::MemberChange),
+        procedure: views(RecordKind::Procedure),
+        exit_measures: views(RecordKind::HouseholdExitMeasures).into_iter().next(),
+        gps: newest_first(
+            of(RecordKind::GpsFix)
+                .into_iter()
+                .filter_map(|r| view::gps_view(r, &ob))
+                .collect(),
+        ),
+        photos: of(RecordKind::Photo)
+            .into_iter()
+            .filter_map(|r| photo_view(replica, r, photos_done))
+            .collect(),
+        findings: b.findings,
+        natural_villages: replica
+            .records_of_village(b.household.village_id, Some(RecordKind::NaturalVillage))?
+            .into_iter()
+            .map(|r| view::Choice {
+                id: r.id,
+                name: r.doc["basic"]["name"].as_str().unwrap_or("").to_owned(),
+            })
+            .collect(),
+    })
+}
+
+fn newest_first(mut v: Vec<GpsView>) -> Vec<GpsView> {
+    v.sort_by(|a, b| b.taken_at.cmp(&a.taken_at));
+    v
+}
+
+#[tauri::command(async)]
+pub fn get_village(state: State<'_, AppState>, village_id: Uuid) -> CmdResult<VillageBundleView> {
+    let replica = &state.replica;
+    let ob = outbox(replica)?;
+    let all = replica.records_of_village(village_id, None)?;
+    let of = |k: RecordKind| all.iter().filter(move |r| r.kind == k);
+    let village = of(RecordKind::Village).next();
+    let village_record_id = village.map(|v| v.id).unwrap_or(village_id);
+    Ok(VillageBundleView {
+        village: village.map(|r| view::record_view(r, &ob)),
+        natural_villages: of(RecordKind::NaturalVillage)
+            .map(|r| view::record_view(r, &ob))
+            .collect(),
+        exit_measures: of(RecordKind::VillageExitMeasures)
+            .map(|r| view::record_view(r, &ob))
+            .next(),
+        gps: newest_first(
+            of(RecordKind::GpsFix)
+                .filter(|r| r.doc["subject_id"] == json!(village_record_id.to_string()))
+                .filter_map(|r| view::gps_view(r, &ob))
+                .collect(),
+        ),
+    })
+}
+
+fn save(state: &AppState, req: SaveRequest) -> CmdResult<SaveResult> {
+    let id = req.id.unwrap_or_else(Replica::new_id);
+    let mut doc = view::doc_from_fields(&req.fields);
+    if let Some(obj) = doc.as_object_mut() {
+        obj.insert("id".into(), json!(id.to_string()));
+        if req.kind == RecordKind::Household {
+            obj.insert("village_id".into(), json!(req.village_id.to_string()));
+        }
+    }
+    if req.kind == RecordKind::Household
+        && let Some(income) = derived_income(&state.replica, id, req.village_id, &doc)?
+        && let Some(obj) = doc.as_object_mut()
+    {
+        obj.insert("income".into(), income);
+    }
+    // The replica stores the bundle's findings (paths in the household file form); the
+    // answer carries them relative to this record, for the fields on screen.
+    let saved = state.replica.save_record(req.kind, id, req.village_id, &doc)?;
+    let findings = findings_for(&state.replica, &saved.record)?;
+    state.nudge();
+    let ob = outbox(&state.replica)?;
+    Ok(SaveResult {
+        record: view::record_view(&saved.record, &ob),
+        findings,
+    })
+}
+
+/// The household's income section with the domain's totals filled in, when it decodes.
+fn derived_income(
+    replica: &Replica,
+    id: Uuid,
+    village_id: Uuid,
+    doc: &Value,
+) -> CmdResult<Option<Value>> {
+    let attached = match replica.household_bundle(id) {
+        Ok(b) => b.attached,
+        Err(jiandang_replica::Error::NotFound) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    let edited = StoredRecord {
+        id,
+        kind: RecordKind::Household,
+        village_id,
+        doc: doc.clone(),
+    };
+    Ok(crate::rules::derive_household(&edited, &attached))
+}
+
+#[tauri::command(async)]
+pub fn save_record(state: State<'_, AppState>, req: SaveRequest) -> CmdResult<SaveResult> {
+    save(&state, req)
+}
+
+/// The domain's findings on answers as typed, nothing saved (the as-you-type check).
+#[tauri::command(async)]
+pub fn validate_record(
+    state: State<'_, AppState>,
+    kind: RecordKind,
+    fields: BTreeMap<String, Value>,
+    record_id: Option<Uuid>,
+) -> CmdResult<Vec<Finding>> {
+    let id = record_id.unwrap_or_else(Uuid::nil);
+    let stored = state.replica.get_record(id)?;
+    let mut doc = view::doc_from_fields(&fields);
+    if let Some(obj) = doc.as_object_mut() {
+        obj.insert("id".into(), json!(id.to_string()));
+        if let Some(s) = &stored
+            && kind == RecordKind::Household
+        {
+            obj.insert("village_id".into(), json!(s.village_id.to_string()));
+        }
+    }
+    let edited = StoredRecord {
+        id,
+        kind,
+        village_id: stored.map(|s| s.village_id).unwrap_or_else(Uuid::nil),
+        doc,
+    };
+    findings_for(&state.replica, &edited)
+}
+
+/// The household a household-side record hangs on: itself, or its `household_id`.
+fn household_of(edited: &StoredRecord) -> Option<Uuid> {
+    if edited.kind == RecordKind::Household {
+        return Some(edited.id);
+    }
+    edited.doc["household_id"]
+        .as_str()
+        .and_then(|s| Uuid::parse_str(s).ok())
+}
+
+/// The domain's findings on `edited`, checked with its household (or village) around it.
+fn findings_for(replica: &Replica, edited: &StoredRecord) -> CmdResult<Vec<Finding>> {
+    match edited.kind {
+        RecordKind::Village | RecordKind::NaturalVillage => {
+            return Ok(crate::rules::check_village_side(edited));
+        }
+        RecordKind::GpsFix | RecordKind::Photo => return Ok(Vec::new()),
+        _ => {}
+    }
+    let Some(hid) = household_of(edited) else {
+        return Ok(Vec::new());
+    };
+    if hid == edited.id && replica.get_record(hid)?.is_none() {
+        return Ok(crate::rules::check_in_household(edited, &[], edited));
+    }
+    let b = match replica.household_bundle(hid) {
+        Ok(b) => b,
+        Err(jiandang_replica::Error::NotFound) => return Ok(Vec::new()),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(crate::rules::check_in_household(
+        &b.household,
+        &b.attached,
+        edited,
+    ))
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MemberChangeRequest {
+    household_id: Uuid,
+    direction: String,
+    change_fields: BTreeMap<String, Value>,
+    member_id: Option<Uuid>,
+    member_fields: Option<BTreeMap<String, Value>>,
+}
+
+/// 自然增加: the new member's record and the change row; 自然减少: the change row and the
+/// member marked 已自然减少 (never deleted).
+#[tauri::command(async)]
+pub fn member_change(
+    state: State<'_, AppState>,
+    req: MemberChangeRequest,
+) -> CmdResult<SaveResult> {
+    use jiandang_domain::codes::household::MemberStatus;
+    use jiandang_domain::codes::village::ChangeDirection;
+    let hh = state
+        .replica
+        .get_record(req.household_id)?
+        .ok_or_else(|| CmdError::new("not_found", "没有找到该农户"))?;
+    let village_id = hh.village_id;
+    let (direction, member_id) = match req.direction.as_str() {
+        "increase" => {
+            let mut fields = req.member_fields.clone().unwrap_or_default();
+            fields.insert("household_id".into(), json!(req.household_id.to_string()));
+            fields.insert("status".into(), json!(MemberStatus::Present.code()));
+            let saved = save(
+                &state,
+                SaveRequest {
+                    id: None,
+                    kind: RecordKind::Member,
+                    village_id,
+                    fields,
+                },
+            )?;
+            (ChangeDirection::Increase, saved.record.id)
+        }
+        "decrease" => {
+            let id = req
+                .member_id
+                .ok_or_else(|| CmdError::bad_input("请选择减少的家庭成员"))?;
+            let member = state
+                .replica
+                .get_record(id)?
+                .ok_or_else(|| CmdError::new("not_found", "没有找到该家庭成员"))?;
+            let mut fields: BTreeMap<String, Value> =
+                jiandang_protocol::flatten(&member.doc).into_iter().collect();
+            fields.insert("status".into(), json!(MemberStatus::Decreased.code()));
+            save(
+                &state,
+                SaveRequest {
+                    id: Some(id),
+                    kind: RecordKind::Member,
+                    village_id,
+                    fields,
+                },
+            )?;
+            (ChangeDirection::Decrease, id)
+        }
+        _ => return Err(CmdError::bad_input("变更方向有误")),
+    };
+    let mut fields = req.change_fields;
+    fields.insert("household_id".into(), json!(req.household_id.to_string()));
+    fields.insert("village_id".into(), json!(village_id.to_string()));
+    fields.insert("member_id".into(), json!(member_id.to_string()));
+    fields.insert("direction".into(), json!(direction.code()));
+    save(
+        &state,
+        SaveRequest {
+            id: None,
+            kind: RecordKind::MemberChange,
+            village_id,
+            fields,
+        },
+    )
+}
+
+/// 标记脱贫: refused with every reason while any rule says no; otherwise the household's
+/// 脱贫状态 becomes 已脱贫 with this year as 脱贫年度.
+#[tauri::command(async)]
+pub fn request_exit(state: State<'_, AppState>, household_id: Uuid) -> CmdResult<ExitAnswer> {
+    use jiandang_domain::codes::household::ExitStatus;
+    let b = state.replica.household_bundle(household_id)?;
+    let refusals = crate::rules::exit_refusals(&b.household, &b.attached);
+    let hh = b.household;
+    if !refusals.is_empty() {
+        return Ok(ExitAnswer {
+            allowed: false,
+            refusals,
+        });
+    }
+    let mut fields: BTreeMap<String, Value> =
+        jiandang_protocol::flatten(&hh.doc).into_iter().collect();
+    fields.insert("basic.status".into(), json!(ExitStatus::Exited.code()));
+    fields.insert("basic.exit_year".into(), json!(year()));
+    save(
+        &state,
+        SaveRequest {
+            id: Some(household_id),
+            kind: RecordKind::Household,
+            village_id: hh.village_id,
+            fields,
+        },
+    )?;
+    Ok(ExitAnswer {
+        allowed: true,
+        refusals: Vec::new(),
+    })
+}
+
+/// Desktop only in effect: the position the typed provider hands back next.
+#[tauri::command(async)]
+pub fn set_test_position(
+    state: State<'_, AppState>,
+    lon: f64,
+    lat: f64,
+    accuracy_m: f64,
+) -> CmdResult<()> {
+    if !state.position.is_manual() {
+        return Err(CmdError::new(
+            "not_manual",
+            "本设备使用卫星定位，不能手工输入位置",
+        ));
+    }
+    state.position.set(Reading {
+        lon,
+        lat,
+        accuracy_m,
+        source: GpsSource::Manual,
+    });
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GpsResult {
+    fix: GpsView,
+    warnings: Vec<Finding>,
+}
+
+/// Takes `samples` readings, averages them, warns on accuracy or distance from the village
+/// centre (the village's latest fix), and stores the fix as a GpsFix record.
+#[tauri::command(async)]
+pub fn take_position(
+    state: State<'_, AppState>,
+    subject_id: Uuid,
+    village_id: Uuid,
+    samples: u32,
+) -> CmdResult<GpsResult> {
+    let n = samples.clamp(1, 20);
+    let mut readings = Vec::new();
+    for _ in 0..n {
+        readings.push(
+            state
+                .position
+                .read()
+                .map_err(|m| CmdError::new("position", m))?,
+        );
+    }
+    let avg = position::average(&readings)
+        .ok_or_else(|| CmdError::new("position", "没有取得位置"))?;
+    let centre = village_centre(&state.replica, village_id, subject_id)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    let fix = GpsFix {
+        id: Replica::new_id(),
+        subject_id,
+        point: Point::new(avg.lon, avg.lat),
+        accuracy_m: avg.accuracy_m,
+        taken_at: Timestamp::from_millis(now),
+        source: avg.source,
+        samples: n,
+    };
+    let warnings =
+        jiandang_domain::rules::gps::check_gps_fix(&fix, centre, Timestamp::from_millis(now));
+    if warnings.iter().any(Finding::is_error) {
+        return Err(CmdError::new(
+            "position",
+            warnings
+                .iter()
+                .map(|f| f.message.clone())
+                .collect::<Vec<_>>()
+                .join("；"),
+        ));
+    }
+    let mut doc = serde_json::to_value(&fix)?;
+    if let Some(subject) = state.replica.get_record(subject_id)?
+        && subject.kind == RecordKind::Household
+        && let Some(obj) = doc.as_object_mut()
+    {
+        obj.insert("household_id".into(), json!(subject_id.to_string()));
+    }
+    let saved = state
+        .replica
+        .save_record(RecordKind::GpsFix, fix.id, village_id, &doc)?;
+    state.nudge();
+    let ob = outbox(&state.replica)?;
+    let fix = view::gps_view(&saved.record, &ob)
+        .ok_or_else(|| CmdError::new("bad_data", "定位记录格式有误"))?;
+    Ok(GpsResult { fix, warnings })
+}
+
+/// The village centre: the latest fix of the village record itself, when one was taken.
+fn village_centre(
+    replica: &Replica,
+    village_id: Uuid,
+    subject_id: Uuid,
+) -> CmdResult<Option<Point<f64>>> {
+    let village_record = replica
+        .records_of_village(village_id, Some(RecordKind::Village))?
+        .into_iter()
+        .next()
+        .map(|r| r.id)
+        .unwrap_or(village_id);
+    if village_record == subject_id {
+        return Ok(None);
+    }
+    let latest = replica
+        .records_of_village(village_id, Some(RecordKind::GpsFix))?
+        .into_iter()
+        .filter_map(|r| serde_json::from_value::<GpsFix>(r.doc).ok())
+        .filter(|f| f.subject_id == village_record)
+        .max_by_key(|f| f.taken_at);
+    Ok(latest.map(|f| f.point))
+}
+
+#[tauri::command(async)]
+pub fn add_photo(
+    state: State<'_, AppState>,
+    subject_id: Uuid,
+    village_id: Uuid,
+    kind: String,
+    data: String,
+) -> CmdResult<PhotoView> {
+    let kind = PhotoKind::from_code(&kind).ok_or_else(|| CmdError::bad_input("请选择照片类型"))?;
+    let bytes = base64_decode(&data).ok_or_else(|| CmdError::bad_input("照片数据有误"))?;
+    let p = state
+        .replica
+        .import_photo(&bytes, subject_id, village_id, kind)?;
+    state.nudge();
+    let record = state
+        .replica
+        .get_record(p.id)?
+        .ok_or_else(|| CmdError::new("not_found", "照片记录未保存"))?;
+    photo_view(&state.replica, &record, false)
+        .ok_or_else(|| CmdError::new("photo", "照片缩略图无法读取"))
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RefusedView {
+    change_id: Uuid,
+    record_id: Uuid,
+    field: String,
+    code: String,
+    message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConflictView {
+    record_id: Uuid,
+    field: String,
+    mine: Value,
+    theirs: Value,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LastError {
+    code: String,
+    message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncStatusView {
+    online: Option<bool>,
+    running: bool,
+    waiting_changes: u32,
+    photos_total: u32,
+    photos_uploaded: u32,
+    last_success: Option<String>,
+    last_error: Option<LastError>,
+    refused: Vec<RefusedView>,
+    conflicts: Vec<ConflictView>,
+}
+
+fn sync_status_of(state: &AppState) -> CmdResult<SyncStatusView> {
+    let s = state.replica.outbox_summary()?;
+    let conflicts = state.replica.conflicts()?;
+    let loop_status = state
+        .sync
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .as_ref()
+        .map(|l| l.status());
+    let (online, running, last_error) = match &loop_status {
+        Some(LoopStatus::Syncing) => (None, true, None),
+        Some(LoopStatus::Synced { .. }) => (Some(true), false, None),
+        Some(LoopStatus::Failed { code, message, .. }) => (
+            Some(code != "network"),
+            false,
+            Some(LastError {
+                code: code.clone(),
+                message: if code == "network" {
+                    "无法连接县服务器：本机修改都已保存，联网后会自动重试。".to_owned()
+                } else {
+                    message.clone()
+                },
+            }),
+        ),
+        _ => (None, false, None),
+    };
+    Ok(SyncStatusView {
+        online,
+        running,
+        waiting_changes: s.waiting,
+        photos_total: s.photos.total,
+        photos_uploaded: s.photos.uploaded,
+        last_success: s.last_sync_at.map(view::beijing_minutes),
+        last_error,
+        refused: s
+            .refused
+            .into_iter()
+            .map(|e| RefusedView {
+                change_id: e.change_id,
+                record_id: e.record_id,
+                field: e.field,
+                code: e.refusal_code.unwrap_or_default(),
+                message: e.refusal_message.unwrap_or_default(),
+            })
+            .collect(),
+        conflicts: conflicts
+            .into_iter()
+            .map(|c| ConflictView {
+                record_id: c.record_id,
+                field: c.field,
+                mine: c.ours,
+                theirs: c.current,
+            })
+            .collect(),
+    })
+}
+
+#[tauri::command(async)]
+pub fn sync_status(state: State<'_, AppState>) -> CmdResult<SyncStatusView> {
+    sync_status_of(&state)
+}
+
+/// One sync round now (the button on the sync screen): the background loop is nudged and
+/// this waits for the round to finish, so two rounds never run at once. A failure is shown
+/// in the status, not thrown: the screen says what happened either way.
+#[tauri::command]
+pub async fn sync_now(app: AppHandle, state: State<'_, AppState>) -> CmdResult<SyncStatusView> {
+    state.start_sync_loop(&app);
+    let watch = state
+        .sync
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .as_ref()
+        .map(|l| l.watch());
+    let Some(mut watch) = watch else {
+        return Err(CmdError::new("not_enrolled", "本机尚未登记到服务器，请先联网登录"));
+    };
+    watch.borrow_and_update();
+    state.nudge();
+    let finished = async {
+        let mut started = false;
+        while watch.changed().await.is_ok() {
+            match &*watch.borrow_and_update() {
+                LoopStatus::Syncing => started = true,
+                LoopStatus::Synced { .. } | LoopStatus::Failed { .. } if started => break,
+                _ => {}
+            }
+        }
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(600), finished).await;
+    sync_status_of(&state)
+}
+
+/// Sends the refused changes with the same refusal again (after the user fixed the cause).
+#[tauri::command(async)]
+pub fn resend(state: State<'_, AppState>, change_id: Uuid) -> CmdResult<SyncStatusView> {
+    let code = state
+        .replica
+        .outbox()?
+        .into_iter()
+        .find(|e| e.change_id == change_id)
+        .and_then(|e| e.refusal_code);
+    state.replica.retry_refused(code.as_deref())?;
+    state.nudge();
+    sync_status_of(&state)
+}
+
+/// A replica progress report as the UI's event.
+pub fn progress_event(p: &jiandang_replica::Progress) -> ProgressEvent {
+    let (message, done) = match p.phase {
+        "snapshot" => (format!("正在下载本村数据：已收到 {} 项", p.records_down), p.records_down),
+        "push" => (format!("正在上传修改：已上传 {} 项", p.records_up), p.records_up),
+        "pull" => (format!("正在接收更新：已收到 {} 项", p.records_down), p.records_down),
+        "photos" => ("正在上传照片".to_owned(), 0),
+        "done" => ("同步完成".to_owned(), 1),
+        other => (other.to_owned(), 0),
+    };
+    ProgressEvent {
+        phase: if p.phase == "done" { "idle".into() } else { p.phase.into() },
+        done,
+        total: if p.phase == "done" { 1 } else { 0 },
+        message,
+    }
+}
+
+/// The background loop's status change as the UI's event.
+pub fn loop_event(s: &LoopStatus) -> ProgressEvent {
+    let (phase, message) = match s {
+        LoopStatus::Idle => ("idle", "等待同步".to_owned()),
+        LoopStatus::Syncing => ("push", "正在同步……".to_owned()),
+        LoopStatus::Synced { .. } => ("idle", "同步完成".to_owned()),
+        LoopStatus::Failed { code, .. } if code == "network" => (
+            "offline",
+            "无法连接县服务器，稍后自动重试".to_owned(),
+        ),
+        LoopStatus::Failed { message, .. } => ("idle", message.clone()),
+    };
+    ProgressEvent {
+        phase: phase.into(),
+        done: 0,
+        total: 0,
+        message,
+    }
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 (the thumbnails' data URLs). Small enough not to need a crate.
+pub fn base64_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Decodes standard base64 (the photo bytes from the UI); `None` when malformed.
+pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let s = s.trim_end_matches('=');
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for c in s.bytes() {
+        let v = B64.iter().position(|&x| x == c)? as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_round_trips() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"", ""),
+            (b"f", "Zg=="),
+            (b"fo", "Zm8="),
+            (b"foo", "Zm9v"),
+            (b"foobar", "Zm9vYmFy"),
+            (&[0xff, 0xd8, 0xff, 0xe0], "/9j/4A=="),
+        ];
+        for (raw, enc) in cases {
+            assert_eq!(base64_encode(raw), *enc);
+            assert_eq!(base64_decode(enc).as_deref(), Some(*raw));
+        }
+        assert_eq!(base64_decode("!!"), None);
+    }
+
+    #[test]
+    fn every_filter_the_ui_offers_maps_to_one_flag() {
+        for name in FILTERS {
+            let f = filter_of(name, "");
+            let flags = [
+                f.registered,
+                f.exited_this_year,
+                f.new,
+                f.returned,
+                f.has_errors,
+                f.not_visited_this_year,
+                f.waiting_to_sync,
+            ];
+            let want = usize::from(name != "all");
+            assert_eq!(flags.iter().filter(|b| **b).count(), want, "{name}");
+            assert_eq!(f.year, 2018);
+        }
+    }
+}
