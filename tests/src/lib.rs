@@ -137,8 +137,25 @@ pub struct TestServer {
 
 impl TestServer {
     pub fn start(db_path: &Path, clock: Arc<SettableClock>) -> TestServer {
+        TestServer::start_on(SocketAddr::from(([127, 0, 0, 1], 0)), db_path, clock)
+    }
+
+    /// Starts the server on a given address (to come back where a killed one was).
+    pub fn start_on(addr: SocketAddr, db_path: &Path, clock: Arc<SettableClock>) -> TestServer {
         let state = AppState::open(db_path, clock).expect("server state");
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        // A killed server's socket closes as its runtime winds down: retry briefly.
+        let mut tries = 0;
+        let listener = loop {
+            match std::net::TcpListener::bind(addr) {
+                Ok(l) => break l,
+                Err(e) if tries < 100 && addr.port() != 0 => {
+                    tries += 1;
+                    let _ = e;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => panic!("bind {addr}: {e}"),
+            }
+        };
         listener.set_nonblocking(true).expect("nonblocking");
         let addr = listener.local_addr().expect("addr");
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -479,7 +496,7 @@ pub fn household_doc(id: Uuid, village: Uuid, number: &str) -> Value {
             "status": "0",
             "phone": "13800000000",
             "bank_name": "农村信用社",
-            "main_cause": "01"
+            "main_cause": "1"
         },
         "income": {"wage": "1200.00"}
     })

@@ -634,3 +634,69 @@ async fn a_phone_whose_clock_is_days_behind_still_orders_its_later_edit_last() {
         "c's value is kept as a conflict"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_background_sync_retries_on_its_own_until_the_server_is_back_and_reports_progress() {
+    let county = County::in_entry_window();
+    let server = county.start_server();
+    settle().await;
+    let a = county.device("a");
+    a.enroll(&server.url(), WORKERS[0]).await;
+    let addr = server.addr;
+    server.kill();
+    let h = Replica::new_id();
+    a.save(
+        RecordKind::Household,
+        h,
+        county.village,
+        &household_doc(h, county.village, "4114210800"),
+    );
+
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(
+        Vec::<jiandang_replica::Progress>::new(),
+    ));
+    let s = seen.clone();
+    let on_progress: jiandang_replica::sync::ProgressFn = std::sync::Arc::new(move |p| {
+        s.lock().expect("lock").push(p.clone());
+    });
+    let sync = a.replica.run_sync_loop(small_batches(), Some(on_progress));
+    // The server is down: the loop fails and backs off by itself.
+    let mut status = sync.watch();
+    let failed = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            if matches!(
+                *status.borrow(),
+                jiandang_replica::sync::LoopStatus::Failed { .. }
+            ) {
+                break;
+            }
+            status.changed().await.expect("status");
+        }
+    })
+    .await;
+    assert!(failed.is_ok(), "the loop reports the failure");
+
+    // The server comes back on the same address; no nudge, no new edit: the loop gets there.
+    let server = TestServer::start_on(addr, &county.db_path, county.clock.clone());
+    let done = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        loop {
+            if a.replica.outbox_summary().expect("summary").waiting == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert!(done.is_ok(), "synced after the server came back");
+    sync.stop().await;
+    let admin = Admin::login(&server.url()).await;
+    assert!(admin.server_state().await.contains_key(&h));
+    let seen = seen.lock().expect("lock");
+    let last = seen
+        .iter()
+        .rev()
+        .find(|p| p.records_up > 0)
+        .expect("progress with records up");
+    assert!(last.bytes_up > 0 && last.bytes_down > 0, "{last:?}");
+    assert!(seen.iter().any(|p| p.phase == "done"));
+}

@@ -15,6 +15,7 @@ pub mod photo;
 pub mod query;
 mod store;
 pub mod sync;
+pub mod typed;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -26,6 +27,7 @@ pub use query::{
 };
 pub use store::{Conflict, Saved, StoredRecord};
 pub use sync::{Progress, SyncLoop, SyncOptions, SyncReport};
+pub use typed::DomainRecord;
 
 /// The device's wall clock in UTC milliseconds. Tests hand in a skewed one.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;

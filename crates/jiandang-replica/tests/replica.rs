@@ -25,7 +25,7 @@ fn manual_clock(start: i64) -> (Clock, Arc<AtomicI64>) {
 
 fn household(number: &str, status: &str) -> Value {
     json!({
-        "basic": {"household_number": number, "status": status, "year": 2018, "main_cause": "01"},
+        "basic": {"household_number": number, "status": status, "year": 2018, "main_cause": "1"},
         "income": {"wage": "1200.00"}
     })
 }
@@ -423,4 +423,40 @@ fn an_imported_photo_is_scaled_stripped_named_by_sha256_and_keeps_its_exif_time_
         .import_photo(b"not a photo", h, VILLAGE, PhotoKind::Other)
         .expect_err("garbage");
     assert_eq!(err.code(), "photo");
+}
+
+#[test]
+fn domain_records_save_and_load_typed() {
+    use jiandang_domain::household::Household;
+    use jiandang_domain::member::Member;
+    let dir = tempfile::tempdir().expect("dir");
+    let r = open(&dir);
+    let h = Replica::new_id();
+    let household: Household = serde_json::from_value(json!({
+        "id": h.to_string(),
+        "village_id": VILLAGE.to_string(),
+        "basic": {"household_number": "4114210009", "year": 2018, "status": "0", "main_cause": "1"}
+    }))
+    .expect("household");
+    let m = Replica::new_id();
+    let member: Member = serde_json::from_value(json!({
+        "id": m.to_string(),
+        "household_id": h.to_string(),
+        "name": "张三",
+        "id_number": "41142119800101123X",
+        "relationship": "01"
+    }))
+    .expect("member");
+    r.save(VILLAGE, &household).expect("save household");
+    let saved = r.save(VILLAGE, &member).expect("save member");
+    assert_eq!(
+        r.findings(h).expect("findings"),
+        saved.findings,
+        "bundle findings on the household"
+    );
+    assert_eq!(r.load::<Household>(h).expect("load"), Some(household));
+    assert_eq!(r.load::<Member>(m).expect("load"), Some(member.clone()));
+    assert_eq!(r.load::<Member>(h).expect("wrong kind"), None);
+    let bundle = r.load_household_bundle(h).expect("bundle");
+    assert_eq!(bundle.members, vec![member]);
 }
