@@ -288,6 +288,7 @@ impl Replica {
     }
 
     /// Pulls to the end of the county's log. Returns how many field values changed here.
+    /// Does nothing while a pushed set waits for its answer (push first).
     pub async fn pull(&self, opts: &SyncOptions) -> Result<usize, Error> {
         let mut progress = Progress::default();
         self.pull_all(opts, &mut progress, &|_| {}).await
@@ -450,6 +451,11 @@ impl Replica {
         notify: &(dyn Fn(&Progress) + Sync),
     ) -> Result<usize, Error> {
         let (base, token) = self.endpoint()?;
+        if self.in_flight_set()?.is_some() {
+            // A set still waits for its answer: a pulled value of one of its fields would be
+            // skipped now and then passed by the cursor, so push (and hear back) first.
+            return Ok(0);
+        }
         let mut applied = 0;
         loop {
             let after = self.cursor()?;
