@@ -75,6 +75,17 @@ pub async fn run(
         "the same records sent whole (JSON, gzip)",
         whole.len() as f64 / 1024.0,
     ));
+    if let Some(enrolled) = replica.enrollment()? {
+        let (now, leaner) = wire_variants(county, enrolled.device_id).await?;
+        out.figures.push(Figure::new(
+            "pull",
+            "a day's change sets re-encoded as sent (gzip)",
+            now as f64 / 1024.0,
+            "KiB",
+            "same changes grouped by record, without `old`, HLC node implied (gzip)",
+            leaner as f64 / 1024.0,
+        ));
+    }
     out.targets.push(Target {
         name: "a day's records on the wire".to_owned(),
         goal: "≤ 8 KB".to_owned(),
@@ -144,4 +155,75 @@ async fn raw_pull(
         after = page.next_after;
     }
     Ok((spent, n))
+}
+
+/// A `change_log` row: change, record, kind, village, field, old, new, base seq, HLC.
+type LogRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+);
+
+/// The changes the server logged from `device`, gzip-encoded as the protocol sends them and in
+/// a leaner shape (evidence for a wire format change, not a format of ours): each record once
+/// with its kind and village, each change as `[change_id, field, new, base_seq, "wall-counter"]`.
+async fn wire_variants(county: &County, device: Uuid) -> Result<(usize, usize), BenchError> {
+    let rows: Vec<LogRow> = county
+        .sql(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT change_id, record_id, kind, village_id, field, old, new, base_seq, hlc
+                 FROM change_log WHERE device_id = ?1 ORDER BY seq",
+            )?;
+            let rows = stmt.query_map([device.to_string()], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                ))
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await?;
+    let mut changes = Vec::new();
+    let mut grouped: Vec<(String, String, String, Vec<serde_json::Value>)> = Vec::new();
+    for (id, record, kind, village, field, old, new, base, hlc) in rows {
+        let old: serde_json::Value = serde_json::from_str(&old)?;
+        let new: serde_json::Value = serde_json::from_str(&new)?;
+        let clock = hlc.get(..21).unwrap_or(&hlc).to_owned();
+        changes.push(serde_json::json!({
+            "change_id": id, "record_id": record, "kind": kind, "village_id": village,
+            "field": field, "old": old, "new": new, "base_seq": base, "hlc": hlc,
+        }));
+        let entry = serde_json::json!([id, field, new, base, clock]);
+        match grouped.last_mut() {
+            Some(g) if g.0 == record => g.3.push(entry),
+            _ => grouped.push((record, kind, village, vec![entry])),
+        }
+    }
+    let set = serde_json::json!({
+        "protocol": 1, "change_set_id": Uuid::nil(), "device_id": device, "changes": changes,
+    });
+    let lean: Vec<serde_json::Value> = grouped
+        .into_iter()
+        .map(|(r, k, v, c)| serde_json::json!({"record_id": r, "kind": k, "village_id": v, "changes": c}))
+        .collect();
+    let lean = serde_json::json!({
+        "protocol": 1, "change_set_id": Uuid::nil(), "device_id": device, "records": lean,
+    });
+    Ok((
+        county::gzip(&serde_json::to_vec(&set)?, 6)?.len(),
+        county::gzip(&serde_json::to_vec(&lean)?, 6)?.len(),
+    ))
 }
