@@ -2,6 +2,8 @@
 
 mod bench;
 mod check;
+mod demo;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -25,6 +27,10 @@ enum Command {
     Check(check::Args),
     /// Print every form definition and code list (the bundle the app renders) as JSON.
     Forms,
+    /// Run the county server: `jiandang serve --db county.db --listen 0.0.0.0:8080`.
+    Serve(serve::Args),
+    /// Make a new database with the deterministic demo county; prints the users' passwords once.
+    Demo(demo::Args),
     /// Measure sync, storage and photos beside baselines; Markdown table + JSON (`--quick`: CI).
     Bench(bench::Args),
 }
@@ -34,6 +40,8 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Forms => print_forms(),
+        Command::Serve(args) => serve::run(&args),
+        Command::Demo(args) => demo::run(&args),
         Command::Bench(args) => bench::run_cmd(&args),
     }
 }

@@ -1,0 +1,58 @@
+//! `jiandang serve`: the county server on a socket, over one SQLite file.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use jiandang_server::{AppState, SystemClock, router};
+
+/// Arguments of `jiandang serve`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The server's SQLite file (made and migrated if new).
+    #[arg(long)]
+    db: PathBuf,
+    /// Address to listen on, e.g. 0.0.0.0:8080.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+}
+
+pub fn run(args: &Args) -> ExitCode {
+    match serve(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("jiandang serve: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(args: &Args) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let state = AppState::open(&args.db, Arc::new(SystemClock))
+            .with_context(|| format!("opening {}", args.db.display()))?;
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .with_context(|| format!("listening on {}", args.listen))?;
+        tracing::info!(addr = %listener.local_addr()?, db = %args.db.display(), "county server listening");
+        axum::serve(listener, router(state))
+            .with_graceful_shutdown(async {
+                // If the signal handler cannot be installed, run until killed.
+                if tokio::signal::ctrl_c().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            })
+            .await
+            .context("serving")
+    })
+}
