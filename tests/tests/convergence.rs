@@ -171,6 +171,37 @@ async fn scenario(ops: Vec<Op>) -> Result<(), TestCaseError> {
             }
         }
     }
+    // Every device lists the values of its own that lost.
+    let lost: Vec<(String, String, String, String)> = conn
+        .prepare("SELECT losing_device, record_id, field, losing_value FROM conflicts")
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .expect("query")
+        .map(|r| r.expect("row"))
+        .collect();
+    for d in &devices {
+        let me = d
+            .replica
+            .enrollment()
+            .expect("enrollment")
+            .expect("enrolled")
+            .device_id
+            .to_string();
+        let listed: BTreeSet<(String, String, String)> = d
+            .replica
+            .conflicts()
+            .expect("conflicts")
+            .into_iter()
+            .map(|c| (c.record_id.to_string(), c.field, c.ours.to_string()))
+            .collect();
+        for (device, record, field, value) in lost.iter().filter(|l| l.0 == me) {
+            let key = (record.clone(), field.clone(), value.clone());
+            prop_assert!(
+                listed.contains(&key),
+                "device {device} lists its lost value {key:?}"
+            );
+        }
+    }
     drop(server);
     Ok(())
 }

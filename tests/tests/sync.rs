@@ -72,6 +72,16 @@ async fn two_devices_editing_one_household_offline_keep_both_fields_and_list_the
             && c.winning.value == json!("1800.00")),
         "the losing value is a listed conflict: {conflicts:?}"
     );
+    // The device whose value lost lists it among its conflicts too.
+    let mine = a.replica.conflicts().expect("conflicts");
+    assert!(
+        mine.iter().any(|c| c.record_id == h
+            && c.field == "income.wage"
+            && c.ours == json!("1500.00")
+            && c.current == json!("1800.00")),
+        "{mine:?}"
+    );
+    assert!(b.replica.conflicts().expect("conflicts").is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

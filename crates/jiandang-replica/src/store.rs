@@ -695,9 +695,13 @@ impl Replica {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let mut applied = 0;
+        let me = device_id(&tx)?;
         for lc in changes {
             let c = &lc.change;
             observe(&tx, &c.hlc, now)?;
+            if Some(lc.device_id) != me {
+                mark_overtaken(&tx, lc, now)?;
+            }
             if apply_remote(
                 &tx,
                 c.record_id,
@@ -819,4 +823,36 @@ fn apply_remote(
     apply_field(conn, record, kind, village, path, value, now)?;
     set_field_version(conn, record, path, seq, hlc)?;
     Ok(true)
+}
+
+/// A value of ours the server accepted can still lose afterwards, to a concurrent edit from
+/// elsewhere with a later stamp (the other edit did not see ours: its base is older than our
+/// seq). The server keeps ours as a conflict; the device lists it among its conflicts too.
+/// Our value is taken to be the one in place just before the pulled change: our accepted
+/// edit of the field with the highest seq below it. (If a third device overwrote ours in
+/// between, in sequence, the device lists ours although the county's conflict names the
+/// third value: a rare over-report, never a miss.)
+fn mark_overtaken(conn: &Connection, lc: &LoggedChange, now: i64) -> rusqlite::Result<()> {
+    let c = &lc.change;
+    let ours: Option<(String, i64, Option<String>)> = conn
+        .query_row(
+            "SELECT change_id, result_seq, new FROM outbox
+             WHERE record_id = ?1 AND field = ?2 AND status = 'accepted' AND result_seq < ?3
+             ORDER BY result_seq DESC LIMIT 1",
+            params![c.record_id.to_string(), c.field, lc.seq as i64],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((change_id, seq, new)) = ours else {
+        return Ok(());
+    };
+    let seq = seq.max(0) as u64;
+    if c.base_seq < seq && lc.seq > seq && json_value(new) != c.new {
+        conn.execute(
+            "UPDATE outbox SET status = 'superseded', current = ?1, resolved_at = ?2
+             WHERE change_id = ?3",
+            params![json_text(&c.new), now, change_id],
+        )?;
+    }
+    Ok(())
 }
