@@ -5,10 +5,16 @@
 use rusqlite::Connection;
 
 /// Every migration, in order: (folder name, SQL).
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001-init",
-    include_str!("../../../migrations/device/0001-init/up.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001-init",
+        include_str!("../../../migrations/device/0001-init/up.sql"),
+    ),
+    (
+        "0002-household-index",
+        include_str!("../../../migrations/device/0002-household-index/up.sql"),
+    ),
+];
 
 /// Brings the database to the latest schema, each step in its own transaction.
 pub fn apply(conn: &mut Connection) -> rusqlite::Result<()> {
@@ -56,5 +62,15 @@ mod tests {
         assert_eq!(v, MIGRATIONS.len() as i64);
         conn.execute_batch("PRAGMA foreign_key_check; PRAGMA integrity_check;")
             .expect("checks");
+        // The household list's lookups use the expression index.
+        let plan: String = conn
+            .query_row(
+                "EXPLAIN QUERY PLAN SELECT id FROM records m
+                 WHERE json_extract(m.doc, '$.household_id') = 'x'",
+                [],
+                |r| r.get(3),
+            )
+            .expect("plan");
+        assert!(plan.contains("records_household"), "{plan}");
     }
 }
