@@ -17,10 +17,16 @@ use crate::error::AppError;
 
 /// The embedded migrations, applied in order; `PRAGMA user_version` counts those applied.
 /// A migration that has landed is never edited: add a new one.
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001-init",
-    include_str!("../../../migrations/server/0001-init/up.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001-init",
+        include_str!("../../../migrations/server/0001-init/up.sql"),
+    ),
+    (
+        "0002-subject-index",
+        include_str!("../../../migrations/server/0002-subject-index/up.sql"),
+    ),
+];
 
 /// Why the database could not be opened.
 #[derive(Debug, thiserror::Error)]

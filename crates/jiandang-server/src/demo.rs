@@ -490,6 +490,7 @@ fn make_household(
                 ])
             }],
             basic_medical_insurance: Some(true),
+            critical_illness_insurance: Some(true),
             ..Member::default()
         };
         members.push(member);

@@ -1,13 +1,15 @@
 //! The domain rules, run server-side: after a push, every household it touched is assembled
-//! from the records table (the household and its members) and judged by `jiandang_domain`;
-//! the findings are stored per record and returned. A change that marks a household exited
-//! (脱贫) is refused when the exit gate fails.
+//! from the records table (the household, its members, member changes, procedure, exit
+//! measures, GPS fixes and photos) into a `jiandang_domain::bundle::HouseholdBundle` and
+//! judged by `check_household_bundle`; the findings are stored per household and returned
+//! split per record, with record-relative paths. A change that marks a household exited
+//! (`basic.status` → 已脱贫) is refused when `exit::check_exit` fails.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use jiandang_domain::bundle::{HouseholdBundle, check_household_bundle};
 use jiandang_domain::codes::household::ExitStatus;
-use jiandang_domain::household::{Household, NoWorriesItem};
-use jiandang_domain::member::Member;
+use jiandang_domain::exit::check_exit;
 use jiandang_domain::policy::YearPolicy;
 use jiandang_domain::{Finding, RecordKind};
 use jiandang_protocol::{Change, RecordFindings, unflatten};
@@ -28,12 +30,6 @@ pub struct Rules {
     pub policy: YearPolicy,
 }
 
-/// A household with its members, as the rules see it.
-pub struct Bundle {
-    pub household: Household,
-    pub members: Vec<Member>,
-}
-
 impl Rules {
     pub fn shangqiu_2018() -> Rules {
         Rules {
@@ -41,7 +37,8 @@ impl Rules {
         }
     }
 
-    /// Judges every household the records belong to, stores and returns the findings.
+    /// Judges every household the records belong to, stores the findings per household and
+    /// returns them per record.
     pub fn check_records(
         &self,
         tx: &Connection,
@@ -55,16 +52,15 @@ impl Rules {
         }
         let mut out = Vec::new();
         for household in households {
-            let findings = match load_bundle(tx, household, None)? {
-                Some(Ok(bundle)) => self.judge(&bundle),
-                Some(Err(finding)) => vec![finding],
-                None => continue,
+            let Some(loaded) = load_bundle(tx, household, None)? else {
+                continue;
+            };
+            let (findings, owners) = match loaded {
+                Ok(bundle) => (self.judge(&bundle), owners(&bundle)),
+                Err(finding) => (vec![finding], vec![("household".to_owned(), household)]),
             };
             store_findings(tx, household, &findings)?;
-            out.push(RecordFindings {
-                record_id: household,
-                findings,
-            });
+            out.extend(split(&findings, &owners, household));
         }
         Ok(out)
     }
@@ -79,11 +75,15 @@ impl Rules {
         if !exits {
             return Ok(None);
         }
-        let reasons = match load_bundle(tx, change.record_id, Some((&change.field, &change.new)))? {
-            Some(Ok(bundle)) => self.exit_reasons(&bundle),
-            Some(Err(finding)) => vec![finding.message],
-            None => vec!["户信息尚未录入".to_owned()],
-        };
+        let reasons: Vec<String> =
+            match load_bundle(tx, change.record_id, Some((&change.field, &change.new)))? {
+                Some(Ok(bundle)) => match check_exit(&bundle, &self.policy) {
+                    Ok(()) => Vec::new(),
+                    Err(findings) => findings.into_iter().map(|f| f.message).collect(),
+                },
+                Some(Err(finding)) => vec![finding.message],
+                None => vec!["户信息尚未录入".to_owned()],
+            };
         if reasons.is_empty() {
             Ok(None)
         } else {
@@ -91,63 +91,66 @@ impl Rules {
         }
     }
 
-    fn judge(&self, bundle: &Bundle) -> Vec<Finding> {
-        let mut findings = Vec::new();
+    /// Every household-level rule, and the exit gate's reasons when the household is marked
+    /// exited (an exit that no longer meets the standard is a finding, W2).
+    fn judge(&self, bundle: &HouseholdBundle) -> Vec<Finding> {
+        let mut findings = check_household_bundle(bundle, &self.policy);
         if bundle
             .household
             .basic
             .status
             .is_some_and(ExitStatus::is_exited)
+            && let Err(reasons) = check_exit(bundle, &self.policy)
         {
-            for reason in self.exit_reasons(bundle) {
-                findings.push(
-                    Finding::error("exit.gate_failed", STATUS_FIELD, reason).requirement("W2"),
-                );
-            }
+            findings.extend(reasons);
         }
         findings
     }
-
-    /// Why the household may not exit (W2: every 两不愁三保障 item resolved).
-    fn exit_reasons(&self, bundle: &Bundle) -> Vec<String> {
-        NoWorriesItem::ALL
-            .into_iter()
-            .filter(|item| bundle.household.no_worries.get(*item).resolved != Some(true))
-            .map(|item| format!("“{}”未解决或未填写", item.zh()))
-            .collect()
-    }
 }
 
-/// The household a record belongs to: itself, or a member's `household_id`.
+/// The household a record belongs to: itself, its `household_id`, or the household its
+/// `subject_id` names (GPS fixes and photos).
 fn household_of(tx: &Connection, record: Uuid) -> Result<Option<Uuid>, AppError> {
     let kind: Option<String> = tx
         .prepare_cached("SELECT kind FROM records WHERE id = ?1")?
         .query_row([record.to_string()], |r| r.get(0))
         .optional()?;
-    match kind.as_deref() {
-        Some("household") => Ok(Some(record)),
-        Some("member") => {
-            let value: Option<String> = tx
-                .prepare_cached(
-                    "SELECT value FROM fields WHERE record_id = ?1 AND path = 'household_id'",
-                )?
-                .query_row([record.to_string()], |r| r.get(0))
-                .optional()?;
-            Ok(value
-                .and_then(|v| serde_json::from_str::<Value>(&v).ok())
-                .and_then(|v| v.as_str().and_then(|s| Uuid::parse_str(s).ok())))
-        }
-        _ => Ok(None),
-    }
+    let link = match kind.as_deref().and_then(RecordKind::parse) {
+        Some(RecordKind::Household) => return Ok(Some(record)),
+        Some(
+            RecordKind::Member
+            | RecordKind::MemberChange
+            | RecordKind::Procedure
+            | RecordKind::HouseholdExitMeasures,
+        ) => "household_id",
+        Some(RecordKind::GpsFix | RecordKind::Photo) => "subject_id",
+        _ => return Ok(None),
+    };
+    let value: Option<String> = tx
+        .prepare_cached("SELECT value FROM fields WHERE record_id = ?1 AND path = ?2")?
+        .query_row(params![record.to_string(), link], |r| r.get(0))
+        .optional()?;
+    let Some(target) = value
+        .and_then(|v| serde_json::from_str::<Value>(&v).ok())
+        .and_then(|v| v.as_str().and_then(|s| Uuid::parse_str(s).ok()))
+    else {
+        return Ok(None);
+    };
+    let is_household: bool = tx
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM records WHERE id = ?1 AND kind = 'household')",
+        )?
+        .query_row([target.to_string()], |r| r.get(0))?;
+    Ok(is_household.then_some(target))
 }
 
-/// The household and its members from the records table, with one field overlaid (the
-/// change being judged). `None`: no such household; `Some(Err)`: its form does not read.
+/// The household and every record linked to it, with one field overlaid (the change being
+/// judged). `None`: no such household; `Some(Err)`: the records do not read as a bundle.
 fn load_bundle(
     tx: &Connection,
     household: Uuid,
     overlay: Option<(&str, &Value)>,
-) -> Result<Option<Result<Bundle, Finding>>, AppError> {
+) -> Result<Option<Result<HouseholdBundle, Finding>>, AppError> {
     let mut leaves: BTreeMap<String, Value> = record_leaves(tx, household)?;
     if leaves.is_empty() && overlay.is_none() {
         return Ok(None);
@@ -155,44 +158,91 @@ fn load_bundle(
     if let Some((path, value)) = overlay {
         leaves.insert(path.to_owned(), value.clone());
     }
-    let household_form: Household = match serde_json::from_value(unflatten(&leaves)) {
-        Ok(h) => h,
-        Err(e) => {
-            return Ok(Some(Err(Finding::error(
-                "record.unreadable",
-                "",
-                format!("户信息与表单格式不符：{e}"),
-            ))));
-        }
-    };
-    let mut members = Vec::new();
-    let mut stmt = tx.prepare_cached(
-        "SELECT r.id FROM fields f JOIN records r ON r.id = f.record_id
-         WHERE f.path = 'household_id' AND f.value = ?1 AND r.kind = 'member'",
-    )?;
-    let ids: Vec<String> = stmt
-        .query_map(
-            params![serde_json::to_string(&household.to_string())?],
-            |r| r.get(0),
+    let mut records: Vec<(RecordKind, Value)> = vec![(RecordKind::Household, unflatten(&leaves))];
+    let linked: Vec<(String, String)> = tx
+        .prepare_cached(
+            "SELECT r.id, r.kind FROM fields f JOIN records r ON r.id = f.record_id
+             WHERE f.path = 'household_id' AND f.value = ?1
+             UNION
+             SELECT r.id, r.kind FROM fields f JOIN records r ON r.id = f.record_id
+             WHERE f.path = 'subject_id' AND f.value = ?1
+             ORDER BY 2, 1",
         )?
+        .query_map([serde_json::to_string(&household.to_string())?], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
         .collect::<Result<_, _>>()?;
-    for id in ids {
-        let leaves = record_leaves(tx, parse_uuid(&id)?)?;
-        match serde_json::from_value::<Member>(unflatten(&leaves)) {
-            Ok(member) => members.push(member),
-            Err(e) => {
-                return Ok(Some(Err(Finding::error(
-                    "record.unreadable",
-                    "",
-                    format!("家庭成员信息与表单格式不符：{e}"),
-                ))));
-            }
-        }
+    for (id, kind) in linked {
+        let Some(kind) = RecordKind::parse(&kind) else {
+            continue;
+        };
+        records.push((kind, unflatten(&record_leaves(tx, parse_uuid(&id)?)?)));
     }
-    Ok(Some(Ok(Bundle {
-        household: household_form,
-        members,
+    let bundle = HouseholdBundle::from_records(records.iter().map(|(k, v)| (*k, v)));
+    Ok(Some(bundle.map_err(|e| {
+        Finding::error(e.code(), e.path(), format!("记录无法组成贫困户：{e}"))
     })))
+}
+
+/// Each record of the bundle with the prefix of its findings' paths.
+fn owners(b: &HouseholdBundle) -> Vec<(String, Uuid)> {
+    let mut out = vec![("household".to_owned(), b.household.id)];
+    let indexed = |name: &str, ids: Vec<Uuid>| -> Vec<(String, Uuid)> {
+        ids.into_iter()
+            .enumerate()
+            .map(|(i, id)| (format!("{name}[{i}]"), id))
+            .collect()
+    };
+    out.extend(indexed("members", b.members.iter().map(|m| m.id).collect()));
+    out.extend(indexed(
+        "member_changes",
+        b.member_changes.iter().map(|m| m.id).collect(),
+    ));
+    out.extend(indexed(
+        "gps_fixes",
+        b.gps_fixes.iter().map(|g| g.id).collect(),
+    ));
+    out.extend(indexed("photos", b.photos.iter().map(|p| p.id).collect()));
+    if let Some(p) = &b.procedure {
+        out.push(("procedure".to_owned(), p.id));
+    }
+    if let Some(m) = &b.exit_measures {
+        out.push(("exit_measures".to_owned(), m.id));
+    }
+    out
+}
+
+/// Splits bundle findings per record, paths made relative to the record. A finding that
+/// names no record of the bundle stays with the household, its path unchanged. Every
+/// household gets an entry (empty when it is clean) so the device can clear old findings.
+fn split(findings: &[Finding], owners: &[(String, Uuid)], household: Uuid) -> Vec<RecordFindings> {
+    let mut per: BTreeMap<Uuid, Vec<Finding>> = BTreeMap::from([(household, Vec::new())]);
+    for f in findings {
+        let owner = owners.iter().find_map(|(prefix, id)| {
+            let rest = f.path.strip_prefix(prefix.as_str())?;
+            if rest.is_empty() {
+                Some((*id, String::new()))
+            } else {
+                rest.strip_prefix('.').map(|r| (*id, r.to_owned()))
+            }
+        });
+        let (id, path) = owner.unwrap_or((household, f.path.clone()));
+        let mut f = f.clone();
+        f.path = path;
+        per.entry(id).or_default().push(f);
+    }
+    let mut out: Vec<RecordFindings> = Vec::with_capacity(per.len());
+    if let Some(findings) = per.remove(&household) {
+        out.push(RecordFindings {
+            record_id: household,
+            findings,
+        });
+    }
+    out.extend(per.into_iter().map(|(record_id, findings)| RecordFindings {
+        record_id,
+        findings,
+    }));
+    out
 }
 
 fn store_findings(tx: &Connection, record: Uuid, findings: &[Finding]) -> Result<(), AppError> {
