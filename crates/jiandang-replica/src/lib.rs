@@ -12,6 +12,7 @@
 pub mod error;
 pub mod migrations;
 pub mod photo;
+pub mod plan;
 pub mod query;
 mod store;
 pub mod sync;

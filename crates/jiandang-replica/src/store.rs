@@ -13,6 +13,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::plan::{self, Incoming};
 use crate::{Error, Replica};
 
 /// A record as the device holds it.
@@ -631,7 +632,8 @@ impl Replica {
                         &change.field,
                         Some(change.change_id),
                     )?;
-                    if !newer && *seq > field_seq(&tx, change.record_id, &change.field)? {
+                    let local = field_seq(&tx, change.record_id, &change.field)?;
+                    if plan::incoming(local, newer, *seq) == Incoming::Apply {
                         apply_field(
                             &tx,
                             change.record_id,
@@ -800,29 +802,16 @@ fn apply_remote(
     hlc: &Hlc,
     now: i64,
 ) -> rusqlite::Result<bool> {
-    if seq <= field_seq(conn, record, path)? {
-        return Ok(false);
-    }
-    if has_waiting_edit(conn, record, path, None)? {
-        // Keep the local value and its old base: the server will see the edit as concurrent
-        // with this one, pick a winner by stamp and keep the other as a conflict.
-        if load_record(conn, record)?.is_none() {
-            write_record(
-                conn,
-                &StoredRecord {
-                    id: record,
-                    kind,
-                    village_id: village,
-                    doc: Value::Object(serde_json::Map::new()),
-                },
-                now,
-            )?;
+    let local = field_seq(conn, record, path)?;
+    let waiting = has_waiting_edit(conn, record, path, None)?;
+    match plan::incoming(local, waiting, seq) {
+        Incoming::Stale | Incoming::KeepLocal => Ok(false),
+        Incoming::Apply => {
+            apply_field(conn, record, kind, village, path, value, now)?;
+            set_field_version(conn, record, path, seq, hlc)?;
+            Ok(true)
         }
-        return Ok(false);
     }
-    apply_field(conn, record, kind, village, path, value, now)?;
-    set_field_version(conn, record, path, seq, hlc)?;
-    Ok(true)
 }
 
 /// A value of ours the server accepted can still lose afterwards, to a concurrent edit from
@@ -846,8 +835,13 @@ fn mark_overtaken(conn: &Connection, lc: &LoggedChange, now: i64) -> rusqlite::R
     let Some((change_id, seq, new)) = ours else {
         return Ok(());
     };
-    let seq = seq.max(0) as u64;
-    if c.base_seq < seq && lc.seq > seq && json_value(new) != c.new {
+    if plan::overtook(
+        seq.max(0) as u64,
+        &json_value(new),
+        c.base_seq,
+        lc.seq,
+        &c.new,
+    ) {
         conn.execute(
             "UPDATE outbox SET status = 'superseded', current = ?1, resolved_at = ?2
              WHERE change_id = ?3",
