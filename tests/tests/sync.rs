@@ -536,13 +536,21 @@ async fn with_the_entry_window_closed_writes_are_refused_kept_and_sent_after_reo
         json!("1200.00")
     );
 
+    // The collector corrects the value while the window is closed: the refusal is history now.
+    a.set_field(h, "income.wage", json!("2700.00"));
+    let summary = a.replica.outbox_summary().expect("summary");
+    assert!(
+        summary.refused.is_empty() && summary.waiting == 1,
+        "{summary:?}"
+    );
+
     admin
         .reopen_village(county.village, Date::new(2018, 12, 5).expect("date"))
         .await;
     a.sync().await.expect("sync after reopening");
     assert_eq!(
         admin.server_state().await[&h]["income.wage"],
-        json!("2600.00")
+        json!("2700.00")
     );
     let summary = a.replica.outbox_summary().expect("summary");
     assert!(

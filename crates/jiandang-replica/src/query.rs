@@ -105,9 +105,9 @@ pub struct OutboxSummary {
     /// Field edits not yet answered by the server.
     pub waiting: u32,
     pub accepted: u32,
-    /// Refused edits, kept with the server's reason.
+    /// Refused edits, kept with the server's reason (those not edited again since).
     pub refused: Vec<OutboxEntry>,
-    /// Edits that lost to a later edit elsewhere.
+    /// Edits that lost to a later edit elsewhere (those not edited again since).
     pub conflicts: Vec<OutboxEntry>,
     pub photos: PhotoProgress,
     /// When the last sync round finished (UTC ms).
@@ -297,8 +297,14 @@ impl Replica {
         let accepted = count("accepted")?;
         let entries = |status: &str| -> rusqlite::Result<Vec<OutboxEntry>> {
             let mut stmt = conn.prepare(
+                // A refusal or a lost value the user has since edited again is history, not
+                // something to act on: the rows stay in the outbox, the summary leaves them out.
                 "SELECT change_id, record_id, kind, field, new, status, refusal_code,
-                   refusal_message FROM outbox WHERE status = ?1 ORDER BY hlc",
+                   refusal_message FROM outbox o WHERE status = ?1
+                   AND NOT EXISTS (SELECT 1 FROM outbox later WHERE later.record_id = o.record_id
+                       AND later.field = o.field AND later.hlc > o.hlc
+                       AND later.status <> 'refused')
+                 ORDER BY hlc",
             )?;
             let rows = stmt.query_map([status], |r| {
                 let change: String = r.get(0)?;
