@@ -358,6 +358,21 @@ async fn a_photo_upload_cut_at_half_resumes_from_the_held_offset_and_the_blob_ve
     let p = a.replica.photo_progress().expect("progress");
     assert_eq!((p.uploaded, p.total), (2, 2));
     assert!(a.replica.photos_complete(h).expect("complete"));
+
+    // Another device of the village sees the photo record and fetches the files.
+    a.sync().await.expect("photo records up");
+    let b = county.device("b");
+    b.enroll(&server.url(), WORKERS[1]).await;
+    b.sync().await.expect("b");
+    let rec = b
+        .replica
+        .get_record(photo.id)
+        .expect("get")
+        .expect("photo record on b");
+    assert_eq!(rec.doc["sha256"], json!(photo.sha256));
+    let fetched = b.replica.fetch_blob(&photo.sha256).await.expect("fetch");
+    assert_eq!(fetched, bytes);
+    assert_eq!(b.replica.blob(&photo.sha256).expect("kept"), bytes);
 }
 
 async fn head_offset(base: &str, sha: &str) -> u64 {

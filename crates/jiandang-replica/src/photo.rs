@@ -231,6 +231,44 @@ impl Replica {
         )?)
     }
 
+    /// The bytes of a blob, from the photo folder or, for a photo taken on another device,
+    /// downloaded from the server, checked against its SHA-256 and kept in the folder.
+    pub async fn fetch_blob(&self, sha256: &str) -> Result<Vec<u8>, Error> {
+        if !jiandang_domain::photo::is_sha256_hex(sha256) {
+            return Err(Error::NotFound);
+        }
+        if let Ok(bytes) = self.blob(sha256) {
+            return Ok(bytes);
+        }
+        let (base, token) = self.endpoint()?;
+        let resp = self
+            .http()
+            .get(format!("{base}/api/v1/blobs/{sha256}"))
+            .bearer_auth(&token)
+            .header(
+                jiandang_protocol::PROTOCOL_HEADER,
+                jiandang_protocol::PROTOCOL_VERSION.to_string(),
+            )
+            .send()
+            .await
+            .map_err(network)?;
+        let status = resp.status().as_u16();
+        let body = resp.bytes().await.map_err(network)?;
+        if !(200..300).contains(&status) {
+            return Err(server_error(status, &body));
+        }
+        if sha256_hex(&body) != sha256 {
+            return Err(Error::BlobMismatch);
+        }
+        let path = self.photo_dir().join(format!("{sha256}.jpg"));
+        let tmp = self.photo_dir().join(format!("{sha256}.tmp"));
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(&body)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &path)?;
+        Ok(body.to_vec())
+    }
+
     fn store_blob(
         &self,
         sha: &str,
