@@ -283,7 +283,7 @@ async fn a_photo_upload_cut_at_half_resumes_from_the_held_offset_and_the_blob_ve
     let photo = a
         .replica
         .import_photo(
-            &test_jpeg(2400, 1800),
+            &test_jpeg(2000, 1500),
             h,
             county.village,
             PhotoKind::HouseFront,
@@ -307,7 +307,7 @@ async fn a_photo_upload_cut_at_half_resumes_from_the_held_offset_and_the_blob_ve
     let photo = a
         .replica
         .import_photo(
-            &test_jpeg(2000, 2600),
+            &test_jpeg(1700, 2100),
             h,
             county.village,
             PhotoKind::Kitchen,
