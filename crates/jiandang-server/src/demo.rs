@@ -14,11 +14,14 @@ use std::collections::BTreeSet;
 
 use geo_types::Point;
 use jiandang_domain::codes::household::{
-    Education, ExitStatus, Health, HouseholdAttribute, IdType, IdentificationStandard,
-    PovertyCause, Relationship, Sex, StudentStatus,
+    AccessRoadType, Education, Ethnicity, ExitStatus, FuelType, Health, HouseholdAttribute, IdType,
+    IdentificationStandard, LabourSkill, PovertyCause, Relationship, Sex, StudentStatus,
+    WorkStatus,
 };
 use jiandang_domain::geo::{GpsFix, GpsSource};
-use jiandang_domain::household::{Assurance, BasicInfo, Household, LivingConditions, NoWorries};
+use jiandang_domain::household::{
+    Assurance, BasicInfo, Decimal2, Household, LivingConditions, NoWorries, ProductionConditions,
+};
 use jiandang_domain::id_number::check_char;
 use jiandang_domain::income::Income;
 use jiandang_domain::member::Member;
@@ -413,7 +416,8 @@ fn make_household(
     let surname = *rng.pick(SURNAMES);
     let size = 1 + rng.below(6) as usize;
     let region = *rng.pick(REGIONS);
-    let mut members = Vec::with_capacity(size);
+    let mut members: Vec<Member> = Vec::with_capacity(size);
+    let mut worker_set = false;
     let head_age = rng.range(28, 78);
     let head_sex = if rng.chance(80) {
         Sex::Male
@@ -454,6 +458,18 @@ fn make_household(
         )
         .unwrap_or_else(|_| Date::from_days_since_epoch(0));
         let given: String = (0..1 + rng.below(2)).map(|_| *rng.pick(GIVEN)).collect();
+        let health = if rng.chance(85) {
+            Health::Healthy
+        } else {
+            *rng.pick(&[
+                Health::ChronicIllness,
+                Health::SeriousIllness,
+                Health::Disabled,
+            ])
+        };
+        let working_age = (16..=65).contains(&age);
+        let works = working_age && health == Health::Healthy && !worker_set;
+        worker_set |= works;
         let member = Member {
             id: rng.uuid(),
             household_id: id,
@@ -480,21 +496,33 @@ fn make_household(
             }),
             student_status: Some(student_status(age)),
             student_status_last_year: Some(student_status(age - 1)),
-            health: vec![if rng.chance(85) {
-                Health::Healthy
-            } else {
-                *rng.pick(&[
-                    Health::ChronicIllness,
-                    Health::SeriousIllness,
-                    Health::Disabled,
-                ])
-            }],
+            health: vec![health],
+            ethnicity: Some(Ethnicity::Han),
+            labour_skill: working_age.then(|| {
+                if health == Health::Healthy {
+                    LabourSkill::Ordinary
+                } else {
+                    LabourSkill::LostCapacity
+                }
+            }),
+            work_status: works.then_some(WorkStatus::InCounty),
+            work_months: works.then(|| 6 + rng.below(6) as u8),
             basic_medical_insurance: Some(true),
             critical_illness_insurance: Some(true),
             ..Member::default()
         };
         members.push(member);
     }
+    let has = |h: Health| members.iter().any(|m| m.health.contains(&h));
+    let main_cause = if has(Health::SeriousIllness) || has(Health::ChronicIllness) {
+        PovertyCause::Illness
+    } else if has(Health::Disabled) {
+        PovertyCause::Disability
+    } else if !worker_set {
+        PovertyCause::LackOfLabour
+    } else {
+        PovertyCause::LackOfSkills
+    };
     let exited = rng.chance(35);
     let mut no_worries = NoWorries::all_resolved();
     if !exited && rng.chance(8) {
@@ -506,11 +534,23 @@ fn make_household(
         rng.range(1_500, 3_300)
     };
     let net = per_capita * size as i64;
+    let allowance = rng.chance(30);
+    let zero = Some(Money::ZERO);
     let mut income = Income {
-        wage: Some(Money::from_yuan(net * rng.range(40, 70) / 100)),
+        wage: Some(Money::from_yuan(if worker_set {
+            net * rng.range(40, 70) / 100
+        } else {
+            0
+        })),
+        asset_dividend: zero,
+        other_property: zero,
+        family_planning: zero,
+        extreme_poverty_support: zero,
+        ecological_compensation: zero,
+        other_transfer: zero,
         business_income: Some(Money::from_yuan(net * rng.range(20, 40) / 100)),
         business_expense: Some(Money::from_yuan(net * rng.range(2, 8) / 100)),
-        minimum_allowance: Some(Money::from_yuan(if rng.chance(30) { 1_200 } else { 0 })),
+        minimum_allowance: Some(Money::from_yuan(if allowance { 1_200 } else { 0 })),
         pension: Some(Money::from_yuan(if head_age >= 60 { 1_020 } else { 0 })),
         ..Income::default()
     };
@@ -523,11 +563,16 @@ fn make_household(
             year: Some(2018),
             household_size: Some(size as u32),
             identification_standard: Some(IdentificationStandard::National),
-            attribute: Some(if exited {
-                HouseholdAttribute::GeneralExited
-            } else {
-                HouseholdAttribute::General
+            attribute: Some(match (exited, allowance) {
+                (true, true) => HouseholdAttribute::AllowanceExited,
+                (true, false) => HouseholdAttribute::GeneralExited,
+                (false, true) => HouseholdAttribute::Allowance,
+                (false, false) => HouseholdAttribute::General,
             }),
+            phone: Some(format!("13{:09}", rng.below(1_000_000_000))),
+            bank_name: Some("农村信用合作联社".to_owned()),
+            bank_account: Some(format!("6223{:015}", rng.below(1_000_000_000_000_000))),
+            basic_info_updated_year: Some(2018),
             status: Some(if exited {
                 ExitStatus::Exited
             } else {
@@ -535,19 +580,28 @@ fn make_household(
             }),
             identified_year: Some(2014 + rng.below(3) as i32),
             exit_year: exited.then(|| 2016 + rng.below(2) as i32),
-            main_cause: Some(*rng.pick(&[
-                PovertyCause::Illness,
-                PovertyCause::Disability,
-                PovertyCause::Schooling,
-                PovertyCause::LackOfSkills,
-                PovertyCause::LackOfLabour,
-            ])),
+            main_cause: Some(main_cause),
             ..BasicInfo::default()
         },
+        production: ProductionConditions {
+            arable_area: Some(Decimal2::from_hundredths(rng.range(50, 120) * size as i64)),
+            production_electricity: Some(true),
+            cooperative: Some(rng.chance(30)),
+            ..ProductionConditions::default()
+        },
         living: LivingConditions {
+            road_distance_km: Some(Decimal2::from_hundredths(rng.range(0, 300))),
+            access_road: Some(*rng.pick(&[
+                AccessRoadType::Gravel,
+                AccessRoadType::Concrete,
+                AccessRoadType::Concrete,
+            ])),
+            housing_area_m2: Some(Decimal2::from_int(rng.range(40, 140))),
             dilapidated: Some(no_worries.housing.resolved == Some(false)),
             domestic_electricity: Some(true),
             safe_drinking_water: Some(true),
+            fuel: Some(*rng.pick(&[FuelType::Firewood, FuelType::Coal, FuelType::Clean])),
+            sanitary_toilet: Some(rng.chance(60)),
             ..LivingConditions::default()
         },
         income,
