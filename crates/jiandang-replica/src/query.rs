@@ -3,8 +3,11 @@
 //! (waiting, refused with reasons, conflicts); photo upload progress; and the domain rules
 //! run on save.
 
+use jiandang_domain::Timestamp;
 use jiandang_domain::bundle::{HouseholdBundle as DomainBundle, check_household_bundle};
 use jiandang_domain::policy::YearPolicy;
+use jiandang_domain::rules::village::check_village_bundle;
+use jiandang_domain::village::VillageBundle;
 use jiandang_domain::{Finding, RecordKind};
 use rusqlite::{Connection, OptionalExtension};
 use serde_json::Value;
@@ -130,9 +133,10 @@ pub struct PhotoProgress {
 pub(crate) fn rule_findings(
     conn: &Connection,
     record: &StoredRecord,
+    now_ms: i64,
 ) -> Result<Vec<Finding>, Error> {
     let Some(household_id) = household_of(conn, record)? else {
-        return Ok(Vec::new());
+        return village_findings(conn, record, now_ms);
     };
     let mut stmt = conn.prepare(
         "SELECT id, kind, village_id, doc FROM records r
@@ -171,6 +175,107 @@ pub(crate) fn rule_findings(
         Ok(bundle) => check_household_bundle(&bundle, &YearPolicy::shangqiu_2018()),
         Err(e) => vec![Finding::error(e.code(), "", e.to_string())],
     })
+}
+
+/// The village rules (`check_village_bundle`) on a record of a village: the village, its
+/// natural villages, work team, exit measures, and GPS fixes and photos of the village;
+/// help units are county-wide and all go in. Nothing for a village whose own record has not
+/// reached this device.
+fn village_findings(
+    conn: &Connection,
+    record: &StoredRecord,
+    now_ms: i64,
+) -> Result<Vec<Finding>, Error> {
+    let Some(village_record) = village_of(conn, record)? else {
+        return Ok(Vec::new());
+    };
+    let mut stmt = conn.prepare(
+        "SELECT id, kind, village_id, doc FROM records r
+         WHERE (r.village_id = ?1 AND r.kind IN
+                 ('village', 'natural_village', 'work_team_member', 'village_exit_measures'))
+            OR r.kind = 'help_unit'
+            OR (r.kind IN ('gps_fix', 'photo') AND json_extract(r.doc, '$.subject_id') = ?2)
+         ORDER BY kind, id",
+    )?;
+    let records = stmt
+        .query_map(
+            [record.village_id.to_string(), village_record.to_string()],
+            record_from_row,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut bundle = serde_json::Map::new();
+    let list = |kind: RecordKind| -> Value {
+        Value::Array(
+            records
+                .iter()
+                .filter(|r| r.kind == kind)
+                .map(with_id)
+                .collect(),
+        )
+    };
+    let Some(village) = records.iter().find(|r| r.id == village_record) else {
+        return Ok(Vec::new());
+    };
+    bundle.insert("village".into(), with_id(village));
+    bundle.insert("natural_villages".into(), list(RecordKind::NaturalVillage));
+    bundle.insert("help_units".into(), list(RecordKind::HelpUnit));
+    bundle.insert("work_team_members".into(), list(RecordKind::WorkTeamMember));
+    bundle.insert("gps_fixes".into(), list(RecordKind::GpsFix));
+    bundle.insert("photos".into(), list(RecordKind::Photo));
+    if let Some(m) = records
+        .iter()
+        .find(|r| r.kind == RecordKind::VillageExitMeasures)
+    {
+        bundle.insert("exit_measures".into(), with_id(m));
+    }
+    let now = Timestamp::from_millis(now_ms);
+    Ok(
+        match serde_json::from_value::<VillageBundle>(Value::Object(bundle)) {
+            Ok(b) => check_village_bundle(&b, &YearPolicy::shangqiu_2018(), now),
+            Err(e) => vec![Finding::error("records.invalid", "", e.to_string())],
+        },
+    )
+}
+
+/// The Village record of the village a record belongs to, if the record is of the village.
+fn village_of(conn: &Connection, record: &StoredRecord) -> Result<Option<Uuid>, Error> {
+    let village_record = || -> Result<Option<Uuid>, Error> {
+        let id: Option<String> = conn
+            .query_row(
+                "SELECT id FROM records WHERE kind = 'village' AND village_id = ?1
+                 ORDER BY id LIMIT 1",
+                [record.village_id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(id.and_then(|s| Uuid::parse_str(&s).ok()))
+    };
+    Ok(match record.kind {
+        RecordKind::Village => Some(record.id),
+        RecordKind::NaturalVillage
+        | RecordKind::WorkTeamMember
+        | RecordKind::VillageExitMeasures => village_record()?,
+        RecordKind::GpsFix | RecordKind::Photo => {
+            let subject = record.doc.get("subject_id").and_then(Value::as_str);
+            let v = village_record()?;
+            v.filter(|v| subject == Some(v.to_string().as_str()))
+        }
+        _ => None,
+    })
+}
+
+/// The record's JSON form with its id (and village) from the columns.
+fn with_id(r: &StoredRecord) -> Value {
+    let mut doc = r.doc.clone();
+    if let Some(obj) = doc.as_object_mut() {
+        obj.entry("id")
+            .or_insert_with(|| Value::String(r.id.to_string()));
+        if r.kind != RecordKind::HelpUnit {
+            obj.entry("village_id")
+                .or_insert_with(|| Value::String(r.village_id.to_string()));
+        }
+    }
+    doc
 }
 
 /// The household a record belongs to, if any.
@@ -472,5 +577,8 @@ pub(crate) fn findings_owner(
     conn: &Connection,
     record: &StoredRecord,
 ) -> Result<Option<Uuid>, Error> {
-    household_of(conn, record)
+    match household_of(conn, record)? {
+        Some(h) => Ok(Some(h)),
+        None => village_of(conn, record),
+    }
 }

@@ -382,7 +382,7 @@ impl Replica {
             doc: doc_from_leaves(&new),
         };
         write_record(&tx, &record, now)?;
-        let findings = crate::query::rule_findings(&tx, &record)?;
+        let findings = crate::query::rule_findings(&tx, &record, now)?;
         // Bundle findings belong to the household; a record of no household keeps its own.
         let owner = crate::query::findings_owner(&tx, &record)?.unwrap_or(id);
         store_findings(&tx, owner, "device", &findings)?;

@@ -460,3 +460,34 @@ fn domain_records_save_and_load_typed() {
     let bundle = r.load_household_bundle(h).expect("bundle");
     assert_eq!(bundle.members, vec![member]);
 }
+
+#[test]
+fn a_village_save_returns_the_village_rules_findings() {
+    let dir = tempfile::tempdir().expect("dir");
+    let r = open(&dir);
+    let v = Replica::new_id();
+    // A help unit picked that was never entered (C7): the village rules object.
+    let doc = json!({"help": {"help_unit_ids": [Uuid::from_u128(7).to_string()]}});
+    let saved = r
+        .save_record(RecordKind::Village, v, VILLAGE, &doc)
+        .expect("save");
+    assert!(
+        saved
+            .findings
+            .iter()
+            .any(|f| f.code == "village.help_unit_not_entered"),
+        "{:?}",
+        saved.findings
+    );
+    assert_eq!(r.findings(v).expect("findings"), saved.findings);
+    // A natural village's save judges the whole village again.
+    let nv = r
+        .save_record(
+            RecordKind::NaturalVillage,
+            Replica::new_id(),
+            VILLAGE,
+            &json!({"basic": {"name": "东组"}}),
+        )
+        .expect("save");
+    assert_eq!(r.findings(v).expect("findings"), nv.findings);
+}
