@@ -14,13 +14,15 @@ use std::collections::BTreeSet;
 
 use geo_types::Point;
 use jiandang_domain::codes::household::{
-    AccessRoadType, Education, Ethnicity, ExitStatus, FuelType, Health, HouseholdAttribute, IdType,
-    IdentificationStandard, LabourSkill, PovertyCause, Relationship, Sex, StudentStatus,
-    WorkStatus,
+    AccessRoadType, DilapidationLevel, Education, Ethnicity, ExitStatus, FuelType, Health,
+    HouseholdAttribute, IdType, IdentificationStandard, LabourSkill, PovertyCause, Relationship,
+    Sex, StudentStatus, WorkStatus,
 };
 use jiandang_domain::geo::{GpsFix, GpsSource};
+use jiandang_domain::help::Helper;
 use jiandang_domain::household::{
-    Assurance, BasicInfo, Decimal2, Household, LivingConditions, NoWorries, ProductionConditions,
+    Assurance, BasicInfo, Decimal2, Household, LivingConditions, NoWorries, Pairing,
+    ProductionConditions,
 };
 use jiandang_domain::id_number::check_char;
 use jiandang_domain::income::Income;
@@ -257,13 +259,27 @@ fn fill(
     let mut person = 0u32;
     let started = std::time::Instant::now();
     for (i, (village, _, centre)) in villages.iter().enumerate() {
+        // 帮扶责任人: eight per village, each paired with some of its households.
+        let mut helpers = Vec::new();
+        for h in 0..8 {
+            let helper = Helper {
+                id: rng.uuid(),
+                name: Some(format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN))),
+                sex: Some(if h % 3 == 0 { Sex::Female } else { Sex::Male }),
+                post: Some("县直单位干部".to_owned()),
+                ..Helper::default()
+            };
+            writer.record(RecordKind::Helper, helper.id, *village, &helper)?;
+            helpers.push(helper.id);
+        }
         let count = if i == 0 {
             scale.first_village_households
         } else {
             scale.village_households
         };
         for n in 0..count {
-            let made = make_household(&mut rng, &policy, *village, i, n, &mut person);
+            let helper = helpers[n % helpers.len()];
+            let made = make_household(&mut rng, &policy, *village, helper, i, n, &mut person);
             writer.record(
                 RecordKind::Household,
                 made.household.id,
@@ -408,6 +424,7 @@ fn make_household(
     rng: &mut SplitMix64,
     policy: &YearPolicy,
     village: Uuid,
+    helper: Uuid,
     village_index: usize,
     n: usize,
     person: &mut u32,
@@ -507,6 +524,8 @@ fn make_household(
             }),
             work_status: works.then_some(WorkStatus::InCounty),
             work_months: works.then(|| 6 + rng.below(6) as u8),
+            work_place: works.then(|| "本县产业集聚区".to_owned()),
+            employer: works.then(|| "县内企业".to_owned()),
             basic_medical_insurance: Some(true),
             critical_illness_insurance: Some(true),
             ..Member::default()
@@ -535,6 +554,9 @@ fn make_household(
     };
     let net = per_capita * size as i64;
     let allowance = rng.chance(30);
+    if allowance {
+        members[0].minimum_allowance = Some(true);
+    }
     let zero = Some(Money::ZERO);
     let mut income = Income {
         wage: Some(Money::from_yuan(if worker_set {
@@ -555,6 +577,16 @@ fn make_household(
         ..Income::default()
     };
     income = income.derive(size, policy);
+    // An exited household is above the line (W1): top up business income where the random
+    // split fell short.
+    let floor = policy.poverty_line.fen() + 20_000;
+    if exited && let Some(pc) = income.net_per_capita.filter(|pc| pc.fen() < floor) {
+        let add = (floor - pc.fen()) * size as i64;
+        income.business_income = Some(Money::from_fen(
+            income.business_income.map_or(0, Money::fen) + add,
+        ));
+        income = income.derive(size, policy);
+    }
     let household = Household {
         id,
         village_id: village,
@@ -598,6 +630,8 @@ fn make_household(
             ])),
             housing_area_m2: Some(Decimal2::from_int(rng.range(40, 140))),
             dilapidated: Some(no_worries.housing.resolved == Some(false)),
+            dilapidation_level: (no_worries.housing.resolved == Some(false))
+                .then_some(DilapidationLevel::C),
             domestic_electricity: Some(true),
             safe_drinking_water: Some(true),
             fuel: Some(*rng.pick(&[FuelType::Firewood, FuelType::Coal, FuelType::Clean])),
@@ -605,6 +639,11 @@ fn make_household(
             ..LivingConditions::default()
         },
         income,
+        pairings: vec![Pairing {
+            helper_id: helper,
+            start: Date::new(2016, 3, 1).ok(),
+            end: None,
+        }],
         no_worries,
         ..Household::default()
     };

@@ -1203,6 +1203,9 @@ async fn the_demo_county_is_valid_domain_data() {
             "gps_fix" => {
                 serde_json::from_str::<jiandang_domain::geo::GpsFix>(&doc).expect("gps form");
             }
+            "helper" => {
+                serde_json::from_str::<jiandang_domain::help::Helper>(&doc).expect("helper form");
+            }
             other => panic!("unexpected kind {other}"),
         }
     }
