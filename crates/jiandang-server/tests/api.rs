@@ -1230,3 +1230,155 @@ async fn the_demo_county_is_valid_domain_data() {
     };
     assert_eq!(docs(&conn), docs(&conn2));
 }
+
+#[tokio::test]
+async fn the_county_admin_manages_users_villages_and_phases() {
+    let f = fixture().await;
+    let create = |username: &str, password: &str| {
+        json!({"protocol": 1, "username": username, "display_name": "新调查员",
+               "password": password, "role": "survey_worker", "villages": [f.village_b]})
+    };
+    let (status, user) = call(
+        &f.app,
+        "POST",
+        "/api/v1/admin/users",
+        Some(&f.admin),
+        Some(create("new1", PASSWORD)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{user}");
+    assert_eq!(user["villages"], json!([f.village_b]));
+    for (body, token, status, code) in [
+        (
+            create("new1", PASSWORD),
+            &f.admin,
+            StatusCode::CONFLICT,
+            "conflict",
+        ),
+        (
+            create("new2", "short"),
+            &f.admin,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            create("new3", PASSWORD),
+            &f.worker,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+    ] {
+        let (got, answer) = call(
+            &f.app,
+            "POST",
+            "/api/v1/admin/users",
+            Some(token),
+            Some(body),
+        )
+        .await;
+        assert_eq!(
+            (got, answer["code"].as_str()),
+            (status, Some(code)),
+            "{answer}"
+        );
+    }
+    let (token, _) = enroll(&f.app, "new1").await;
+    let (_, enrolled) = call(&f.app, "GET", "/api/v1/snapshot", Some(&token), None).await;
+    assert_eq!(enrolled["records"], json!([]));
+    // Move the user to village A: the next request sees the new scope.
+    let uri = format!("/api/v1/admin/users/{}", user["id"].as_str().expect("id"));
+    let (status, moved) = call(
+        &f.app,
+        "PUT",
+        &uri,
+        Some(&f.admin),
+        Some(json!({"protocol": 1, "villages": [f.village_a], "role": "work_team_member"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    assert_eq!(
+        (moved["villages"].clone(), moved["role"].clone()),
+        (json!([f.village_a]), json!("work_team_member"))
+    );
+    let record = Uuid::new_v4();
+    let edit = change(&Edit {
+        record,
+        kind: "household",
+        village: f.village_a,
+        field: "basic.year",
+        new: json!(2018),
+        base_seq: 0,
+        wall_ms: 1,
+        device: Uuid::nil(),
+    });
+    let (_, devices) = call(&f.app, "GET", "/api/v1/admin/devices", Some(&f.admin), None).await;
+    let device = devices["devices"]
+        .as_array()
+        .expect("devices")
+        .iter()
+        .find(|d| d["user_id"] == user["id"])
+        .and_then(|d| d["id"].as_str())
+        .expect("device")
+        .parse::<Uuid>()
+        .expect("uuid");
+    let answer = push(&f.app, &token, &change_set(device, vec![edit])).await;
+    assert_eq!(outcome(&answer, 0)["status"], "accepted");
+
+    // Phases: replace the timeline, then read it back; a phase ending before it starts is refused.
+    let phases = json!({"protocol": 1, "phases": [
+        {"name": "entry", "starts": "2018-11-11", "ends": "2018-11-14", "writes_open": true}]});
+    let (status, _) = call(
+        &f.app,
+        "PUT",
+        "/api/v1/admin/phases",
+        Some(&f.admin),
+        Some(phases.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, read) = call(&f.app, "GET", "/api/v1/admin/phases", Some(&f.admin), None).await;
+    assert_eq!(read, phases);
+    let bad = json!({"protocol": 1, "phases": [
+        {"name": "entry", "starts": "2018-11-30", "ends": "2018-11-11", "writes_open": true}]});
+    let (status, answer) = call(
+        &f.app,
+        "PUT",
+        "/api/v1/admin/phases",
+        Some(&f.admin),
+        Some(bad),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["code"].clone()),
+        (StatusCode::BAD_REQUEST, json!("bad_request"))
+    );
+    // 2018-11-15 is now outside every phase: writes are closed.
+    let closed = push(
+        &f.app,
+        &token,
+        &change_set(
+            device,
+            vec![change(&Edit {
+                record,
+                kind: "household",
+                village: f.village_a,
+                field: "basic.phone",
+                new: json!("x"),
+                base_seq: 0,
+                wall_ms: 2,
+                device,
+            })],
+        ),
+    )
+    .await;
+    assert_eq!(outcome(&closed, 0)["code"], "entry_closed");
+    let (_, window) = call(
+        &f.app,
+        "GET",
+        &format!("/api/v1/admin/villages/{}/window", f.village_a),
+        Some(&f.admin),
+        None,
+    )
+    .await;
+    assert_eq!(window["writes_open"], false);
+}
