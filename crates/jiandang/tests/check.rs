@@ -80,6 +80,27 @@ fn household_meeting_the_standard_passes() {
     );
 }
 
+/// C3: a village file is read as a village and judged by the village rules.
+#[test]
+fn village_file_meeting_the_exit_standard_passes() {
+    let r = run(&[example("village-exit.json")]);
+    assert_eq!(r.status, 0, "{:?} {}", r.lines, r.stderr);
+    let mut broken: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(example("village-exit.json")).expect("example"),
+    )
+    .expect("example is JSON");
+    broken["village"]["population"]["poor_households"] = 5000.into();
+    let r = run(&[temp_file("village-too-many-poor.json", &broken.to_string())]);
+    assert_eq!(r.status, 1, "{}", r.stderr);
+    let finding = r
+        .lines
+        .iter()
+        .find(|l| l["code"] == "village.exceeds_households")
+        .expect("more poor households than households is an error");
+    assert_eq!(finding["path"], "village.population.poor_households");
+    assert_eq!(finding["requirement"], "C3");
+}
+
 /// Unreadable input: exit 2, a message naming the file and the JSON path, other files still checked.
 #[test]
 fn unreadable_input_names_file_and_path() {
