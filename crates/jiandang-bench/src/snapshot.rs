@@ -103,6 +103,25 @@ pub async fn run(
         "raw rows (TSV) at flate2 best level (stand-in for zstd)",
         raw_kb,
     ));
+    // Evidence for a leaner snapshot (not a format of ours): the same records with each
+    // field's seq but not its HLC, and as bare JSON forms.
+    let (no_hlc, forms) = variants(&snap)?;
+    out.figures.push(Figure::new(
+        "snapshot",
+        "bytes on the wire (gzip)",
+        kb,
+        "KiB",
+        "same fields as {path: [value, seq]}, no HLC (gzip)",
+        no_hlc as f64 / 1024.0,
+    ));
+    out.figures.push(Figure::new(
+        "snapshot",
+        "bytes on the wire (gzip)",
+        kb,
+        "KiB",
+        "same records as bare JSON forms, no seq or HLC (gzip)",
+        forms as f64 / 1024.0,
+    ));
     out.figures.push(Figure::new(
         "snapshot",
         "server: build + gzip + send on loopback (median)",
@@ -170,6 +189,32 @@ pub async fn run(
         village,
         households,
     })
+}
+
+/// Gzip sizes of two leaner encodings of the snapshot's records.
+fn variants(snap: &Snapshot) -> Result<(usize, usize), BenchError> {
+    let mut no_hlc = Vec::new();
+    let mut forms = Vec::new();
+    for r in &snap.records {
+        let fields: serde_json::Map<String, serde_json::Value> = r
+            .fields
+            .iter()
+            .map(|(p, f)| (p.clone(), serde_json::json!([f.value, f.seq])))
+            .collect();
+        no_hlc.push(serde_json::json!({"id": r.id, "kind": r.kind, "village_id": r.village_id, "fields": fields}));
+        let leaves = r
+            .fields
+            .iter()
+            .filter(|(_, f)| !f.value.is_null())
+            .map(|(p, f)| (p.clone(), f.value.clone()))
+            .collect();
+        forms.push(serde_json::json!({"id": r.id, "kind": r.kind, "village_id": r.village_id, "doc": unflatten(&leaves)}));
+    }
+    let wrap = |records: Vec<serde_json::Value>| serde_json::json!({"protocol": 1, "cursor": snap.cursor, "records": records});
+    Ok((
+        county::gzip(&serde_json::to_vec(&wrap(no_hlc))?, 6)?.len(),
+        county::gzip(&serde_json::to_vec(&wrap(forms))?, 6)?.len(),
+    ))
 }
 
 /// The server's snapshot rows for one village, read raw on a connection of our own.
