@@ -16,7 +16,10 @@ echo "app-e2e: building the UI"
 (cd ui && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build)
 
 echo "app-e2e: building the app and the server"
-cargo build -p jiandang-app -p jiandang
+# Built one at a time: together, cargo unifies their features and rebuilds much of the tree.
+cargo build -p jiandang-app
+cargo build -p jiandang
+cargo build -p jiandang-app-e2e --features e2e --tests
 
 xvfb_pid=""
 cleanup() {
