@@ -167,7 +167,7 @@ function membersPanel(b: HouseholdBundle): HTMLElement {
   // 人员状态 "2" is 已自然减少 (the member_status code list); such members stay on record.
   const present = b.members.filter((m) => m.fields["status"] !== "2");
   const summary = (m: RecordView) => {
-    const shown = (memberForm?.sections[0]?.fields ?? []).slice(0, 4);
+    const shown = (memberForm?.sections[0]?.fields ?? []).filter((f) => f.widget !== "reference").slice(0, 4);
     return shown
       .map((f) => {
         const v = m.fields[f.path];
@@ -352,6 +352,7 @@ function exitPanel(householdId: string): HTMLElement {
                     ),
                   ),
             );
+            out.scrollIntoView({ block: "center" });
           } catch (e) {
             mount(out, h("div", { class: "error-box" }, errorMessage(e)));
           }

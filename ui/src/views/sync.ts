@@ -66,7 +66,13 @@ export async function syncView(): Promise<HTMLElement> {
   const box = h("div", { class: "sync-box", id: "sync-box" });
   const bar = h("progress", { id: "sync-progress", max: 1, value: 0 });
   const barText = h("div", { class: "progress-text", id: "sync-progress-text" }, "");
-  const refresh = (s: SyncStatus) => render(box, s, refresh);
+  const refresh = (s: SyncStatus) => {
+    render(box, s, refresh);
+    // The frame's status line was written when the screen opened; keep it in step.
+    const line = document.getElementById("sync-line");
+    if (line) line.textContent = syncSentence(s);
+    if (line) line.dataset.state = s.online === false ? "offline" : s.refused.length ? "refused" : s.waiting_changes ? "waiting" : "ok";
+  };
   refresh(await backend().syncStatus());
   const un = await backend().onSyncProgress((p) => {
     if (!document.body.contains(box)) {
