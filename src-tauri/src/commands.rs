@@ -238,7 +238,10 @@ pub fn get_household(state: State<'_, AppState>, id: Uuid) -> CmdResult<Househol
         b.attached.iter().filter(|r| r.kind == k).collect()
     };
     let views = |k: RecordKind| -> Vec<RecordView> {
-        of(k).into_iter().map(|r| view::record_view(r, &ob)).collect()
+        of(k)
+            .into_iter()
+            .map(|r| view::record_view(r, &ob))
+            .collect()
     };
     let photos_done = replica.photos_complete(id).unwrap_or(false);
     Ok(HouseholdBundleView {
@@ -316,7 +319,9 @@ fn save(state: &AppState, req: SaveRequest) -> CmdResult<SaveResult> {
     }
     // The replica stores the bundle's findings (paths in the household file form); the
     // answer carries them relative to this record, for the fields on screen.
-    let saved = state.replica.save_record(req.kind, id, req.village_id, &doc)?;
+    let saved = state
+        .replica
+        .save_record(req.kind, id, req.village_id, &doc)?;
     let findings = findings_for(&state.replica, &saved.record)?;
     state.nudge();
     let ob = outbox(&state.replica)?;
@@ -464,8 +469,9 @@ pub fn member_change(
                 .replica
                 .get_record(id)?
                 .ok_or_else(|| CmdError::new("not_found", "没有找到该家庭成员"))?;
-            let mut fields: BTreeMap<String, Value> =
-                jiandang_protocol::flatten(&member.doc).into_iter().collect();
+            let mut fields: BTreeMap<String, Value> = jiandang_protocol::flatten(&member.doc)
+                .into_iter()
+                .collect();
             fields.insert("status".into(), json!(MemberStatus::Decreased.code()));
             save(
                 &state,
@@ -577,8 +583,8 @@ pub fn take_position(
                 .map_err(|m| CmdError::new("position", m))?,
         );
     }
-    let avg = position::average(&readings)
-        .ok_or_else(|| CmdError::new("position", "没有取得位置"))?;
+    let avg =
+        position::average(&readings).ok_or_else(|| CmdError::new("position", "没有取得位置"))?;
     let centre = village_centre(&state.replica, village_id, subject_id)?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -779,7 +785,10 @@ pub async fn sync_now(app: AppHandle, state: State<'_, AppState>) -> CmdResult<S
         .as_ref()
         .map(|l| l.watch());
     let Some(mut watch) = watch else {
-        return Err(CmdError::new("not_enrolled", "本机尚未登记到服务器，请先联网登录"));
+        return Err(CmdError::new(
+            "not_enrolled",
+            "本机尚未登记到服务器，请先联网登录",
+        ));
     };
     watch.borrow_and_update();
     state.nudge();
@@ -814,15 +823,28 @@ pub fn resend(state: State<'_, AppState>, change_id: Uuid) -> CmdResult<SyncStat
 /// A replica progress report as the UI's event.
 pub fn progress_event(p: &jiandang_replica::Progress) -> ProgressEvent {
     let (message, done) = match p.phase {
-        "snapshot" => (format!("正在下载本村数据：已收到 {} 项", p.records_down), p.records_down),
-        "push" => (format!("正在上传修改：已上传 {} 项", p.records_up), p.records_up),
-        "pull" => (format!("正在接收更新：已收到 {} 项", p.records_down), p.records_down),
+        "snapshot" => (
+            format!("正在下载本村数据：已收到 {} 项", p.records_down),
+            p.records_down,
+        ),
+        "push" => (
+            format!("正在上传修改：已上传 {} 项", p.records_up),
+            p.records_up,
+        ),
+        "pull" => (
+            format!("正在接收更新：已收到 {} 项", p.records_down),
+            p.records_down,
+        ),
         "photos" => ("正在上传照片".to_owned(), 0),
         "done" => ("同步完成".to_owned(), 1),
         other => (other.to_owned(), 0),
     };
     ProgressEvent {
-        phase: if p.phase == "done" { "idle".into() } else { p.phase.into() },
+        phase: if p.phase == "done" {
+            "idle".into()
+        } else {
+            p.phase.into()
+        },
         done,
         total: if p.phase == "done" { 1 } else { 0 },
         message,
@@ -835,10 +857,9 @@ pub fn loop_event(s: &LoopStatus) -> ProgressEvent {
         LoopStatus::Idle => ("idle", "等待同步".to_owned()),
         LoopStatus::Syncing => ("push", "正在同步……".to_owned()),
         LoopStatus::Synced { .. } => ("idle", "同步完成".to_owned()),
-        LoopStatus::Failed { code, .. } if code == "network" => (
-            "offline",
-            "无法连接县服务器，稍后自动重试".to_owned(),
-        ),
+        LoopStatus::Failed { code, .. } if code == "network" => {
+            ("offline", "无法连接县服务器，稍后自动重试".to_owned())
+        }
         LoopStatus::Failed { message, .. } => ("idle", message.clone()),
     };
     ProgressEvent {
@@ -855,7 +876,11 @@ const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 pub fn base64_encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {

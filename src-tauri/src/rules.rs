@@ -99,8 +99,9 @@ fn prefix_of(b: &HouseholdBundle, edited: &StoredRecord) -> Option<String> {
     let idx = |ids: Vec<Uuid>| ids.iter().position(|id| *id == edited.id);
     match edited.kind {
         RecordKind::Household => Some("household".into()),
-        RecordKind::Member => idx(b.members.iter().map(|m| m.id).collect())
-            .map(|i| format!("members[{i}]")),
+        RecordKind::Member => {
+            idx(b.members.iter().map(|m| m.id).collect()).map(|i| format!("members[{i}]"))
+        }
         RecordKind::MemberChange => idx(b.member_changes.iter().map(|m| m.id).collect())
             .map(|i| format!("member_changes[{i}]")),
         RecordKind::Procedure => Some("procedure".into()),
@@ -193,7 +194,9 @@ mod tests {
             "drinking_water": yes});
         let refusals = exit_refusals(&household(nw), &[]);
         assert!(
-            refusals.iter().any(|f| f.message.contains("住房安全有保障")),
+            refusals
+                .iter()
+                .any(|f| f.message.contains("住房安全有保障")),
             "{refusals:?}"
         );
         assert!(refusals.iter().all(Finding::is_error));

@@ -230,7 +230,12 @@ mod tests {
             (&["superseded"], SyncState::Conflict),
         ];
         for (statuses, want) in cases {
-            let idx = OutboxIndex::new(statuses.iter().map(|s| entry(id, "basic.phone", s)).collect());
+            let idx = OutboxIndex::new(
+                statuses
+                    .iter()
+                    .map(|s| entry(id, "basic.phone", s))
+                    .collect(),
+            );
             assert_eq!(idx.state(id).0, *want, "{statuses:?}");
         }
     }

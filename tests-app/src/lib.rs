@@ -33,9 +33,14 @@ impl Session {
             "browserName": "wry",
             "tauri:options": {"application": application.to_string_lossy()}
         }}});
-        let v = call(&http, reqwest::Method::POST, &format!("{driver_url}/session"), Some(caps))
-            .await
-            .context("creating the WebDriver session")?;
+        let v = call(
+            &http,
+            reqwest::Method::POST,
+            &format!("{driver_url}/session"),
+            Some(caps),
+        )
+        .await
+        .context("creating the WebDriver session")?;
         let id = v["sessionId"]
             .as_str()
             .ok_or_else(|| anyhow!("no sessionId in {v}"))?
@@ -64,7 +69,10 @@ impl Session {
     /// The first element matching `css`, if there is one now.
     pub async fn find_now(&self, css: &str) -> Result<Option<Element>> {
         let body = json!({"using": "css selector", "value": css});
-        match self.cmd(reqwest::Method::POST, "/element", Some(body)).await {
+        match self
+            .cmd(reqwest::Method::POST, "/element", Some(body))
+            .await
+        {
             Ok(v) => Ok(v[ELEMENT_KEY].as_str().map(|s| Element(s.to_owned()))),
             Err(e) if e.to_string().contains("no such element") => Ok(None),
             Err(e) => Err(e),
@@ -112,8 +120,12 @@ impl Session {
     }
 
     pub async fn click(&self, e: &Element) -> Result<()> {
-        self.cmd(reqwest::Method::POST, &format!("/element/{}/click", e.0), Some(json!({})))
-            .await?;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{}/click", e.0),
+            Some(json!({})),
+        )
+        .await?;
         Ok(())
     }
 
@@ -123,8 +135,12 @@ impl Session {
     }
 
     pub async fn clear(&self, e: &Element) -> Result<()> {
-        self.cmd(reqwest::Method::POST, &format!("/element/{}/clear", e.0), Some(json!({})))
-            .await?;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{}/clear", e.0),
+            Some(json!({})),
+        )
+        .await?;
         Ok(())
     }
 
@@ -143,7 +159,11 @@ impl Session {
 
     pub async fn text(&self, e: &Element) -> Result<String> {
         let v = self
-            .cmd(reqwest::Method::GET, &format!("/element/{}/text", e.0), None)
+            .cmd(
+                reqwest::Method::GET,
+                &format!("/element/{}/text", e.0),
+                None,
+            )
             .await?;
         Ok(v.as_str().unwrap_or_default().to_owned())
     }
@@ -194,7 +214,10 @@ async fn call(
             .header("content-type", "application/json")
             .body(b.to_string());
     }
-    let resp = req.send().await.with_context(|| format!("{method} {url}"))?;
+    let resp = req
+        .send()
+        .await
+        .with_context(|| format!("{method} {url}"))?;
     let status = resp.status();
     let text = resp.text().await?;
     let v: Value = serde_json::from_str(&text).unwrap_or(Value::String(text.clone()));
@@ -253,7 +276,10 @@ pub fn free_port() -> Result<u16> {
 /// Waits until something accepts TCP connections on `port`.
 pub async fn wait_port(port: u16, timeout: Duration) -> Result<()> {
     let end = Instant::now() + timeout;
-    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
         if Instant::now() > end {
             bail!("nothing listening on port {port} after {timeout:?}");
         }
@@ -285,7 +311,11 @@ const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 pub fn base64_encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {

@@ -294,7 +294,8 @@ async fn field_app_offline_edit_sync_and_exit_refusal() -> Result<()> {
     s.type_into("#gps-accuracy", "6").await?;
     s.type_into("#gps-samples", "3").await?;
     s.click_css("#gps-take").await?;
-    s.wait_text("#gps-result", SHORT, |t| t.contains("已记录")).await?;
+    s.wait_text("#gps-result", SHORT, |t| t.contains("已记录"))
+        .await?;
 
     // A photo: a JPEG made with the image crate, chosen as a file.
     let jpeg = make_jpeg(1600, 1200)?;
@@ -321,13 +322,14 @@ async fn field_app_offline_edit_sync_and_exit_refusal() -> Result<()> {
             vec![json!(phone_css)],
         )
         .await?;
-    assert_eq!(value, json!(new_phone), "the offline edit survived a restart");
+    assert_eq!(
+        value,
+        json!(new_phone),
+        "the offline edit survived a restart"
+    );
     let _ = phone;
-    s.find(
-        "[data-field='basic.phone'] .badge.sync-waiting",
-        SHORT,
-    )
-    .await?;
+    s.find("[data-field='basic.phone'] .badge.sync-waiting", SHORT)
+        .await?;
     s.find("#gps-history .gps-fix", SHORT).await?;
     s.find("#photo-grid .photo img", SHORT).await?;
 
