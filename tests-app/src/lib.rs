@@ -252,7 +252,20 @@ impl Proc {
         self.kill();
     }
 
+    /// SIGTERM first, so tauri-driver stops the WebKitWebDriver it started; SIGKILL after 5 s.
     fn kill(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let end = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < end {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                eprintln!("e2e: stopped {}", self.name);
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
         eprintln!("e2e: stopped {}", self.name);
