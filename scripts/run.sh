@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The main job: sets up, makes the demo county (once), starts the county server on loopback and
+# the field app connected to it. Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+listen="${JIANDANG_LISTEN:-127.0.0.1:8080}"
+db="$root/target/demo/county.db"
+
+scripts/setup.sh
+(cd ui && npm run build)
+cargo build -p jiandang -p jiandang-app
+bin="$CARGO_TARGET_DIR/debug"
+
+mkdir -p "$(dirname "$db")"
+if [ ! -f "$db" ]; then
+  echo "run: making the demo county in $db (users and passwords are printed once, below)"
+  "$bin/jiandang" demo --db "$db" | tee "$root/target/demo/users.txt"
+else
+  echo "run: using the demo county in $db; its users are in target/demo/users.txt"
+fi
+
+"$bin/jiandang" serve --db "$db" --listen "$listen" &
+server=$!
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT INT TERM
+echo "run: county server on http://$listen"
+
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  JIANDANG_DEFAULT_SERVER="http://$listen" "$bin/jiandang-app" || true
+  echo "run: the app closed; the server keeps running until Ctrl-C"
+else
+  echo "run: no display here, so the field app cannot open; the server keeps running until Ctrl-C"
+fi
+wait $server
