@@ -151,7 +151,7 @@ fn push_pair(out: &mut Outcome, name: &str, s: &Samples, base_name: &str, base: 
     }
 }
 
-/// Runs `f` up to `repeats` times (at least twice, stopping once `budget` is spent).
+/// Runs `f` up to `repeats` times (at least once, stopping once `budget` is spent).
 fn timed(
     plan: &Plan,
     mut f: impl FnMut() -> Result<usize, BenchError>,
@@ -159,11 +159,11 @@ fn timed(
     let mut s = Samples::default();
     let mut last = 0;
     let start = Instant::now();
-    for i in 0..plan.repeats.max(2) {
+    for _ in 0..plan.repeats.max(1) {
         let t = Instant::now();
         last = f()?;
         s.push(t.elapsed());
-        if i >= 1 && start.elapsed() > plan.budget {
+        if start.elapsed() > plan.budget {
             break;
         }
     }

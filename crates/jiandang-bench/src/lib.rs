@@ -260,7 +260,7 @@ impl Sizes {
                 device: device::Plan {
                     repeats: 30,
                     saves: 100,
-                    budget: Duration::from_secs(30),
+                    budget: Duration::from_secs(10),
                 },
                 photo: photo::Plan {
                     width: 4000,

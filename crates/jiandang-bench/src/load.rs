@@ -268,36 +268,57 @@ fn solo_rate(devices: &[Device], solo: usize, samples: &Samples) -> f64 {
     }
 }
 
-/// Compares each device's outbox with what the server logged from that device.
+/// Compares each device's outbox with what the server logged from that device. The log is
+/// read in one pass (it has no index on the device, and needs none for anything else).
 async fn verify(county: &County, devices: &[Device]) -> Result<LoadSummary, BenchError> {
+    type Logged = BTreeMap<Uuid, (Uuid, String, Value, String)>;
+    let ours: std::collections::BTreeSet<String> =
+        devices.iter().map(|d| d.id.to_string()).collect();
+    let rows: Vec<(String, String, String, String, String, String)> = county
+        .sql(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT device_id, change_id, record_id, field, new, outcome FROM change_log",
+            )?;
+            let mut out = Vec::new();
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let device: String = r.get(0)?;
+                if ours.contains(&device) {
+                    out.push((
+                        device,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ));
+                }
+            }
+            Ok(out)
+        })
+        .await?;
+    let mut logged: BTreeMap<Uuid, Logged> = BTreeMap::new();
+    let bad = |e: uuid::Error| BenchError::Check(e.to_string());
+    for (device, change, record, field, new, outcome) in rows {
+        let new: Value = serde_json::from_str(&new)?;
+        logged
+            .entry(Uuid::parse_str(&device).map_err(bad)?)
+            .or_default()
+            .insert(
+                Uuid::parse_str(&change).map_err(bad)?,
+                (Uuid::parse_str(&record).map_err(bad)?, field, new, outcome),
+            );
+    }
     let mut summary = LoadSummary::default();
+    let empty = Logged::new();
     for d in devices {
-        let mine: BTreeMap<Uuid, (Uuid, String, Value, String)> = d
+        let mine: Logged = d
             .replica
             .outbox()?
             .into_iter()
             .map(|e| (e.change_id, (e.record_id, e.field, e.new, e.status)))
             .collect();
-        let device = d.id.to_string();
-        let logged: Vec<(String, String, String, String, String)> = county
-            .sql(move |conn| {
-                let mut stmt = conn.prepare(
-                    "SELECT change_id, record_id, field, new, outcome FROM change_log
-                     WHERE device_id = ?1",
-                )?;
-                let rows = stmt.query_map([device], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-                })?;
-                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-            })
-            .await?;
-        let mut theirs = BTreeMap::new();
-        for (change, record, field, new, outcome) in logged {
-            let change = Uuid::parse_str(&change).map_err(|e| BenchError::Check(e.to_string()))?;
-            let record = Uuid::parse_str(&record).map_err(|e| BenchError::Check(e.to_string()))?;
-            let new: Value = serde_json::from_str(&new)?;
-            theirs.insert(change, (record, field, new, outcome));
-        }
+        let theirs = logged.get(&d.id).unwrap_or(&empty);
         let mut exact = mine.len() == d.changes;
         for (id, (record, field, new, status)) in &mine {
             match theirs.get(id) {
