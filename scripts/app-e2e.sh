@@ -16,10 +16,11 @@ echo "app-e2e: building the UI"
 (cd ui && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build)
 
 echo "app-e2e: building the app and the server"
-# Built one at a time: together, cargo unifies their features and rebuilds much of the tree.
-cargo build -p jiandang-app
-cargo build -p jiandang
-cargo build -p jiandang-app-e2e --features e2e --tests
+# One cargo invocation for the whole workspace with every target, so the feature set is the
+# one `cargo test --workspace` uses and scripts/test.sh's build is reused, not redone.
+if [ -z "${JIANDANG_PREBUILT:-}" ]; then
+  cargo build --workspace --all-targets
+fi
 
 xvfb_pid=""
 cleanup() {
@@ -45,4 +46,4 @@ export WEBKIT_DISABLE_COMPOSITING_MODE=1
 export LIBGL_ALWAYS_SOFTWARE=1
 
 echo "app-e2e: running the test on DISPLAY=$DISPLAY"
-cargo test -p jiandang-app-e2e --features e2e --test app_e2e -- --nocapture --test-threads=1
+cargo test --workspace --features jiandang-app-e2e/e2e --test app_e2e -- --nocapture --test-threads=1

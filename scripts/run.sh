@@ -10,7 +10,7 @@ db="$root/target/demo/county.db"
 
 scripts/setup.sh
 (cd ui && npm run build)
-cargo build -p jiandang -p jiandang-app
+cargo build --workspace --bins
 bin="$CARGO_TARGET_DIR/debug"
 
 mkdir -p "$(dirname "$db")"

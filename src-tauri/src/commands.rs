@@ -63,7 +63,7 @@ fn status_of(state: &AppState) -> CmdResult<AppStatus> {
         user: e.as_ref().map(|e| UserView {
             username: e.user.username.clone(),
             display_name: e.user.display_name.clone(),
-            role: serde_json::to_value(&e.user.role).unwrap_or(Value::Null),
+            role: serde_json::to_value(e.user.role).unwrap_or(Value::Null),
         }),
         villages: e.map(|e| e.villages).unwrap_or_default(),
         manual_position: state.position.is_manual(),
