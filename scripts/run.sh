@@ -10,7 +10,8 @@ db="$root/target/demo/county.db"
 
 scripts/setup.sh
 (cd ui && npm run build)
-cargo build --workspace --bins
+# The same build as scripts/test.sh (one feature set), so running both builds once.
+cargo build --workspace --all-targets
 bin="$CARGO_TARGET_DIR/debug"
 
 mkdir -p "$(dirname "$db")"
@@ -27,7 +28,8 @@ trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT I
 echo "run: county server on http://$listen"
 
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
-  JIANDANG_DEFAULT_SERVER="http://$listen" "$bin/jiandang-app" || true
+  echo "run: in the app, enter the server address http://$listen and a user from the list above"
+  "$bin/jiandang-app" || true
   echo "run: the app closed; the server keeps running until Ctrl-C"
 else
   echo "run: no display here, so the field app cannot open; the server keeps running until Ctrl-C"
