@@ -411,23 +411,7 @@ impl Replica {
                        AND later.status <> 'refused')
                  ORDER BY hlc",
             )?;
-            let rows = stmt.query_map([status], |r| {
-                let change: String = r.get(0)?;
-                let record: String = r.get(1)?;
-                let new: Option<String> = r.get(4)?;
-                Ok(OutboxEntry {
-                    change_id: Uuid::parse_str(&change).unwrap_or_default(),
-                    record_id: Uuid::parse_str(&record).unwrap_or_default(),
-                    kind: r.get(2)?,
-                    field: r.get(3)?,
-                    new: new
-                        .and_then(|s| serde_json::from_str(&s).ok())
-                        .unwrap_or(Value::Null),
-                    status: r.get(5)?,
-                    refusal_code: r.get(6)?,
-                    refusal_message: r.get(7)?,
-                })
-            })?;
+            let rows = stmt.query_map([status], outbox_entry)?;
             rows.collect()
         };
         let last_sync_at: Option<i64> = conn.query_row(
@@ -452,23 +436,7 @@ impl Replica {
             "SELECT change_id, record_id, kind, field, new, status, refusal_code, refusal_message
              FROM outbox ORDER BY hlc, change_id",
         )?;
-        let rows = stmt.query_map([], |r| {
-            let change: String = r.get(0)?;
-            let record: String = r.get(1)?;
-            let new: Option<String> = r.get(4)?;
-            Ok(OutboxEntry {
-                change_id: Uuid::parse_str(&change).unwrap_or_default(),
-                record_id: Uuid::parse_str(&record).unwrap_or_default(),
-                kind: r.get(2)?,
-                field: r.get(3)?,
-                new: new
-                    .and_then(|s| serde_json::from_str(&s).ok())
-                    .unwrap_or(Value::Null),
-                status: r.get(5)?,
-                refusal_code: r.get(6)?,
-                refusal_message: r.get(7)?,
-            })
-        })?;
+        let rows = stmt.query_map([], outbox_entry)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
@@ -581,4 +549,24 @@ pub(crate) fn findings_owner(
         Some(h) => Ok(Some(h)),
         None => village_of(conn, record),
     }
+}
+
+/// An outbox row selected as `change_id, record_id, kind, field, new, status, refusal_code,
+/// refusal_message`, in that order.
+fn outbox_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
+    let change: String = r.get(0)?;
+    let record: String = r.get(1)?;
+    let new: Option<String> = r.get(4)?;
+    Ok(OutboxEntry {
+        change_id: Uuid::parse_str(&change).unwrap_or_default(),
+        record_id: Uuid::parse_str(&record).unwrap_or_default(),
+        kind: r.get(2)?,
+        field: r.get(3)?,
+        new: new
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or(Value::Null),
+        status: r.get(5)?,
+        refusal_code: r.get(6)?,
+        refusal_message: r.get(7)?,
+    })
 }
