@@ -109,10 +109,10 @@ async fn login_api(world: &World, user: &str, password: &str) -> Result<String> 
     let http = reqwest::Client::new();
     let v: Value = http
         .post(format!("{}/api/v1/enroll", world.server_url()))
-        .header("Jiandang-Protocol", "1")
+        .header("Jiandang-Protocol", "2")
         .header("content-type", "application/json")
         .body(
-            json!({"protocol": 1, "username": user, "password": password,
+            json!({"protocol": 2, "username": user, "password": password,
                    "device_name": "e2e 核对"})
             .to_string(),
         )
@@ -134,7 +134,7 @@ async fn history(world: &World, token: &str, record: &str) -> Result<Value> {
             "{}/api/v1/records/{record}/history",
             world.server_url()
         ))
-        .header("Jiandang-Protocol", "1")
+        .header("Jiandang-Protocol", "2")
         .bearer_auth(token)
         .send()
         .await?;

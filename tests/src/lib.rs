@@ -295,7 +295,7 @@ impl Admin {
         let http = reqwest::Client::new();
         let resp: EnrollResponse = http
             .post(format!("{base}/api/v1/enroll"))
-            .header(PROTOCOL_HEADER, "1")
+            .header(PROTOCOL_HEADER, "2")
             .json(&EnrollRequest {
                 protocol: PROTOCOL_VERSION,
                 username: ADMIN.to_owned(),
@@ -320,7 +320,7 @@ impl Admin {
             .http
             .get(format!("{}{path}", self.base))
             .bearer_auth(&self.token)
-            .header(PROTOCOL_HEADER, "1")
+            .header(PROTOCOL_HEADER, "2")
             .send()
             .await
             .expect("admin get");
@@ -332,7 +332,7 @@ impl Admin {
         self.http
             .post(format!("{}{path}", self.base))
             .bearer_auth(&self.token)
-            .header(PROTOCOL_HEADER, "1")
+            .header(PROTOCOL_HEADER, "2")
             .json(body)
             .send()
             .await
@@ -343,17 +343,10 @@ impl Admin {
     /// Every record on the server (all villages) as (id → leaves).
     pub async fn server_state(&self) -> BTreeMap<Uuid, BTreeMap<String, Value>> {
         let snap: Snapshot = self.get("/api/v1/snapshot").await;
-        snap.records
+        snap.records()
+            .expect("snapshot rows decode")
             .into_iter()
-            .map(|r| {
-                let l = r
-                    .fields
-                    .into_iter()
-                    .filter(|(_, f)| !f.value.is_null())
-                    .map(|(k, f)| (k, f.value))
-                    .collect::<BTreeMap<_, _>>();
-                (r.id, l)
-            })
+            .map(|r| (r.id, r.leaves))
             .collect()
     }
 

@@ -92,7 +92,7 @@ async fn replayed_duplicated_and_reordered_change_sets_change_nothing_the_second
     let http = reqwest::Client::new();
     let enrolled: EnrollResponse = http
         .post(format!("{}/api/v1/enroll", server.url()))
-        .header(PROTOCOL_HEADER, "1")
+        .header(PROTOCOL_HEADER, "2")
         .json(&EnrollRequest {
             protocol: PROTOCOL_VERSION,
             username: WORKERS[0].to_owned(),
@@ -138,7 +138,7 @@ async fn replayed_duplicated_and_reordered_change_sets_change_nothing_the_second
             let resp = http
                 .post(url)
                 .bearer_auth(token)
-                .header(PROTOCOL_HEADER, "1")
+                .header(PROTOCOL_HEADER, "2")
                 .json(&set)
                 .send()
                 .await
@@ -339,7 +339,7 @@ async fn a_photo_upload_cut_at_half_resumes_from_the_held_offset_and_the_blob_ve
     let on_server = reqwest::Client::new()
         .get(format!("{}/api/v1/blobs/{}", server.url(), photo.sha256))
         .bearer_auth(Admin::login(&server.url()).await.token)
-        .header(PROTOCOL_HEADER, "1")
+        .header(PROTOCOL_HEADER, "2")
         .send()
         .await
         .expect("get blob")
@@ -380,7 +380,7 @@ async fn head_offset(base: &str, sha: &str) -> u64 {
     let resp = reqwest::Client::new()
         .head(format!("{base}/api/v1/blobs/{sha}"))
         .bearer_auth(admin.token)
-        .header(PROTOCOL_HEADER, "1")
+        .header(PROTOCOL_HEADER, "2")
         .send()
         .await
         .expect("head");

@@ -135,7 +135,7 @@ pub async fn run(
             let resp = client
                 .post(&url)
                 .bearer_auth(&device.token)
-                .header(PROTOCOL_HEADER, "1")
+                .header(PROTOCOL_HEADER, "2")
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .header(reqwest::header::CONTENT_ENCODING, "gzip")
                 .body(body)
@@ -164,7 +164,13 @@ pub async fn run(
         }
         let elapsed = t.elapsed();
         let server_rate = sent as f64 / elapsed.as_secs_f64();
-        let raw_rate = raw_ingest(&mut base, &changes[..sent], size, device)?;
+        let raw_rate = raw_ingest(
+            &mut base,
+            &changes[..sent],
+            size,
+            device.user_id,
+            device.device_id,
+        )?;
         total_accepted += accepted;
         out.checks.push(Check::new(
             format!("ingest: every change of the {size}-change sets accepted"),
@@ -193,14 +199,15 @@ pub async fn run(
 /// The same rows written raw: per change one `change_log` row and one `fields` upsert, in
 /// transactions of `size`, prepared statements, into a database with the server's schema and
 /// pragmas. Returns changes per second.
-fn raw_ingest(
+pub(crate) fn raw_ingest(
     conn: &mut Connection,
     changes: &[Change],
     size: usize,
-    device: &RawDevice,
+    user: Uuid,
+    device: Uuid,
 ) -> Result<f64, BenchError> {
-    let user = device.user_id.to_string();
-    let dev = device.device_id.to_string();
+    let user = user.to_string();
+    let dev = device.to_string();
     let t = Instant::now();
     for batch in changes.chunks(size.max(1)) {
         let set = Uuid::new_v4().to_string();

@@ -214,6 +214,7 @@ struct Sizes {
     device: device::Plan,
     photo: photo::Plan,
     solo: usize,
+    peak_window: Duration,
 }
 
 impl Sizes {
@@ -243,6 +244,7 @@ impl Sizes {
                     chunk: 256 * 1024,
                 },
                 solo: 2,
+                peak_window: Duration::from_secs(3),
             }
         } else {
             Sizes {
@@ -269,6 +271,7 @@ impl Sizes {
                     chunk: 256 * 1024,
                 },
                 solo: 10,
+                peak_window: Duration::from_secs(60),
             }
         }
     }
@@ -441,6 +444,7 @@ async fn scenarios(
         devices: opts.devices.max(1),
         solo: sizes.solo,
         device_dir: device_dir.path().to_owned(),
+        peak_window: sizes.peak_window,
     };
     let summary = load::run(&load_dir, &plan, out, log).await?;
     log(&format!("load: {:.1} s", t.elapsed().as_secs_f64()));

@@ -154,7 +154,7 @@ pub async fn run(
     let held = county::raw_client()?
         .get(format!("{}/api/v1/blobs/{sha}", county.base_url))
         .bearer_auth(raw_token(county, user).await?)
-        .header(jiandang_protocol::PROTOCOL_HEADER, "1")
+        .header(jiandang_protocol::PROTOCOL_HEADER, "2")
         .send()
         .await
         .map_err(crate::snapshot::http)?

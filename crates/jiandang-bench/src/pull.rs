@@ -120,7 +120,7 @@ async fn raw_pull(
             .get(format!("{}/api/v1/pull", county.base_url))
             .query(&[("after", after), ("limit", page as u64)])
             .bearer_auth(&raw.token)
-            .header(PROTOCOL_HEADER, "1")
+            .header(PROTOCOL_HEADER, "2")
             .send()
             .await
             .map_err(http)?;
@@ -213,14 +213,14 @@ async fn wire_variants(county: &County, device: Uuid) -> Result<(usize, usize), 
         }
     }
     let set = serde_json::json!({
-        "protocol": 1, "change_set_id": Uuid::nil(), "device_id": device, "changes": changes,
+        "protocol": 2, "change_set_id": Uuid::nil(), "device_id": device, "changes": changes,
     });
     let lean: Vec<serde_json::Value> = grouped
         .into_iter()
         .map(|(r, k, v, c)| serde_json::json!({"record_id": r, "kind": k, "village_id": v, "changes": c}))
         .collect();
     let lean = serde_json::json!({
-        "protocol": 1, "change_set_id": Uuid::nil(), "device_id": device, "records": lean,
+        "protocol": 2, "change_set_id": Uuid::nil(), "device_id": device, "records": lean,
     });
     Ok((
         county::gzip(&serde_json::to_vec(&set)?, 6)?.len(),

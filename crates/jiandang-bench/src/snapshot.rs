@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use jiandang_protocol::{PROTOCOL_HEADER, Snapshot, unflatten};
+use jiandang_protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION, Snapshot, unflatten};
 use jiandang_replica::{Progress, Replica, SyncOptions};
 use rusqlite::{Connection, params};
 use uuid::Uuid;
@@ -39,7 +39,7 @@ pub async fn run(
         let resp = client
             .get(&url)
             .bearer_auth(&raw.token)
-            .header(PROTOCOL_HEADER, "1")
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
             .header(reqwest::header::ACCEPT_ENCODING, "gzip")
             .send()
             .await
@@ -61,7 +61,10 @@ pub async fn run(
     let build = median(&mut times);
     let json = county::gunzip(&wire)?;
     let snap: Snapshot = serde_json::from_slice(&json)?;
-    let fields: usize = snap.records.iter().map(|r| r.fields.len()).sum();
+    let records = snap
+        .records()
+        .map_err(|e| BenchError::Check(format!("snapshot rows: {e}")))?;
+    let fields = snap.field_count();
 
     // Baselines: the same rows read raw, written as tab-separated text, compressed at best.
     let (rows, select_time) = raw_rows(&county.db_path, village)?;
@@ -73,19 +76,37 @@ pub async fn run(
     let raw_best = county::gzip(tsv.as_bytes(), 9)?;
     let raw_kb = raw_best.len() as f64 / 1024.0;
 
+    let set_rows = rows.iter().filter(|r| r[4] != "null").count();
+    let exact = {
+        let mut db: Vec<(String, String, String)> = rows
+            .iter()
+            .filter(|r| r[4] != "null")
+            .map(|r| (r[0].clone(), r[3].clone(), r[4].clone()))
+            .collect();
+        let mut sent: Vec<(String, String, String)> = records
+            .iter()
+            .flat_map(|r| {
+                r.leaves
+                    .iter()
+                    .map(move |(p, v)| (r.id.to_string(), p.clone(), v.to_string()))
+            })
+            .collect();
+        db.sort();
+        sent.sort();
+        db == sent
+    };
     out.checks.push(Check::new(
-        "snapshot: every field row of the village is in the snapshot",
-        rows.len() == fields,
+        "snapshot: every field of the village is in the snapshot, with its value",
+        set_rows == fields && exact,
         format!(
-            "{} rows in the database, {fields} fields in the snapshot",
-            rows.len()
+            "{set_rows} set fields in the database, {fields} in the snapshot, values equal: {exact}"
         ),
     ));
 
     let kb = wire.len() as f64 / 1024.0;
     let name = format!(
         "{households}-household village ({} records, {fields} fields)",
-        snap.records.len()
+        records.len()
     );
     out.figures.push(Figure::new(
         "snapshot",
@@ -103,24 +124,15 @@ pub async fn run(
         "raw rows (TSV) at flate2 best level (stand-in for zstd)",
         raw_kb,
     ));
-    // Evidence for a leaner snapshot (not a format of ours): the same records with each
-    // field's seq but not its HLC, and as bare JSON forms.
-    let (no_hlc, forms) = variants(&snap)?;
+    // The shape protocol 1 sent (every field with its value, seq and HLC), for the ratio.
+    let v1 = county::gzip(&protocol_1_shape(&rows, snap.cursor)?, 6)?;
     out.figures.push(Figure::new(
         "snapshot",
         "bytes on the wire (gzip)",
         kb,
         "KiB",
-        "same fields as {path: [value, seq]}, no HLC (gzip)",
-        no_hlc as f64 / 1024.0,
-    ));
-    out.figures.push(Figure::new(
-        "snapshot",
-        "bytes on the wire (gzip)",
-        kb,
-        "KiB",
-        "same records as bare JSON forms, no seq or HLC (gzip)",
-        forms as f64 / 1024.0,
+        "protocol 1 shape: {path: {value, seq, hlc}} per record (gzip)",
+        v1.len() as f64 / 1024.0,
     ));
     out.figures.push(Figure::new(
         "snapshot",
@@ -168,10 +180,10 @@ pub async fn run(
     let held = replica.all_records()?.len();
     out.checks.push(Check::new(
         "snapshot: the device holds every record of the snapshot",
-        held == snap.records.len() && report.snapshot_records > 0,
+        held == records.len() && report.snapshot_records > 0,
         format!(
             "{held} records on the device, {} in the snapshot",
-            snap.records.len()
+            records.len()
         ),
     ));
     let insert_time = raw_insert(&dir.join("baseline-snapshot.db"), &snap)?;
@@ -191,30 +203,34 @@ pub async fn run(
     })
 }
 
-/// Gzip sizes of two leaner encodings of the snapshot's records.
-fn variants(snap: &Snapshot) -> Result<(usize, usize), BenchError> {
-    let mut no_hlc = Vec::new();
-    let mut forms = Vec::new();
-    for r in &snap.records {
-        let fields: serde_json::Map<String, serde_json::Value> = r
-            .fields
-            .iter()
-            .map(|(p, f)| (p.clone(), serde_json::json!([f.value, f.seq])))
-            .collect();
-        no_hlc.push(serde_json::json!({"id": r.id, "kind": r.kind, "village_id": r.village_id, "fields": fields}));
-        let leaves = r
-            .fields
-            .iter()
-            .filter(|(_, f)| !f.value.is_null())
-            .map(|(p, f)| (p.clone(), f.value.clone()))
-            .collect();
-        forms.push(serde_json::json!({"id": r.id, "kind": r.kind, "village_id": r.village_id, "doc": unflatten(&leaves)}));
+/// The village's rows as protocol 1 sent them: each record with every field's value, seq
+/// and HLC.
+fn protocol_1_shape(rows: &[Vec<String>], cursor: u64) -> Result<Vec<u8>, BenchError> {
+    let mut records: Vec<serde_json::Value> = Vec::new();
+    let mut last: Option<String> = None;
+    for r in rows {
+        if last.as_deref() != Some(r[0].as_str()) {
+            records.push(
+                serde_json::json!({"id": r[0], "kind": r[1], "village_id": r[2], "fields": {}}),
+            );
+            last = Some(r[0].clone());
+        }
+        let value: serde_json::Value = serde_json::from_str(&r[4])?;
+        let seq: u64 = r[5].parse().unwrap_or(0);
+        if let Some(fields) = records
+            .last_mut()
+            .and_then(|rec| rec.get_mut("fields"))
+            .and_then(|f| f.as_object_mut())
+        {
+            fields.insert(
+                r[3].clone(),
+                serde_json::json!({"value": value, "seq": seq, "hlc": r[6]}),
+            );
+        }
     }
-    let wrap = |records: Vec<serde_json::Value>| serde_json::json!({"protocol": 1, "cursor": snap.cursor, "records": records});
-    Ok((
-        county::gzip(&serde_json::to_vec(&wrap(no_hlc))?, 6)?.len(),
-        county::gzip(&serde_json::to_vec(&wrap(forms))?, 6)?.len(),
-    ))
+    Ok(serde_json::to_vec(
+        &serde_json::json!({"protocol": 1, "cursor": cursor, "records": records}),
+    )?)
 }
 
 /// The server's snapshot rows for one village, read raw on a connection of our own.
@@ -261,22 +277,20 @@ fn raw_insert(path: &std::path::Path, snap: &Snapshot) -> Result<Duration, Bench
         let mut ver = tx.prepare(
             "INSERT INTO field_versions (record_id, path, seq, hlc) VALUES (?1, ?2, ?3, ?4)",
         )?;
-        for r in &snap.records {
-            let leaves = r
-                .fields
-                .iter()
-                .filter(|(_, f)| !f.value.is_null())
-                .map(|(p, f)| (p.clone(), f.value.clone()))
-                .collect();
+        let records = snap
+            .records()
+            .map_err(|e| BenchError::Check(format!("snapshot rows: {e}")))?;
+        let hlc = snap.hlc.as_ref().map(|h| h.to_string()).unwrap_or_default();
+        for r in &records {
             let id = r.id.to_string();
             rec.execute(params![
                 id,
                 r.kind.as_str(),
                 r.village_id.to_string(),
-                unflatten(&leaves).to_string()
+                unflatten(&r.leaves).to_string()
             ])?;
-            for (p, f) in &r.fields {
-                ver.execute(params![id, p, f.seq as i64, f.hlc.to_string()])?;
+            for p in r.leaves.keys() {
+                ver.execute(params![id, p, snap.cursor as i64, hlc])?;
             }
         }
     }

@@ -69,7 +69,7 @@ impl ErrorCode {
     }
 }
 
-/// The body of every error answer: `{"protocol":1,"code":"...","message":"..."}`.
+/// The body of every error answer: `{"protocol":2,"code":"...","message":"..."}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{code:?}: {message}")]
 pub struct ApiError {

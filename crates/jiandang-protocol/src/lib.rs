@@ -1,7 +1,7 @@
 //! The sync wire format of Jiandang (protocol version [`PROTOCOL_VERSION`]): what a device
 //! and the county server say to each other. Pure: no IO, no clock; the caller hands in "now".
 //!
-//! Every request and response body carries `"protocol": 1` and every request the header
+//! Every request and response body carries `"protocol": 2` and every request the header
 //! [`PROTOCOL_HEADER`]. The messages are documented with examples in `docs/protocol.md`;
 //! the golden files in `tests/golden/` hold their exact JSON shape.
 
@@ -10,16 +10,20 @@ pub mod error;
 pub mod hlc;
 pub mod message;
 pub mod path;
+pub mod snapshot;
 
 pub use county::*;
 pub use error::{ApiError, ErrorCode};
 pub use hlc::{Hlc, HlcParseError};
 pub use message::*;
 pub use path::{flatten, unflatten};
+pub use snapshot::{
+    Snapshot, SnapshotError, SnapshotKind, SnapshotRecord, SnapshotRow, SnapshotVillage,
+};
 
 /// The version of this wire format. A peer speaking another one gets HTTP 426 with
 /// [`ErrorCode::ProtocolVersion`].
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The request header that carries the protocol version.
 pub const PROTOCOL_HEADER: &str = "Jiandang-Protocol";

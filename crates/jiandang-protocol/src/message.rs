@@ -1,8 +1,6 @@
 //! The messages: change sets and push answers, pull pages, snapshots, enrollment, and the
 //! county's views of history and conflicts.
 
-use std::collections::BTreeMap;
-
 use jiandang_domain::{Finding, RecordKind};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -103,32 +101,6 @@ pub struct PullPage {
     pub next_after: u64,
     /// Whether more changes may follow right away.
     pub more: bool,
-}
-
-/// One field's current value on the server.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FieldState {
-    pub value: Value,
-    pub seq: u64,
-    pub hlc: Hlc,
-}
-
-/// One record in a snapshot.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SnapshotRecord {
-    pub id: Uuid,
-    pub kind: RecordKind,
-    pub village_id: Uuid,
-    pub fields: BTreeMap<String, FieldState>,
-}
-
-/// The answer to `GET /api/v1/snapshot`: every record of the caller's villages as of
-/// `cursor`; the device then pulls after `cursor`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Snapshot {
-    pub protocol: u32,
-    pub cursor: u64,
-    pub records: Vec<SnapshotRecord>,
 }
 
 /// The roles of the county's users.

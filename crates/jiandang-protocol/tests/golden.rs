@@ -143,37 +143,36 @@ fn pull_page() {
 fn snapshot() {
     check(
         "snapshot",
-        Snapshot {
-            protocol: PROTOCOL_VERSION,
-            cursor: 1042,
-            records: vec![SnapshotRecord {
-                id: id(HOUSEHOLD),
-                kind: RecordKind::Household,
-                village_id: id(VILLAGE),
-                fields: BTreeMap::from([
-                    (
-                        "income.wage".to_owned(),
-                        FieldState {
-                            value: json!("3600.00"),
-                            seq: 1042,
-                            hlc: hlc(1_541_930_400_000, 0, id(DEVICE)),
-                        },
-                    ),
-                    (
-                        "basic.causes".to_owned(),
-                        FieldState {
-                            value: json!(["illness", "disability"]),
-                            seq: 7,
-                            hlc: Hlc {
-                                wall_ms: 1_538_352_000_000,
-                                counter: 0,
-                                node: "server".to_owned(),
-                            },
-                        },
-                    ),
-                ]),
-            }],
-        },
+        Snapshot::build(
+            1042,
+            Some(hlc(1_541_930_400_000, 0, id(DEVICE))),
+            vec![
+                SnapshotRecord {
+                    id: id(HOUSEHOLD),
+                    kind: RecordKind::Household,
+                    village_id: id(VILLAGE),
+                    leaves: BTreeMap::from([
+                        ("income.wage".to_owned(), json!("3600.00")),
+                        ("basic.causes".to_owned(), json!(["illness", "disability"])),
+                    ]),
+                },
+                SnapshotRecord {
+                    id: id(0xa2),
+                    kind: RecordKind::Member,
+                    village_id: id(VILLAGE),
+                    leaves: BTreeMap::from([
+                        ("household_id".to_owned(), json!(id(HOUSEHOLD))),
+                        ("name".to_owned(), json!("张三")),
+                    ]),
+                },
+                SnapshotRecord {
+                    id: id(0xa3),
+                    kind: RecordKind::Member,
+                    village_id: id(VILLAGE),
+                    leaves: BTreeMap::from([("household_id".to_owned(), json!(id(HOUSEHOLD)))]),
+                },
+            ],
+        ),
     );
 }
 

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use jiandang_domain::{Finding, RecordKind};
 use jiandang_protocol::{
-    Change, ChangeSet, FieldState, Hlc, LoggedChange, Outcome, PushResponse, RecordFindings,
-    Snapshot, flatten, unflatten,
+    Change, ChangeSet, Hlc, LoggedChange, Outcome, PushResponse, RecordFindings, Snapshot, flatten,
+    unflatten,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
@@ -117,38 +117,32 @@ pub(crate) fn record_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Store
 }
 
 fn load_record(conn: &Connection, id: Uuid) -> rusqlite::Result<Option<StoredRecord>> {
-    conn.query_row(
-        "SELECT id, kind, village_id, doc FROM records WHERE id = ?1",
-        [id.to_string()],
-        record_from_row,
-    )
-    .optional()
+    conn.prepare_cached("SELECT id, kind, village_id, doc FROM records WHERE id = ?1")?
+        .query_row([id.to_string()], record_from_row)
+        .optional()
 }
 
 fn write_record(conn: &Connection, rec: &StoredRecord, now: i64) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO records (id, kind, village_id, doc, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?5)
          ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at",
-        params![
-            rec.id.to_string(),
-            rec.kind.as_str(),
-            rec.village_id.to_string(),
-            rec.doc.to_string(),
-            now
-        ],
-    )?;
+    )?
+    .execute(params![
+        rec.id.to_string(),
+        rec.kind.as_str(),
+        rec.village_id.to_string(),
+        rec.doc.to_string(),
+        now
+    ])?;
     Ok(())
 }
 
 /// The server seq of a field's value on this device (0 = never synced).
 fn field_seq(conn: &Connection, record: Uuid, path: &str) -> rusqlite::Result<u64> {
     let seq: Option<i64> = conn
-        .query_row(
-            "SELECT seq FROM field_versions WHERE record_id = ?1 AND path = ?2",
-            params![record.to_string(), path],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT seq FROM field_versions WHERE record_id = ?1 AND path = ?2")?
+        .query_row(params![record.to_string(), path], |r| r.get(0))
         .optional()?;
     Ok(seq.unwrap_or(0).max(0) as u64)
 }
@@ -160,11 +154,16 @@ fn set_field_version(
     seq: u64,
     hlc: &Hlc,
 ) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO field_versions (record_id, path, seq, hlc) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (record_id, path) DO UPDATE SET seq = excluded.seq, hlc = excluded.hlc",
-        params![record.to_string(), path, seq as i64, hlc.to_string()],
-    )?;
+    )?
+    .execute(params![
+        record.to_string(),
+        path,
+        seq as i64,
+        hlc.to_string()
+    ])?;
     Ok(())
 }
 
@@ -177,12 +176,11 @@ fn has_waiting_edit(
     except: Option<Uuid>,
 ) -> rusqlite::Result<bool> {
     let except = except.map(|u| u.to_string()).unwrap_or_default();
-    conn.query_row(
+    conn.prepare_cached(
         "SELECT EXISTS (SELECT 1 FROM outbox WHERE record_id = ?1 AND field = ?2
            AND status IN ('pending', 'in_flight') AND change_id <> ?3)",
-        params![record.to_string(), path, except],
-        |r| r.get(0),
-    )
+    )?
+    .query_row(params![record.to_string(), path, except], |r| r.get(0))
 }
 
 fn last_hlc(conn: &Connection) -> rusqlite::Result<Hlc> {
@@ -256,16 +254,28 @@ fn apply_field(
         doc: Value::Null,
     });
     let mut l = leaves(&rec.doc);
+    set_leaf(&mut l, path, value);
+    rec.doc = doc_from_leaves(&l);
+    write_record(conn, &rec, now)
+}
+
+/// A record being rebuilt from pulled changes.
+struct StoredLeaves {
+    kind: RecordKind,
+    village_id: Uuid,
+    leaves: BTreeMap<String, Value>,
+}
+
+/// Sets (or clears, for `null`) one leaf. A leaf replaces anything that was nested under its
+/// path, and the reverse.
+fn set_leaf(l: &mut BTreeMap<String, Value>, path: &str, value: &Value) {
     if value.is_null() {
         l.remove(path);
     } else {
-        // A leaf replaces anything that was nested under its path, and the reverse.
         let prefix = format!("{path}.");
         l.retain(|k, _| !k.starts_with(&prefix) && !path.starts_with(&format!("{k}.")));
         l.insert(path.to_owned(), value.clone());
     }
-    rec.doc = doc_from_leaves(&l);
-    write_record(conn, &rec, now)
 }
 
 /// The outbox rows of one frozen change set, in the order they are sent.
@@ -687,7 +697,8 @@ impl Replica {
     }
 
     /// Lands one pulled page and moves the cursor in the same transaction. Returns how many
-    /// field values changed here.
+    /// field values changed here. Each record the page touches is read and written once,
+    /// and the clock moves once, past the page's latest stamp.
     pub(crate) fn apply_pull_page(
         &self,
         changes: &[LoggedChange],
@@ -698,25 +709,44 @@ impl Replica {
         let tx = conn.transaction()?;
         let mut applied = 0;
         let me = device_id(&tx)?;
+        if let Some(latest) = changes.iter().map(|lc| &lc.change.hlc).max() {
+            observe(&tx, latest, now)?;
+        }
+        // The records this page changes, as leaves, written back once at the end.
+        let mut touched: BTreeMap<Uuid, StoredLeaves> = BTreeMap::new();
         for lc in changes {
             let c = &lc.change;
-            observe(&tx, &c.hlc, now)?;
             if Some(lc.device_id) != me {
                 mark_overtaken(&tx, lc, now)?;
             }
-            if apply_remote(
-                &tx,
-                c.record_id,
-                c.kind,
-                c.village_id,
-                &c.field,
-                &c.new,
-                lc.seq,
-                &c.hlc,
-                now,
-            )? {
-                applied += 1;
+            let local = field_seq(&tx, c.record_id, &c.field)?;
+            let waiting = has_waiting_edit(&tx, c.record_id, &c.field, None)?;
+            if plan::incoming(local, waiting, lc.seq) != Incoming::Apply {
+                continue;
             }
+            let rec = match touched.entry(c.record_id) {
+                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    let stored = load_record(&tx, c.record_id)?;
+                    e.insert(StoredLeaves {
+                        kind: stored.as_ref().map_or(c.kind, |r| r.kind),
+                        village_id: stored.as_ref().map_or(c.village_id, |r| r.village_id),
+                        leaves: stored.map(|r| leaves(&r.doc)).unwrap_or_default(),
+                    })
+                }
+            };
+            set_leaf(&mut rec.leaves, &c.field, &c.new);
+            set_field_version(&tx, c.record_id, &c.field, lc.seq, &c.hlc)?;
+            applied += 1;
+        }
+        for (id, rec) in touched {
+            let record = StoredRecord {
+                id,
+                kind: rec.kind,
+                village_id: rec.village_id,
+                doc: doc_from_leaves(&rec.leaves),
+            };
+            write_record(&tx, &record, now)?;
         }
         tx.execute(
             "UPDATE sync_state SET cursor = MAX(cursor, ?1) WHERE id = 1",
@@ -726,41 +756,68 @@ impl Replica {
         Ok(applied)
     }
 
-    /// Lands a snapshot and sets the cursor to it, in one transaction.
+    /// Lands a snapshot and sets the cursor to it, in one transaction. Every field it holds
+    /// takes the snapshot's cursor as its seq: each later change of the county has a higher
+    /// one, so that is exactly the base a local edit needs. A record the device already holds
+    /// (or has edits waiting for) goes field by field, keeping what waits; the others are
+    /// written whole.
     pub(crate) fn apply_snapshot(&self, snap: &Snapshot) -> Result<usize, Error> {
+        let records = snap
+            .records()
+            .map_err(|e| Error::BadResponse(e.to_string()))?;
         let now = self.now_ms();
         let mut conn = self.conn();
         let tx = conn.transaction()?;
+        let stamp = snap.hlc.clone().unwrap_or_else(|| Hlc::zero("server"));
+        if let Some(hlc) = &snap.hlc {
+            observe(&tx, hlc, now)?;
+        }
+        let stamp_text = stamp.to_string();
+        let seq = snap.cursor;
         let mut applied = 0;
-        for rec in &snap.records {
-            for (path, FieldState { value, seq, hlc }) in &rec.fields {
-                observe(&tx, hlc, now)?;
-                if apply_remote(
-                    &tx,
-                    rec.id,
-                    rec.kind,
-                    rec.village_id,
-                    path,
-                    value,
-                    *seq,
-                    hlc,
-                    now,
-                )? {
-                    applied += 1;
+        for rec in &records {
+            let known = load_record(&tx, rec.id)?.is_some() || has_waiting_record(&tx, rec.id)?;
+            if known {
+                for (path, value) in &rec.leaves {
+                    if apply_remote(
+                        &tx,
+                        rec.id,
+                        rec.kind,
+                        rec.village_id,
+                        path,
+                        value,
+                        seq,
+                        &stamp,
+                        now,
+                    )? {
+                        applied += 1;
+                    }
+                }
+                if load_record(&tx, rec.id)?.is_some() {
+                    continue;
                 }
             }
-            if load_record(&tx, rec.id)?.is_none() {
-                // A record whose fields are all cleared still exists.
-                write_record(
-                    &tx,
-                    &StoredRecord {
-                        id: rec.id,
-                        kind: rec.kind,
-                        village_id: rec.village_id,
-                        doc: Value::Object(serde_json::Map::new()),
-                    },
-                    now,
+            write_record(
+                &tx,
+                &StoredRecord {
+                    id: rec.id,
+                    kind: rec.kind,
+                    village_id: rec.village_id,
+                    doc: doc_from_leaves(&rec.leaves),
+                },
+                now,
+            )?;
+            if !known {
+                let id = rec.id.to_string();
+                let mut version = tx.prepare_cached(
+                    "INSERT INTO field_versions (record_id, path, seq, hlc) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (record_id, path) DO UPDATE
+                       SET seq = excluded.seq, hlc = excluded.hlc",
                 )?;
+                for path in rec.leaves.keys() {
+                    version.execute(params![id, path, seq as i64, stamp_text])?;
+                }
+                applied += rec.leaves.len();
             }
         }
         tx.execute(
@@ -770,6 +827,15 @@ impl Replica {
         tx.commit()?;
         Ok(applied)
     }
+}
+
+/// Whether any local edit of the record is still waiting for the server.
+fn has_waiting_record(conn: &Connection, record: Uuid) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE record_id = ?1
+           AND status IN ('pending', 'in_flight'))",
+    )?
+    .query_row([record.to_string()], |r| r.get(0))
 }
 
 /// Counts of a push's outcomes.

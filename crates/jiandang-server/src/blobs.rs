@@ -37,7 +37,7 @@ pub async fn head(
     Path(sha): Path<String>,
 ) -> Result<Response, AppError> {
     let sha = check_name(&sha)?;
-    let held = state.db.call(move |conn| held(conn, &sha)).await?;
+    let held = state.db.read(move |conn| held(conn, &sha)).await?;
     match held {
         Some((held, _total, complete)) => Ok(status_headers(held, complete).into_response()),
         None => Ok(StatusCode::NOT_FOUND.into_response()),
@@ -53,7 +53,7 @@ pub async fn get(
     let sha = check_name(&sha)?;
     let bytes: Option<Vec<u8>> = state
         .db
-        .call(move |conn| {
+        .read(move |conn| {
             Ok(conn
                 .prepare_cached("SELECT bytes FROM blobs WHERE sha256 = ?1 AND complete = 1")?
                 .query_row([&sha], |r| r.get(0))

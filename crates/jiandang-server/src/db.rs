@@ -1,17 +1,20 @@
-//! The server's SQLite file: opening, pragmas, migrations, and the one connection every
-//! request goes through.
+//! The server's SQLite file: opening, pragmas, migrations, and the connections requests go
+//! through.
 //!
-//! One connection behind a tokio mutex, used on the blocking pool: SQLite has one writer at
-//! a time anyway, and a push must read and write in one transaction. `synchronous=FULL`
-//! (with WAL): an accepted change is acknowledged to a device that then drops it from its
+//! One writer connection behind a tokio mutex, used on the blocking pool: SQLite has one
+//! writer at a time anyway, and a push must read and write in one transaction. Pushes share
+//! the writer's transactions by group commit; reads go to reader connections.
+//! `synchronous=FULL` (with WAL): an accepted change is acknowledged to a device that then drops it from its
 //! outbox, so the commit must be on disk before the answer leaves, even after a power cut;
-//! at a county's write rate the extra fsync per commit costs nothing that matters.
+//! group commit makes that one fsync for all the change sets waiting at that moment.
 
-use std::path::Path;
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rusqlite::Connection;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, Semaphore, oneshot};
 
 use crate::error::AppError;
 
@@ -68,31 +71,252 @@ pub fn migrate(conn: &mut Connection) -> Result<(), DbError> {
     Ok(())
 }
 
-/// The shared connection.
+/// Readers kept open beside the writer (WAL lets them read while it writes).
+const READERS: usize = 4;
+/// Most change sets one group commit takes in; the rest wait for the next one.
+const MAX_GROUP: usize = 64;
+
+/// The database as the handlers see it: one writer connection, a few reader connections,
+/// and group commit for pushes.
+///
+/// - [`Db::call`]: one caller at a time on the writer, in its own transactions.
+/// - [`Db::read`]: a reader connection (sign-in checks, pull, snapshot, history, blob
+///   reads), so reads never queue behind writes.
+/// - [`Db::call_grouped`]: the job runs in a savepoint of a transaction shared with the other
+///   jobs waiting at that moment, and its answer is released only after that transaction
+///   committed: one fsync for many change sets, and nothing acknowledged before it is on
+///   disk. A job that fails rolls back its savepoint alone.
 #[derive(Clone)]
 pub struct Db {
-    conn: Arc<Mutex<Connection>>,
+    writer: Arc<Mutex<Connection>>,
+    readers: Option<Arc<Readers>>,
+    queue: Arc<std::sync::Mutex<VecDeque<GroupJob>>>,
+    groups: Arc<AtomicU64>,
+    /// Moves on after every [`Db::call`] (the writes that may change users, devices and
+    /// assignments): what was read before it may be out of date.
+    epoch: Arc<AtomicU64>,
+}
+
+struct Readers {
+    path: PathBuf,
+    idle: std::sync::Mutex<Vec<Connection>>,
+    permits: Semaphore,
+}
+
+/// A job of a group commit.
+trait Job: Send {
+    /// Runs on the shared transaction; says whether it succeeded, and gives back what to do
+    /// once the transaction has committed (`None`) or failed (the error).
+    fn run(self: Box<Self>, conn: &Connection) -> (bool, Finish);
+    /// Answers without running (the transaction could not begin).
+    fn fail(self: Box<Self>, error: AppError);
+}
+
+type GroupJob = Box<dyn Job>;
+type Finish = Box<dyn FnOnce(Option<AppError>) + Send>;
+
+struct Pending<R, F> {
+    f: F,
+    answer: oneshot::Sender<Result<R, AppError>>,
+}
+
+impl<R, F> Job for Pending<R, F>
+where
+    R: Send + 'static,
+    F: FnOnce(&Connection) -> Result<R, AppError> + Send + 'static,
+{
+    fn run(self: Box<Self>, conn: &Connection) -> (bool, Finish) {
+        let Pending { f, answer } = *self;
+        let out = f(conn);
+        let ok = out.is_ok();
+        let finish: Finish = Box::new(move |failed: Option<AppError>| {
+            let _ = answer.send(match (out, failed) {
+                (Ok(_), Some(e)) => Err(e),
+                (out, _) => out,
+            });
+        });
+        (ok, finish)
+    }
+
+    fn fail(self: Box<Self>, error: AppError) {
+        let _ = self.answer.send(Err(error));
+    }
 }
 
 impl Db {
+    /// A database with the writer only (reads share it).
     pub fn new(conn: Connection) -> Db {
         Db {
-            conn: Arc::new(Mutex::new(conn)),
+            writer: Arc::new(Mutex::new(conn)),
+            readers: None,
+            queue: Arc::default(),
+            groups: Arc::default(),
+            epoch: Arc::default(),
         }
     }
 
-    /// Runs `f` with the connection on the blocking pool, one caller at a time.
+    /// A database on a file, with reader connections opened on it as needed.
+    pub fn with_readers(conn: Connection, path: &Path) -> Db {
+        Db {
+            readers: Some(Arc::new(Readers {
+                path: path.to_owned(),
+                idle: std::sync::Mutex::new(Vec::new()),
+                permits: Semaphore::new(READERS),
+            })),
+            ..Db::new(conn)
+        }
+    }
+
+    /// Runs `f` with the writer connection on the blocking pool, one caller at a time.
     pub async fn call<R, F>(&self, f: F) -> Result<R, AppError>
     where
         R: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<R, AppError> + Send + 'static,
     {
-        let guard = self.conn.clone().lock_owned().await;
+        let guard = self.writer.clone().lock_owned().await;
+        let epoch = self.epoch.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = guard;
-            f(&mut conn)
+            let out = f(&mut conn);
+            // After the write, before the writer is free: a read that began before it sees
+            // the old epoch.
+            epoch.fetch_add(1, Ordering::SeqCst);
+            out
         })
         .await
         .map_err(|e| AppError::internal(format!("database task failed: {e}")))?
     }
+
+    /// The number of [`Db::call`]s that have finished: a value read while it stayed the
+    /// same was read with no such write in between.
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::SeqCst)
+    }
+
+    /// Runs `f` on a reader connection (the writer when the database has no readers). `f`
+    /// must not write: the connection is `query_only`.
+    pub async fn read<R, F>(&self, f: F) -> Result<R, AppError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<R, AppError> + Send + 'static,
+    {
+        let Some(readers) = self.readers.clone() else {
+            return self.call(f).await;
+        };
+        let _permit = readers
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| AppError::internal("reader pool closed"))?;
+        let pool = readers.clone();
+        tokio::task::spawn_blocking(move || {
+            let idle = pool.idle.lock().ok().and_then(|mut v| v.pop());
+            let mut conn = match idle {
+                Some(conn) => conn,
+                None => open_reader(&pool.path)?,
+            };
+            let out = f(&mut conn);
+            // A connection left inside a transaction by a failed read is not reused.
+            if conn.is_autocommit()
+                && let Ok(mut idle) = pool.idle.lock()
+            {
+                idle.push(conn);
+            }
+            out
+        })
+        .await
+        .map_err(|e| AppError::internal(format!("database task failed: {e}")))?
+    }
+
+    /// How many group commits have run (each one transaction, one fsync).
+    pub fn groups_committed(&self) -> u64 {
+        self.groups.load(Ordering::Relaxed)
+    }
+
+    /// Runs `f` inside a group commit (see [`Db`]); its answer comes back once the group's
+    /// transaction is on disk.
+    pub async fn call_grouped<R, F>(&self, f: F) -> Result<R, AppError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, AppError> + Send + 'static,
+    {
+        let (answer, mut rx) = oneshot::channel::<Result<R, AppError>>();
+        let job: GroupJob = Box::new(Pending { f, answer });
+        self.queue
+            .lock()
+            .map_err(|_| AppError::internal("group commit queue poisoned"))?
+            .push_back(job);
+        loop {
+            if let Ok(answer) = rx.try_recv() {
+                return answer;
+            }
+            let guard = self.writer.clone().lock_owned().await;
+            // Answered by the group that ran while this one waited for the writer.
+            if let Ok(answer) = rx.try_recv() {
+                return answer;
+            }
+            let jobs: Vec<GroupJob> = {
+                let mut q = self
+                    .queue
+                    .lock()
+                    .map_err(|_| AppError::internal("group commit queue poisoned"))?;
+                let n = q.len().min(MAX_GROUP);
+                q.drain(..n).collect()
+            };
+            if jobs.is_empty() {
+                drop(guard);
+                return rx
+                    .await
+                    .unwrap_or_else(|_| Err(AppError::internal("group commit dropped a job")));
+            }
+            let groups = self.groups.clone();
+            tokio::task::spawn_blocking(move || {
+                let mut conn = guard;
+                run_group(&mut conn, jobs);
+                groups.fetch_add(1, Ordering::Relaxed);
+            })
+            .await
+            .map_err(|e| AppError::internal(format!("database task failed: {e}")))?;
+        }
+    }
+}
+
+/// One group commit: every job in its own savepoint of one transaction, then one commit,
+/// then the answers.
+fn run_group(conn: &mut Connection, jobs: Vec<GroupJob>) {
+    let fail = |e: &rusqlite::Error| AppError::internal(format!("sqlite: {e}"));
+    let mut tx = match conn.transaction() {
+        Ok(tx) => tx,
+        Err(e) => {
+            for job in jobs {
+                job.fail(fail(&e));
+            }
+            return;
+        }
+    };
+    let mut finishes = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        match tx.savepoint() {
+            Ok(sp) => {
+                let (ok, finish) = job.run(&sp);
+                // A failed job's savepoint rolls back (the default drop behaviour).
+                let kept = if ok { sp.commit() } else { sp.finish() };
+                finishes.push((finish, kept.err().map(|e| e.to_string())));
+            }
+            Err(e) => job.fail(fail(&e)),
+        }
+    }
+    let committed = tx.commit().err().map(|e| e.to_string());
+    for (finish, own) in finishes {
+        let failed = own.or_else(|| committed.clone());
+        finish(failed.map(|e| AppError::internal(format!("sqlite: {e}"))));
+    }
+}
+
+fn open_reader(path: &Path) -> Result<Connection, AppError> {
+    let conn = Connection::open(path)?;
+    conn.pragma_update(None, "query_only", true)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
 }

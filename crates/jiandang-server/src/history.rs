@@ -21,7 +21,7 @@ pub async fn get(
     let record = Uuid::parse_str(&id).map_err(|_| AppError::bad_request("记录编号格式不对"))?;
     let history = state
         .db
-        .call(move |conn| {
+        .read(move |conn| {
             let village: Option<String> = conn
                 .prepare_cached(
                     "SELECT village_id FROM change_log WHERE record_id = ?1 ORDER BY seq LIMIT 1",

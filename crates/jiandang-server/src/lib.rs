@@ -29,7 +29,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use jiandang_protocol::{Health, PROTOCOL_VERSION};
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::decompression::RequestDecompressionLayer;
 
 pub use clock::{Clock, SettableClock, SystemClock};
@@ -45,6 +45,8 @@ pub struct AppState {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub rules: Arc<rules::Rules>,
+    /// Who is behind each token, kept between requests.
+    pub callers: Arc<auth::CallerCache>,
 }
 
 impl AppState {
@@ -52,9 +54,10 @@ impl AppState {
     pub fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<AppState, DbError> {
         let conn = db::open(path)?;
         Ok(AppState {
-            db: Db::new(conn),
+            db: Db::with_readers(conn, path),
             clock,
             rules: Arc::new(rules::Rules::shangqiu_2018()),
+            callers: Arc::default(),
         })
     }
 }
@@ -101,7 +104,9 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(axum::middleware::from_fn(extract::check_protocol_header))
         .layer(RequestDecompressionLayer::new())
-        .layer(CompressionLayer::new())
+        // gzip at its best level: answers are JSON for links as slow as 2G, and the largest,
+        // a village's snapshot, is 2 % smaller than at the default level for ~20 ms more.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Best))
         .with_state(state)
 }
 

@@ -52,7 +52,7 @@ impl Rules {
         }
         let mut out = Vec::new();
         for household in households {
-            let Some(loaded) = load_bundle(tx, household, None)? else {
+            let Some(loaded) = load_bundle(tx, household, Read::Docs)? else {
                 continue;
             };
             let (findings, owners) = match loaded {
@@ -75,15 +75,18 @@ impl Rules {
         if !exits {
             return Ok(None);
         }
-        let reasons: Vec<String> =
-            match load_bundle(tx, change.record_id, Some((&change.field, &change.new)))? {
-                Some(Ok(bundle)) => match check_exit(&bundle, &self.policy) {
-                    Ok(()) => Vec::new(),
-                    Err(findings) => findings.into_iter().map(|f| f.message).collect(),
-                },
-                Some(Err(finding)) => vec![finding.message],
-                None => vec!["户信息尚未录入".to_owned()],
-            };
+        let reasons: Vec<String> = match load_bundle(
+            tx,
+            change.record_id,
+            Read::Fields(Some((&change.field, &change.new))),
+        )? {
+            Some(Ok(bundle)) => match check_exit(&bundle, &self.policy) {
+                Ok(()) => Vec::new(),
+                Err(findings) => findings.into_iter().map(|f| f.message).collect(),
+            },
+            Some(Err(finding)) => vec![finding.message],
+            None => vec!["户信息尚未录入".to_owned()],
+        };
         if reasons.is_empty() {
             Ok(None)
         } else {
@@ -144,28 +147,58 @@ fn household_of(tx: &Connection, record: Uuid) -> Result<Option<Uuid>, AppError>
     Ok(is_household.then_some(target))
 }
 
-/// The household and every record linked to it, with one field overlaid (the change being
-/// judged). `None`: no such household; `Some(Err)`: the records do not read as a bundle.
+/// Where a bundle's records are read from.
+#[derive(Clone, Copy)]
+enum Read<'a> {
+    /// The fields, exact in the middle of a change set, with one field overlaid (the change
+    /// being judged).
+    Fields(Option<(&'a str, &'a Value)>),
+    /// The records' stored forms: as exact once the set's docs are rebuilt, and one row per
+    /// record to read instead of one per field.
+    Docs,
+}
+
+/// A record's JSON form (null leaves left out); `None` when it has none.
+fn record_form(tx: &Connection, id: Uuid, read: Read<'_>) -> Result<Option<Value>, AppError> {
+    match read {
+        Read::Fields(overlay) => {
+            let mut leaves = record_leaves(tx, id)?;
+            if let Some((path, value)) = overlay {
+                leaves.insert(path.to_owned(), value.clone());
+            }
+            Ok((!leaves.is_empty()).then(|| unflatten(&leaves)))
+        }
+        Read::Docs => {
+            let doc: Option<String> = tx
+                .prepare_cached("SELECT doc FROM records WHERE id = ?1")?
+                .query_row([id.to_string()], |r| r.get(0))
+                .optional()?;
+            let doc: Option<Value> = doc.map(|d| serde_json::from_str(&d)).transpose()?;
+            Ok(doc.filter(|d| d.as_object().is_none_or(|m| !m.is_empty())))
+        }
+    }
+}
+
+/// The household and every record linked to it. `None`: no such household; `Some(Err)`: the
+/// records do not read as a bundle.
 fn load_bundle(
     tx: &Connection,
     household: Uuid,
-    overlay: Option<(&str, &Value)>,
+    read: Read<'_>,
 ) -> Result<Option<Result<HouseholdBundle, Finding>>, AppError> {
-    let mut leaves: BTreeMap<String, Value> = record_leaves(tx, household)?;
-    if leaves.is_empty() && overlay.is_none() {
+    let Some(form) = record_form(tx, household, read)? else {
         return Ok(None);
-    }
-    if let Some((path, value)) = overlay {
-        leaves.insert(path.to_owned(), value.clone());
-    }
-    let mut records: Vec<(RecordKind, Value)> = vec![(RecordKind::Household, unflatten(&leaves))];
+    };
+    let mut records: Vec<(RecordKind, Value)> = vec![(RecordKind::Household, form)];
+    // Not a join of fields and records: joined, SQLite's check of the partial indexes marks
+    // the statement to be prepared again after every use (the cache clears its bindings),
+    // which cost more than the rest of the lookup.
     let linked: Vec<(String, String)> = tx
         .prepare_cached(
-            "SELECT r.id, r.kind FROM fields f JOIN records r ON r.id = f.record_id
-             WHERE f.path = 'household_id' AND f.value = ?1
-             UNION
-             SELECT r.id, r.kind FROM fields f JOIN records r ON r.id = f.record_id
-             WHERE f.path = 'subject_id' AND f.value = ?1
+            "SELECT r.id, r.kind FROM records r WHERE r.id IN (
+                 SELECT record_id FROM fields WHERE path = 'household_id' AND value = ?1
+                 UNION ALL
+                 SELECT record_id FROM fields WHERE path = 'subject_id' AND value = ?1)
              ORDER BY 2, 1",
         )?
         .query_map([serde_json::to_string(&household.to_string())?], |r| {
@@ -176,7 +209,15 @@ fn load_bundle(
         let Some(kind) = RecordKind::parse(&kind) else {
             continue;
         };
-        records.push((kind, unflatten(&record_leaves(tx, parse_uuid(&id)?)?)));
+        let linked_read = match read {
+            Read::Fields(_) => Read::Fields(None),
+            Read::Docs => Read::Docs,
+        };
+        let form = record_form(tx, parse_uuid(&id)?, linked_read)?;
+        records.push((
+            kind,
+            form.unwrap_or_else(|| Value::Object(serde_json::Map::new())),
+        ));
     }
     let bundle = HouseholdBundle::from_records(records.iter().map(|(k, v)| (*k, v)));
     Ok(Some(bundle.map_err(|e| {

@@ -9,10 +9,10 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use jiandang_domain::{Date, RecordKind};
 use jiandang_protocol::{
-    Change, ChangeResult, ChangeSet, ErrorCode, FieldState, Hlc, LoggedChange, Outcome,
-    PROTOCOL_VERSION, PullPage, PushResponse, Role, Snapshot, SnapshotRecord, unflatten,
+    Change, ChangeResult, ChangeSet, ErrorCode, Hlc, LoggedChange, Outcome, PROTOCOL_VERSION,
+    PullPage, PushResponse, Role, Snapshot, SnapshotRecord, unflatten,
 };
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -50,7 +50,7 @@ pub async fn push(
     let ctx = state.rules.clone();
     let response = state
         .db
-        .call(move |conn| {
+        .call_grouped(move |conn| {
             let push = Push {
                 caller: &caller,
                 set_id: set.change_set_id,
@@ -85,7 +85,7 @@ pub async fn pull(
         .clamp(1, MAX_PULL_LIMIT);
     let page = state
         .db
-        .call(move |conn| pull_page(conn, &caller, query.after, limit))
+        .read(move |conn| pull_page(conn, &caller, query.after, limit))
         .await?;
     Ok(Json(page))
 }
@@ -97,7 +97,7 @@ pub async fn snapshot(
 ) -> Result<Json<Snapshot>, AppError> {
     let snapshot = state
         .db
-        .call(move |conn| take_snapshot(conn, &caller))
+        .read(move |conn| take_snapshot(conn, &caller))
         .await?;
     Ok(Json(snapshot))
 }
@@ -112,8 +112,8 @@ struct Push<'a> {
 }
 
 impl Push<'_> {
-    fn apply(&self, conn: &mut Connection, changes: &[Change]) -> Result<PushResponse, AppError> {
-        let tx = conn.transaction()?;
+    /// Applies the set inside the caller's transaction (a savepoint of a group commit).
+    fn apply(&self, tx: &Connection, changes: &[Change]) -> Result<PushResponse, AppError> {
         let stored: Option<(String, String)> = tx
             .prepare_cached("SELECT device_id, response FROM change_sets WHERE id = ?1")?
             .query_row([self.set_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -129,17 +129,18 @@ impl Push<'_> {
         }
         let mut results = Vec::with_capacity(changes.len());
         let mut touched = BTreeSet::new();
+        let mut villages = BTreeMap::new();
         for change in changes {
-            let outcome = self.apply_change(&tx, change, &mut touched)?;
+            let outcome = self.apply_change(tx, change, &mut touched, &mut villages)?;
             results.push(ChangeResult {
                 change_id: change.change_id,
                 outcome,
             });
         }
         for record in &touched {
-            rebuild_doc(&tx, *record)?;
+            rebuild_doc(tx, *record)?;
         }
-        let findings = self.rules.check_records(&tx, &touched)?;
+        let findings = self.rules.check_records(tx, &touched)?;
         let response = PushResponse {
             protocol: PROTOCOL_VERSION,
             change_set_id: self.set_id,
@@ -155,15 +156,42 @@ impl Push<'_> {
             serde_json::to_string(&response)?,
             self.now_ms
         ])?;
-        tx.commit()?;
         Ok(response)
+    }
+
+    /// Whether the caller may write records of the village now: `Some(refusal)` when not.
+    /// The same for every change of the set, so asked once per village.
+    fn village_verdict(&self, tx: &Connection, village: Uuid) -> Result<Option<Outcome>, AppError> {
+        let known: bool = tx
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM villages WHERE id = ?1)")?
+            .query_row([village.to_string()], |r| r.get(0))?;
+        if !known {
+            return Ok(Some(refused(
+                ErrorCode::BadRequest,
+                "记录所属的村在服务器上不存在",
+            )));
+        }
+        if !self.caller.may_access(village) {
+            return Ok(Some(refused(
+                ErrorCode::ForbiddenVillage,
+                "该村未分配给当前用户，不能修改其中的记录",
+            )));
+        }
+        if self.caller.role != Role::CountyAdmin && !window::writes_open(tx, village, self.today)? {
+            return Ok(Some(refused(
+                ErrorCode::EntryClosed,
+                window::CLOSED_MESSAGE,
+            )));
+        }
+        Ok(None)
     }
 
     fn apply_change(
         &self,
-        tx: &Transaction<'_>,
+        tx: &Connection,
         change: &Change,
         touched: &mut BTreeSet<Uuid>,
+        villages: &mut BTreeMap<Uuid, Option<Outcome>>,
     ) -> Result<Outcome, AppError> {
         if let Some(outcome) = logged_outcome(tx, change.change_id)? {
             return Ok(outcome);
@@ -185,25 +213,16 @@ impl Push<'_> {
                 "记录的类型或所属村与服务器上的不一致",
             ));
         }
-        let village_known: bool = tx
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM villages WHERE id = ?1)")?
-            .query_row([change.village_id.to_string()], |r| r.get(0))?;
-        if !village_known {
-            return Ok(refused(
-                ErrorCode::BadRequest,
-                "记录所属的村在服务器上不存在",
-            ));
-        }
-        if !self.caller.may_access(change.village_id) {
-            return Ok(refused(
-                ErrorCode::ForbiddenVillage,
-                "该村未分配给当前用户，不能修改其中的记录",
-            ));
-        }
-        if self.caller.role != Role::CountyAdmin
-            && !window::writes_open(tx, change.village_id, self.today)?
-        {
-            return Ok(refused(ErrorCode::EntryClosed, window::CLOSED_MESSAGE));
+        let village = match villages.get(&change.village_id) {
+            Some(known) => known.clone(),
+            None => {
+                let verdict = self.village_verdict(tx, change.village_id)?;
+                villages.insert(change.village_id, verdict.clone());
+                verdict
+            }
+        };
+        if let Some(refusal) = village {
+            return Ok(refusal);
         }
         if let Some(message) = self.rules.exit_gate(tx, change)? {
             return Ok(refused(ErrorCode::RuleRefused, message));
@@ -248,8 +267,11 @@ impl Push<'_> {
                     };
                     insert_conflict(tx, change, &theirs, &mine, seq)?;
                 }
-                set_field(tx, change, seq, self.caller.user_id, self.caller.device_id)?;
-                touched.insert(change.record_id);
+                // The record's row once per set; its doc and last seq follow in rebuild_doc.
+                if touched.insert(change.record_id) {
+                    ensure_record(tx, change, seq)?;
+                }
+                put_field(tx, change, seq, self.caller.user_id, self.caller.device_id)?;
                 Ok(Outcome::Accepted { seq })
             }
             (Decision::Supersede { conflict }, Some((cur, user))) => {
@@ -395,6 +417,12 @@ pub fn set_field(
     user: Uuid,
     device: Uuid,
 ) -> Result<(), AppError> {
+    ensure_record(tx, change, seq)?;
+    put_field(tx, change, seq, user, device)
+}
+
+/// The record's row, made when the record is new.
+fn ensure_record(tx: &Connection, change: &Change, seq: u64) -> Result<(), AppError> {
     tx.prepare_cached(
         "INSERT INTO records (id, kind, village_id, doc, updated_seq) VALUES (?1, ?2, ?3, '{}', ?4)
          ON CONFLICT (id) DO UPDATE SET updated_seq = excluded.updated_seq",
@@ -405,6 +433,17 @@ pub fn set_field(
         change.village_id.to_string(),
         seq
     ])?;
+    Ok(())
+}
+
+/// The field's row: the change's value, seq and author.
+fn put_field(
+    tx: &Connection,
+    change: &Change,
+    seq: u64,
+    user: Uuid,
+    device: Uuid,
+) -> Result<(), AppError> {
     tx.prepare_cached(
         "INSERT INTO fields (record_id, path, value, seq, hlc, user_id, device_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -454,14 +493,18 @@ pub fn insert_conflict(
     Ok(())
 }
 
-/// Rewrites a record's JSON form from its fields (null leaves left out).
+/// Rewrites a record's JSON form from its fields (null leaves left out), and its last seq.
 pub fn rebuild_doc(tx: &Connection, record: Uuid) -> Result<(), AppError> {
     let leaves = record_leaves(tx, record)?;
-    tx.prepare_cached("UPDATE records SET doc = ?2 WHERE id = ?1")?
-        .execute(params![
-            record.to_string(),
-            serde_json::to_string(&unflatten(&leaves))?
-        ])?;
+    tx.prepare_cached(
+        "UPDATE records SET doc = ?2, updated_seq = MAX(updated_seq,
+             COALESCE((SELECT MAX(seq) FROM fields WHERE record_id = ?1), 0))
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        record.to_string(),
+        serde_json::to_string(&unflatten(&leaves))?
+    ])?;
     Ok(())
 }
 
@@ -494,21 +537,30 @@ fn pull_page(
     after: u64,
     limit: u32,
 ) -> Result<PullPage, AppError> {
+    // The caller's own device is left out: it learnt the fate of its changes from the
+    // answers to its pushes (and pulls wait while a pushed set has no answer).
     let sql = if caller.role == Role::CountyAdmin {
         "SELECT seq, change_id, record_id, kind, village_id, field, old, new, base_seq, hlc,
              user_id, device_id
          FROM change_log WHERE seq > ?1 AND outcome = 'accepted' AND ?2 IS NOT NULL
-         ORDER BY seq LIMIT ?3"
+             AND device_id <> ?3
+         ORDER BY seq LIMIT ?4"
     } else {
         "SELECT seq, change_id, record_id, kind, village_id, field, old, new, base_seq, hlc,
              user_id, device_id
          FROM change_log WHERE seq > ?1 AND outcome = 'accepted'
              AND village_id IN (SELECT village_id FROM user_villages WHERE user_id = ?2)
-         ORDER BY seq LIMIT ?3"
+             AND device_id <> ?3
+         ORDER BY seq LIMIT ?4"
     };
     let mut stmt = conn.prepare_cached(sql)?;
     let mut changes = Vec::new();
-    let mut rows = stmt.query(params![after, caller.user_id.to_string(), limit + 1])?;
+    let mut rows = stmt.query(params![
+        after,
+        caller.user_id.to_string(),
+        caller.device_id.to_string(),
+        limit + 1
+    ])?;
     while let Some(row) = rows.next()? {
         changes.push(logged_change(row)?);
     }
@@ -553,46 +605,87 @@ fn take_snapshot(conn: &mut Connection, caller: &Caller) -> Result<Snapshot, App
     // One read transaction, so the cursor and the records agree.
     let tx = conn.transaction()?;
     let cursor = max_seq(&tx)?;
-    let sql = if caller.role == Role::CountyAdmin {
-        "SELECT r.id, r.kind, r.village_id, f.path, f.value, f.seq, f.hlc
-         FROM records r JOIN fields f ON f.record_id = r.id
-         WHERE ?1 IS NOT NULL ORDER BY r.id, f.path"
+    let (records_sql, hlc_sql) = if caller.role == Role::CountyAdmin {
+        (
+            "SELECT id, kind, village_id, doc FROM records WHERE ?1 IS NOT NULL",
+            "SELECT MAX(hlc) FROM fields WHERE ?1 IS NOT NULL",
+        )
     } else {
-        "SELECT r.id, r.kind, r.village_id, f.path, f.value, f.seq, f.hlc
-         FROM records r JOIN fields f ON f.record_id = r.id
-         WHERE r.village_id IN (SELECT village_id FROM user_villages WHERE user_id = ?1)
-         ORDER BY r.id, f.path"
+        (
+            "SELECT id, kind, village_id, doc FROM records
+             WHERE village_id IN (SELECT village_id FROM user_villages WHERE user_id = ?1)",
+            "SELECT MAX(f.hlc) FROM records r JOIN fields f ON f.record_id = r.id
+             WHERE r.village_id IN (SELECT village_id FROM user_villages WHERE user_id = ?1)",
+        )
     };
-    let mut records: Vec<SnapshotRecord> = Vec::new();
+    let user = caller.user_id.to_string();
+    let hlc: Option<String> = tx
+        .prepare_cached(hlc_sql)?
+        .query_row([&user], |r| r.get(0))?;
+    let hlc = hlc.as_deref().map(parse_hlc).transpose()?;
+    let mut records: Vec<(SnapshotOrder, SnapshotRecord)> = Vec::new();
     {
-        let mut stmt = tx.prepare_cached(sql)?;
-        let mut rows = stmt.query([caller.user_id.to_string()])?;
+        let mut stmt = tx.prepare_cached(records_sql)?;
+        let mut rows = stmt.query([&user])?;
         while let Some(row) = rows.next()? {
-            let id = parse_uuid(&row.get::<_, String>(0)?)?;
-            if records.last().is_none_or(|r| r.id != id) {
-                let kind: String = row.get(1)?;
-                records.push(SnapshotRecord {
-                    id,
-                    kind: RecordKind::parse(&kind)
-                        .ok_or_else(|| AppError::internal(format!("bad kind in db: {kind}")))?,
-                    village_id: parse_uuid(&row.get::<_, String>(2)?)?,
-                    fields: BTreeMap::new(),
-                });
-            }
-            let state = FieldState {
-                value: serde_json::from_str(&row.get::<_, String>(4)?)?,
-                seq: row.get(5)?,
-                hlc: parse_hlc(&row.get::<_, String>(6)?)?,
+            let kind: String = row.get(1)?;
+            let kind = RecordKind::parse(&kind)
+                .ok_or_else(|| AppError::internal(format!("bad kind in db: {kind}")))?;
+            let doc: Value = serde_json::from_str(&row.get::<_, String>(3)?)?;
+            let record = SnapshotRecord {
+                id: parse_uuid(&row.get::<_, String>(0)?)?,
+                kind,
+                village_id: parse_uuid(&row.get::<_, String>(2)?)?,
+                leaves: doc_leaves(&doc),
             };
-            if let Some(record) = records.last_mut() {
-                record.fields.insert(row.get(3)?, state);
-            }
+            records.push((SnapshotOrder::of(&record), record));
         }
     }
     tx.commit()?;
-    Ok(Snapshot {
-        protocol: PROTOCOL_VERSION,
+    records.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(Snapshot::build(
         cursor,
-        records,
-    })
+        hlc,
+        records.into_iter().map(|(_, r)| r),
+    ))
+}
+
+/// Where a record goes in a snapshot: village by village, household by household (the
+/// household first, then what points at it through `household_id` or `subject_id`), so that
+/// the ids linking a bundle sit close together for gzip.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct SnapshotOrder {
+    village: Uuid,
+    owner: String,
+    /// 0: the owner itself; 1: a record pointing at it.
+    rank: u8,
+    kind: RecordKind,
+    id: Uuid,
+}
+
+impl SnapshotOrder {
+    fn of(r: &SnapshotRecord) -> SnapshotOrder {
+        let link = ["household_id", "subject_id"]
+            .iter()
+            .find_map(|p| r.leaves.get(*p).and_then(Value::as_str));
+        SnapshotOrder {
+            village: r.village_id,
+            owner: link.map_or_else(|| r.id.to_string(), str::to_owned),
+            rank: u8::from(link.is_some()),
+            kind: r.kind,
+            id: r.id,
+        }
+    }
+}
+
+/// A stored JSON form's non-null leaves (an empty form has none).
+fn doc_leaves(doc: &Value) -> BTreeMap<String, Value> {
+    match doc {
+        Value::Null => BTreeMap::new(),
+        Value::Object(m) if m.is_empty() => BTreeMap::new(),
+        other => jiandang_protocol::flatten(other)
+            .into_iter()
+            .filter(|(_, v)| !v.is_null())
+            .collect(),
+    }
 }

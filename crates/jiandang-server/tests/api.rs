@@ -105,7 +105,7 @@ async fn enroll(app: &Router, username: &str) -> (String, Uuid) {
         "POST",
         "/api/v1/enroll",
         None,
-        Some(json!({"protocol": 1, "username": username, "password": PASSWORD, "device_name": "测试机"})),
+        Some(json!({"protocol": 2, "username": username, "password": PASSWORD, "device_name": "测试机"})),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -133,10 +133,17 @@ async fn call(
         method,
         uri,
         token,
-        &[("Jiandang-Protocol", "1")],
+        &[("Jiandang-Protocol", "2")],
         bytes,
     )
     .await
+}
+
+/// The records of a snapshot answer, decoded as a device would.
+fn snapshot_records(answer: &Value) -> Vec<jiandang_protocol::SnapshotRecord> {
+    let snap: jiandang_protocol::Snapshot =
+        serde_json::from_value(answer.clone()).expect("snapshot shape");
+    snap.records().expect("snapshot rows")
 }
 
 async fn send(
@@ -219,7 +226,7 @@ fn change(edit: &Edit<'_>) -> Value {
 }
 
 fn change_set(device: Uuid, changes: Vec<Value>) -> Value {
-    json!({"protocol": 1, "change_set_id": Uuid::new_v4(), "device_id": device, "changes": changes})
+    json!({"protocol": 2, "change_set_id": Uuid::new_v4(), "device_id": device, "changes": changes})
 }
 
 async fn push(app: &Router, token: &str, set: &Value) -> Value {
@@ -291,11 +298,11 @@ async fn health_needs_no_token_and_the_rest_answers_401() {
         ("PUT", format!("/api/v1/blobs/{sha}?offset=0&total=1")),
         ("GET", format!("/api/v1/blobs/{sha}")),
     ] {
-        let body = (method != "GET").then(|| json!({"protocol": 1}));
+        let body = (method != "GET").then(|| json!({"protocol": 2}));
         let (status, answer) = call(&f.app, method, &uri, None, body.clone()).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {uri}");
         assert_eq!(answer["code"], "unauthorized", "{method} {uri}");
-        assert_eq!(answer["protocol"], 1);
+        assert_eq!(answer["protocol"], jiandang_protocol::PROTOCOL_VERSION);
         let (status, _) = call(&f.app, method, &uri, Some("jdt_not_a_token"), body).await;
         assert_eq!(
             status,
@@ -316,7 +323,7 @@ async fn wrong_password_and_unknown_user_get_the_same_answer() {
                 "POST",
                 "/api/v1/enroll",
                 None,
-                Some(json!({"protocol": 1, "username": user, "password": password, "device_name": "x"})),
+                Some(json!({"protocol": 2, "username": user, "password": password, "device_name": "x"})),
             )
             .await,
         );
@@ -378,7 +385,7 @@ async fn malformed_oversized_and_wrong_version_requests_change_nothing() {
         })],
     );
     let mut wrong_version = good.clone();
-    wrong_version["protocol"] = json!(2);
+    wrong_version["protocol"] = json!(1);
     let mut missing = good.clone();
     missing["changes"][0]
         .as_object_mut()
@@ -395,46 +402,46 @@ async fn malformed_oversized_and_wrong_version_requests_change_nothing() {
         enc.finish().expect("gzip")
     };
     let json = |v: &Value| serde_json::to_vec(v).expect("json");
-    let v1 = ("Jiandang-Protocol", "1");
+    let v = ("Jiandang-Protocol", "2");
     let cases: Vec<RefusalCase<'_>> = vec![
         (
             "not JSON",
-            vec![v1],
-            b"{\"protocol\":1,".to_vec(),
+            vec![v],
+            b"{\"protocol\":2,".to_vec(),
             StatusCode::BAD_REQUEST,
             "bad_request",
         ),
         (
             "missing field",
-            vec![v1],
+            vec![v],
             json(&missing),
             StatusCode::BAD_REQUEST,
             "bad_request",
         ),
         (
-            "body version 2",
-            vec![v1],
+            "body version 1 (an older app)",
+            vec![v],
             json(&wrong_version),
             StatusCode::UPGRADE_REQUIRED,
             "protocol_version",
         ),
         (
-            "header version 2",
-            vec![("Jiandang-Protocol", "2")],
+            "header version 1 (an older app)",
+            vec![("Jiandang-Protocol", "1")],
             json(&good),
             StatusCode::UPGRADE_REQUIRED,
             "protocol_version",
         ),
         (
             "over 8 MiB",
-            vec![v1],
+            vec![v],
             huge.clone(),
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_large",
         ),
         (
             "gzip over 8 MiB unpacked",
-            vec![v1, ("Content-Encoding", "gzip")],
+            vec![v, ("Content-Encoding", "gzip")],
             gzip_bomb,
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_large",
@@ -471,7 +478,7 @@ async fn malformed_oversized_and_wrong_version_requests_change_nothing() {
         "POST",
         "/api/v1/push",
         Some(&f.worker),
-        &[v1, ("Content-Encoding", "gzip")],
+        &[v, ("Content-Encoding", "gzip")],
         Some(enc.finish().expect("gzip")),
     )
     .await;
@@ -520,6 +527,75 @@ async fn a_replayed_set_gets_its_first_answer_and_a_repeated_change_is_not_appli
     assert_eq!(
         (status, body["code"].clone()),
         (StatusCode::CONFLICT, json!("conflict"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sets_pushed_at_once_are_each_applied_exactly_once() {
+    let f = fixture().await;
+    let sets_per_device: i64 = 20;
+    let mut sets = Vec::new();
+    for (token, device) in [(&f.worker, f.worker_device), (&f.worker2, f.worker2_device)] {
+        for i in 0..sets_per_device {
+            let record = Uuid::new_v4();
+            let changes = ["basic.year", "income.wage", "basic.phone"]
+                .iter()
+                .map(|field| {
+                    change(&Edit {
+                        record,
+                        kind: "household",
+                        village: f.village_a,
+                        field,
+                        new: json!(i),
+                        base_seq: 0,
+                        wall_ms: 1_000 + i,
+                        device,
+                    })
+                })
+                .collect();
+            sets.push((token.clone(), change_set(device, changes)));
+        }
+    }
+    // One set sent twice at the same moment, as after a cut the device did not notice.
+    sets.push(sets[0].clone());
+    let barrier = Arc::new(tokio::sync::Barrier::new(sets.len()));
+    let mut tasks = Vec::new();
+    for (token, set) in sets.clone() {
+        let (app, barrier) = (f.app.clone(), barrier.clone());
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            push(&app, &token, &set).await
+        }));
+    }
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.expect("task"));
+    }
+    for answer in &answers {
+        let results = answer["results"].as_array().expect("results");
+        assert!(
+            results.iter().all(|r| r["outcome"]["status"] == "accepted"),
+            "{answer}"
+        );
+    }
+    assert_eq!(
+        answers[0],
+        answers[answers.len() - 1],
+        "the repeat gets the first answer"
+    );
+    let total = 2 * sets_per_device * 3;
+    assert_eq!(count(&f.path, "change_log"), total);
+    assert_eq!(count(&f.path, "change_sets"), 2 * sets_per_device);
+    let mut seqs: Vec<u64> = answers[..answers.len() - 1]
+        .iter()
+        .flat_map(|a| a["results"].as_array().cloned().unwrap_or_default())
+        .map(|r| r["outcome"]["seq"].as_u64().expect("seq"))
+        .collect();
+    seqs.sort();
+    assert_eq!(
+        seqs,
+        (1..=total as u64).collect::<Vec<_>>(),
+        "one seq per change, no gap"
     );
 }
 
@@ -584,7 +660,11 @@ async fn check_merge(case: MergeCase) {
     );
     let (_, snapshot) = call(&f.app, "GET", "/api/v1/snapshot", Some(&f.worker), None).await;
     assert_eq!(
-        snapshot["records"][0]["fields"]["income.wage"]["value"], case.expect_value,
+        snapshot_records(&snapshot)[0]
+            .leaves
+            .get("income.wage")
+            .cloned(),
+        Some(case.expect_value.clone()),
         "{}",
         case.name
     );
@@ -690,7 +770,7 @@ async fn entry_closes_at_11_30_24_00_and_a_reopened_village_takes_writes() {
         "POST",
         &uri,
         Some(&f.admin),
-        Some(json!({"protocol": 1, "until": "2018-12-10"})),
+        Some(json!({"protocol": 2, "until": "2018-12-10"})),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{window}");
@@ -712,7 +792,7 @@ async fn a_village_not_assigned_can_be_neither_pushed_nor_pulled() {
     let by_admin = push(
         &f.app,
         &f.admin,
-        &json!({"protocol": 1, "change_set_id": Uuid::new_v4(), "device_id": f.admin_device,
+        &json!({"protocol": 2, "change_set_id": Uuid::new_v4(), "device_id": f.admin_device,
                 "changes": [change(&Edit { record: in_b, kind: "household", village: f.village_b,
                     field: "basic.year", new: json!(2018), base_seq: 0, wall_ms: 1, device: Uuid::nil() })]}),
     )
@@ -761,7 +841,7 @@ async fn a_village_not_assigned_can_be_neither_pushed_nor_pulled() {
     assert_eq!(page["changes"], json!([]));
     assert_eq!(page["next_after"], 1);
     let (_, snapshot) = call(&f.app, "GET", "/api/v1/snapshot", Some(&f.worker), None).await;
-    assert_eq!(snapshot["records"], json!([]));
+    assert_eq!(snapshot_records(&snapshot), vec![]);
     let uri = format!("/api/v1/records/{in_b}/history");
     let (status, _) = call(&f.app, "GET", &uri, Some(&f.worker), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -811,6 +891,12 @@ async fn pull_pages_by_cursor() {
         }
     }
     assert_eq!((seen, pages), (vec![1, 2, 3, 4, 5], 3));
+    // The device that made them learnt their fate from its push: its pull skips them.
+    let (_, own) = call(&f.app, "GET", "/api/v1/pull?after=0", Some(&f.worker), None).await;
+    assert_eq!(
+        (own["changes"].clone(), own["next_after"].clone()),
+        (json!([]), json!(5))
+    );
     let (status, body) = call(
         &f.app,
         "GET",
@@ -997,7 +1083,7 @@ async fn history_and_conflict_resolution() {
         "POST",
         &uri,
         Some(&f.admin),
-        Some(json!({"protocol": 1, "value": "2000.00"})),
+        Some(json!({"protocol": 2, "value": "2000.00"})),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{resolved}");
@@ -1007,7 +1093,7 @@ async fn history_and_conflict_resolution() {
         "POST",
         &uri,
         Some(&f.admin),
-        Some(json!({"protocol": 1, "value": "1.00"})),
+        Some(json!({"protocol": 2, "value": "1.00"})),
     )
     .await;
     assert_eq!(
@@ -1235,7 +1321,7 @@ async fn the_demo_county_is_valid_domain_data() {
 async fn the_county_admin_manages_users_villages_and_phases() {
     let f = fixture().await;
     let create = |username: &str, password: &str| {
-        json!({"protocol": 1, "username": username, "display_name": "新调查员",
+        json!({"protocol": 2, "username": username, "display_name": "新调查员",
                "password": password, "role": "survey_worker", "villages": [f.village_b]})
     };
     let (status, user) = call(
@@ -1284,7 +1370,7 @@ async fn the_county_admin_manages_users_villages_and_phases() {
     }
     let (token, _) = enroll(&f.app, "new1").await;
     let (_, enrolled) = call(&f.app, "GET", "/api/v1/snapshot", Some(&token), None).await;
-    assert_eq!(enrolled["records"], json!([]));
+    assert_eq!(snapshot_records(&enrolled), vec![]);
     // Move the user to village A: the next request sees the new scope.
     let uri = format!("/api/v1/admin/users/{}", user["id"].as_str().expect("id"));
     let (status, moved) = call(
@@ -1292,7 +1378,7 @@ async fn the_county_admin_manages_users_villages_and_phases() {
         "PUT",
         &uri,
         Some(&f.admin),
-        Some(json!({"protocol": 1, "villages": [f.village_a], "role": "work_team_member"})),
+        Some(json!({"protocol": 2, "villages": [f.village_a], "role": "work_team_member"})),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{moved}");
@@ -1325,7 +1411,7 @@ async fn the_county_admin_manages_users_villages_and_phases() {
     assert_eq!(outcome(&answer, 0)["status"], "accepted");
 
     // Phases: replace the timeline, then read it back; a phase ending before it starts is refused.
-    let phases = json!({"protocol": 1, "phases": [
+    let phases = json!({"protocol": 2, "phases": [
         {"name": "entry", "starts": "2018-11-11", "ends": "2018-11-14", "writes_open": true}]});
     let (status, _) = call(
         &f.app,
@@ -1338,7 +1424,7 @@ async fn the_county_admin_manages_users_villages_and_phases() {
     assert_eq!(status, StatusCode::OK);
     let (_, read) = call(&f.app, "GET", "/api/v1/admin/phases", Some(&f.admin), None).await;
     assert_eq!(read, phases);
-    let bad = json!({"protocol": 1, "phases": [
+    let bad = json!({"protocol": 2, "phases": [
         {"name": "entry", "starts": "2018-11-30", "ends": "2018-11-11", "writes_open": true}]});
     let (status, answer) = call(
         &f.app,

@@ -1,0 +1,91 @@
+//! Group commit and reader connections of `jiandang_server::Db`, on a real SQLite file: many
+//! jobs at once share transactions, each answered only after its group committed; a job that
+//! fails leaves nothing behind and does not take its group down; readers see what committed.
+
+use std::sync::Arc;
+
+use jiandang_server::{AppError, Db, db};
+use tokio::sync::Barrier;
+
+const JOBS: usize = 200;
+
+fn numbered_db() -> (tempfile::TempDir, Db) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("server.db");
+    let conn = db::open(&path).expect("open");
+    conn.execute_batch("CREATE TABLE t (n INTEGER PRIMARY KEY)")
+        .expect("table");
+    let db = Db::with_readers(conn, &path);
+    (dir, db)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn many_jobs_share_few_commits_and_a_failing_job_leaves_nothing() {
+    let (_dir, db) = numbered_db();
+    let barrier = Arc::new(Barrier::new(JOBS));
+    let mut tasks = Vec::new();
+    for n in 0..JOBS {
+        let (db, barrier) = (db.clone(), barrier.clone());
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            db.call_grouped(move |conn| {
+                conn.execute("INSERT INTO t (n) VALUES (?1)", [n as i64])?;
+                // Long enough that the others queue up behind the group that runs.
+                std::thread::sleep(std::time::Duration::from_millis(2));
+                if n % 7 == 3 {
+                    return Err(AppError::bad_request("this job fails after its write"));
+                }
+                Ok(n)
+            })
+            .await
+        }));
+    }
+    let mut answered = Vec::new();
+    for (n, task) in tasks.into_iter().enumerate() {
+        let answer = task.await.expect("task");
+        match answer {
+            Ok(got) => {
+                assert_eq!(got, n, "each job gets its own answer");
+                answered.push(n as i64);
+            }
+            Err(e) => assert_eq!(
+                (n % 7, e.message.as_str()),
+                (3, "this job fails after its write")
+            ),
+        }
+    }
+    let stored: Vec<i64> = db
+        .read(|conn| {
+            let mut stmt = conn.prepare("SELECT n FROM t ORDER BY n")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<Result<Vec<i64>, _>>()?)
+        })
+        .await
+        .expect("read");
+    assert_eq!(
+        stored, answered,
+        "exactly the jobs that succeeded are stored"
+    );
+    let groups = db.groups_committed();
+    assert!(
+        groups < JOBS as u64 / 4,
+        "{groups} commits for {JOBS} jobs: the jobs did not share transactions"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readers_do_not_write_and_see_what_committed() {
+    let (_dir, db) = numbered_db();
+    db.call_grouped(|conn| Ok(conn.execute("INSERT INTO t (n) VALUES (1)", [])?))
+        .await
+        .expect("write");
+    let seen: i64 = db
+        .read(|conn| Ok(conn.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))?))
+        .await
+        .expect("read");
+    assert_eq!(seen, 1);
+    let refused = db
+        .read(|conn| Ok(conn.execute("INSERT INTO t (n) VALUES (2)", [])?))
+        .await;
+    assert!(refused.is_err(), "a reader connection must not write");
+}
