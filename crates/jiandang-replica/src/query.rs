@@ -440,6 +440,16 @@ impl Replica {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
+    /// Every record of one kind on the device, by id. Help units serve the whole county: a
+    /// unit entered in one village is picked in another.
+    pub fn records_of_kind(&self, kind: RecordKind) -> Result<Vec<StoredRecord>, Error> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT id, kind, village_id, doc FROM records WHERE kind = ?1 ORDER BY id")?;
+        let rows = stmt.query_map([kind.as_str()], record_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
     /// Photos (not thumbnails) N of M uploaded, with bytes.
     pub fn photo_progress(&self) -> Result<PhotoProgress, Error> {
         let conn = self.conn();
