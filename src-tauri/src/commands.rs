@@ -151,9 +151,11 @@ const FILTERS: [&str; 8] = [
 
 fn filter_of(name: &str, search: &str) -> HouseholdFilter {
     let search = Some(search.to_owned()).filter(|s| !s.is_empty());
+    let policy = crate::rules::policy();
     let mut f = HouseholdFilter {
         search,
-        year: year(),
+        year: policy.year,
+        visits_from: Some(policy.visits_from),
         ..HouseholdFilter::default()
     };
     match name {
@@ -185,11 +187,7 @@ pub fn list_households(state: State<'_, AppState>, q: HouseholdQuery) -> CmdResu
             replica.count_households(village, &filter_of(name, &q.search))?,
         );
     }
-    let not_visited: std::collections::HashSet<Uuid> = replica
-        .households(village, &filter_of("not_visited", ""))?
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
+    let policy = crate::rules::policy();
     let exit_status = jiandang_domain::codes::household::ExitStatus::LIST;
     let rows = replica
         .households(village, &filter_of(&q.filter, &q.search))?
@@ -210,7 +208,7 @@ pub fn list_households(state: State<'_, AppState>, q: HouseholdQuery) -> CmdResu
                 view::SyncState::Synced
             },
             errors: u32::from(r.has_errors),
-            visited_this_year: !not_visited.contains(&r.id),
+            visited_this_year: jiandang_domain::household::visited_in(r.visited_on, &policy),
         })
         .collect();
     Ok(HouseholdList { counts, rows })
@@ -1068,6 +1066,10 @@ mod tests {
             let want = usize::from(name != "all");
             assert_eq!(flags.iter().filter(|b| **b).count(), want, "{name}");
             assert_eq!(f.year, 2018);
+            assert_eq!(
+                f.visits_from.map(|d| d.to_string()).as_deref(),
+                Some("2018-10-01")
+            );
         }
     }
 }

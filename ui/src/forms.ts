@@ -208,13 +208,16 @@ export interface RenderedForm {
   /** Shows the findings beside their fields and hides those that no longer apply. */
   showFindings(findings: Finding[]): void;
   fields(): Fields;
+  /** Sets a field as if typed (the app's 今日已入户核实): redraws its input, reports the change. */
+  set(path: string, value: unknown): void;
 }
 
 /** Renders every section of `form`; the caller saves and validates through the backend. */
 export function renderForm(opts: FormOptions): RenderedForm {
   const values: Fields = { ...opts.fields };
   const ctx: Ctx = { bundle: opts.bundle, choices: opts.choices };
-  const rows = new Map<string, { row: HTMLElement; msgs: HTMLElement; def: FieldDef }>();
+  const rows = new Map<string, { row: HTMLElement; msgs: HTMLElement; def: FieldDef; input: HTMLElement }>();
+  const setters = new Map<string, (v: unknown) => void>();
 
   const refreshRelevance = () => {
     for (const { row, def } of rows.values()) {
@@ -251,7 +254,8 @@ export function renderForm(opts: FormOptions): RenderedForm {
           def.hint_zh ? h("div", { class: "hint" }, def.hint_zh) : null,
           msgs,
         );
-        rows.set(def.path, { row, msgs, def });
+        rows.set(def.path, { row, msgs, def, input });
+        setters.set(def.path, set);
         return row;
       }),
     ),
@@ -271,6 +275,19 @@ export function renderForm(opts: FormOptions): RenderedForm {
       }
     },
     fields: () => ({ ...values }),
+    set(path: string, value: unknown) {
+      const r = rows.get(path);
+      const set = setters.get(path);
+      if (r && set) {
+        const input = fieldInput(r.def, ctx, value, Boolean(opts.readOnly || r.def.derived), set);
+        r.input.replaceWith(input);
+        r.input = input;
+        set(value);
+      } else {
+        values[path] = value;
+        opts.onChange({ ...values }, path);
+      }
+    },
   };
 }
 

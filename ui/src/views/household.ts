@@ -60,7 +60,7 @@ export async function householdView(id: string, focus?: Focus): Promise<HTMLElem
     "div",
     { class: "household", "data-id": hh.id },
     h("div", { class: "record-head" }, h("span", { id: "record-sync" }, syncBadge(hh.sync))),
-    recordEditor("household", hh, bundle.findings, { choices }),
+    recordEditor("household", hh, bundle.findings, { choices, controls: (form) => visitPanel(form) }),
     membersPanel(bundle, choices, focus),
     exitPanel(hh.id),
     singlePanel("procedure", hh.id, bundle.procedure[0] ?? null, choices),
@@ -69,6 +69,42 @@ export async function householdView(id: string, focus?: Focus): Promise<HTMLElem
     photoPanel(hh.id, hh.village_id, bundle.photos, (p) => choices.put("photo", photoChoice(p))),
   );
   return frame(title, body, { back: "#/home" });
+}
+
+/** Today in Beijing (the policy's calendar), from the device clock. */
+export function beijingToday(nowMs: number = Date.now()): string {
+  return new Date(nowMs + 8 * 3600 * 1000).toISOString().slice(0, 10);
+}
+
+/**
+ * 入户核实 (C1): whether the household was visited this year, and a button that records
+ * today's visit in its 入户核实日期 through the household form (saved like a typed answer).
+ * The domain decides what counts as this year's visit; the list's 本年未走访 follows it.
+ */
+function visitPanel(form: RenderedForm): HTMLElement {
+  const state = h("span", { id: "visit-state" });
+  const draw = () => {
+    const on = form.fields()["basic.visited_on"];
+    state.textContent = typeof on === "string" && on ? `最近入户核实：${on}` : "尚未记录入户核实";
+  };
+  draw();
+  return h(
+    "div",
+    { class: "visit", id: "visit" },
+    state,
+    h(
+      "button",
+      {
+        class: "secondary",
+        id: "record-visit",
+        onclick: () => {
+          form.set("basic.visited_on", beijingToday());
+          draw();
+        },
+      },
+      "今日已入户核实",
+    ),
+  );
 }
 
 /** A photo to pick as proof or attachment: its thumbnail, kind and when it was taken. */
@@ -104,6 +140,8 @@ async function newHousehold(villageId: string): Promise<HTMLElement> {
 }
 
 interface EditorOptions {
+  /** Controls drawn above the form that set its fields (the visit button). */
+  controls?: (form: RenderedForm) => Node;
   /** Records the reference fields pick from (see FormOptions.choices). */
   choices?: Choices;
   /** Fields every save of a new record carries (the link to its household). */
@@ -180,6 +218,7 @@ export function recordEditor(
     { class: "record-editor card", "data-record": kind, "data-record-id": record?.id ?? null },
     h("div", { class: "editor-head" }, h("h2", {}, form.title_zh), state),
     general,
+    opts.controls ? opts.controls(rendered) : null,
     rendered.el,
     h("button", { class: "primary", "data-save": kind, onclick: () => save(rendered.fields()) }, "保存"),
   );
@@ -372,6 +411,13 @@ function exitPanel(householdId: string): HTMLElement {
         onclick: async () => {
           try {
             const a = await backend().requestExit(householdId);
+            if (a.allowed) {
+              // The shell changed 脱贫状态: redraw the page so the form holds it and a later
+              // save of the form does not put the old status back.
+              toast("已标记为本年脱贫 · 待同步");
+              go(location.hash);
+              return;
+            }
             mount(
               out,
               a.allowed

@@ -3,7 +3,7 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import type { AppStatus, FieldDef, FormBundle, FormDef, HouseholdBundle, HouseholdList, RecordView, SyncStatus, VillageBundle } from "../backend";
 import { loadApp } from "../app";
 import { homeView } from "./home";
-import { householdView } from "./household";
+import { beijingToday, householdView } from "./household";
 import { villageView } from "./village";
 import { syncView } from "./sync";
 import { syncSentence } from "./shell";
@@ -20,6 +20,7 @@ const bundle: FormBundle = {
   forms: [
     form("household", "贫困户信息采集表", [
       field("basic.phone", "phone", { label_zh: "联系电话" }),
+      field("basic.visited_on", "date", { label_zh: "入户核实日期" }),
       field("pairings", "rows", {
         label_zh: "帮扶责任人结对",
         columns: [field("helper_id", "reference", { label_zh: "帮扶责任人", refers_to: ["helper"] }), field("start", "date", { label_zh: "结对开始时间" })],
@@ -286,5 +287,38 @@ describe("household page references", () => {
     const el = await householdView("h1", { recordId: "m1", field: "name" });
     document.body.replaceChildren(el);
     expect(el.querySelector("[data-record-id='m1'] input[name='name']")).not.toBeNull();
+  });
+});
+
+describe("入户核实", () => {
+  it.each([
+    [Date.UTC(2018, 8, 30, 15, 59), "2018-09-30"],
+    [Date.UTC(2018, 8, 30, 16, 0), "2018-10-01"],
+  ])("Beijing date of %d is %s", (ms, want) => {
+    expect(beijingToday(ms)).toBe(want);
+  });
+
+  it("records today's visit through the household form, saved with the other answers", async () => {
+    const hh = rec("h1", "household", { "basic.phone": "13800000000" });
+    const calls = shell({
+      get_household: {
+        household: hh, members: [], member_changes: [], procedure: [], exit_measures: null,
+        gps: [], photos: [], findings: [], natural_villages: [], helpers: [],
+      },
+      save_record: { record: { ...hh, sync: "waiting" }, findings: [] },
+      validate_record: [],
+    });
+    await loadApp();
+    const el = await householdView("h1");
+    document.body.replaceChildren(el);
+    expect(el.querySelector("#visit-state")?.textContent).toBe("尚未记录入户核实");
+    el.querySelector<HTMLButtonElement>("#record-visit")!.click();
+    const today = beijingToday();
+    expect(el.querySelector<HTMLInputElement>("input[name='basic.visited_on']")!.value).toBe(today);
+    expect(el.querySelector("#visit-state")?.textContent).toBe(`最近入户核实：${today}`);
+    el.querySelector<HTMLButtonElement>("[data-save='household']")!.click();
+    await new Promise((r) => setTimeout(r, 0));
+    const save = calls.find(([c]) => c === "save_record")![1] as { req: { fields: Record<string, unknown> } };
+    expect(save.req.fields).toMatchObject({ "basic.phone": "13800000000", "basic.visited_on": today });
   });
 });

@@ -130,6 +130,9 @@ fn basic() -> SectionDef {
                 Widget::Year,
             )
             .hint("本年度入户核实并更新基础信息后填写本年度；标记脱贫前须先更新"),
+            FieldDef::new("basic.visited_on", "入户核实日期", Widget::Date).hint(
+                "对照《贫困户信息对照表》入户核实的日期；未填或早于本年度入户工作开始日期的农户计为本年未走访",
+            ),
         ],
     )
 }
