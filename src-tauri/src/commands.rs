@@ -151,9 +151,11 @@ const FILTERS: [&str; 8] = [
 
 fn filter_of(name: &str, search: &str) -> HouseholdFilter {
     let search = Some(search.to_owned()).filter(|s| !s.is_empty());
+    let policy = crate::rules::policy();
     let mut f = HouseholdFilter {
         search,
-        year: year(),
+        year: policy.year,
+        visits_from: Some(policy.visits_from),
         ..HouseholdFilter::default()
     };
     match name {
@@ -185,11 +187,7 @@ pub fn list_households(state: State<'_, AppState>, q: HouseholdQuery) -> CmdResu
             replica.count_households(village, &filter_of(name, &q.search))?,
         );
     }
-    let not_visited: std::collections::HashSet<Uuid> = replica
-        .households(village, &filter_of("not_visited", ""))?
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
+    let policy = crate::rules::policy();
     let exit_status = jiandang_domain::codes::household::ExitStatus::LIST;
     let rows = replica
         .households(village, &filter_of(&q.filter, &q.search))?
@@ -210,7 +208,7 @@ pub fn list_households(state: State<'_, AppState>, q: HouseholdQuery) -> CmdResu
                 view::SyncState::Synced
             },
             errors: u32::from(r.has_errors),
-            visited_this_year: !not_visited.contains(&r.id),
+            visited_this_year: jiandang_domain::household::visited_in(r.visited_on, &policy),
         })
         .collect();
     Ok(HouseholdList { counts, rows })
@@ -269,7 +267,41 @@ pub fn get_household(state: State<'_, AppState>, id: Uuid) -> CmdResult<Househol
                 name: r.doc["basic"]["name"].as_str().unwrap_or("").to_owned(),
             })
             .collect(),
+        helpers: helper_choices(replica, b.household.village_id)?,
     })
+}
+
+/// The village's 帮扶责任人 to pair a household with: name, and the sending unit (or post)
+/// to tell two of the same name apart.
+fn helper_choices(replica: &Replica, village_id: Uuid) -> CmdResult<Vec<view::Choice>> {
+    let units: BTreeMap<String, String> = replica
+        .records_of_kind(RecordKind::HelpUnit)?
+        .into_iter()
+        .map(|u| {
+            let name = u.doc["name"].as_str().unwrap_or("").to_owned();
+            (u.id.to_string(), name)
+        })
+        .collect();
+    Ok(replica
+        .records_of_village(village_id, Some(RecordKind::Helper))?
+        .into_iter()
+        .map(|r| {
+            let name = r.doc["name"].as_str().unwrap_or("（未填姓名）");
+            let unit = r.doc["help_unit_id"]
+                .as_str()
+                .and_then(|u| units.get(u))
+                .filter(|u| !u.is_empty())
+                .map(String::as_str)
+                .or_else(|| r.doc["post"].as_str());
+            view::Choice {
+                id: r.id,
+                name: match unit {
+                    Some(u) => format!("{name}（{u}）"),
+                    None => name.to_owned(),
+                },
+            }
+        })
+        .collect())
 }
 
 fn newest_first(mut v: Vec<GpsView>) -> Vec<GpsView> {
@@ -293,6 +325,17 @@ pub fn get_village(state: State<'_, AppState>, village_id: Uuid) -> CmdResult<Vi
         exit_measures: of(RecordKind::VillageExitMeasures)
             .map(|r| view::record_view(r, &ob))
             .next(),
+        help_units: replica
+            .records_of_kind(RecordKind::HelpUnit)?
+            .iter()
+            .map(|r| view::record_view(r, &ob))
+            .collect(),
+        helpers: of(RecordKind::Helper)
+            .map(|r| view::record_view(r, &ob))
+            .collect(),
+        work_team_members: of(RecordKind::WorkTeamMember)
+            .map(|r| view::record_view(r, &ob))
+            .collect(),
         gps: newest_first(
             of(RecordKind::GpsFix)
                 .filter(|r| r.doc["subject_id"] == json!(village_record_id.to_string()))
@@ -400,6 +443,14 @@ fn findings_for(replica: &Replica, edited: &StoredRecord) -> CmdResult<Vec<Findi
     match edited.kind {
         RecordKind::Village | RecordKind::NaturalVillage => {
             return Ok(crate::rules::check_village_side(edited));
+        }
+        RecordKind::HelpUnit | RecordKind::Helper | RecordKind::WorkTeamMember => {
+            return Ok(crate::rules::check_help_side(
+                edited,
+                &replica.records_of_kind(RecordKind::HelpUnit)?,
+                &replica.records_of_kind(RecordKind::Helper)?,
+                &replica.records_of_kind(RecordKind::WorkTeamMember)?,
+            ));
         }
         RecordKind::GpsFix | RecordKind::Photo => return Ok(Vec::new()),
         _ => {}
@@ -674,6 +725,17 @@ pub fn add_photo(
         .ok_or_else(|| CmdError::new("photo", "照片缩略图无法读取"))
 }
 
+/// Where the record a refusal or conflict is about can be opened: its kind (for the field's
+/// label in the form definitions) and the household page it sits on, if any (else the
+/// village page).
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordPlace {
+    kind: Option<RecordKind>,
+    household_id: Option<Uuid>,
+    /// 户编号 of that household, to say which one.
+    household_number: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct RefusedView {
     change_id: Uuid,
@@ -681,6 +743,8 @@ pub struct RefusedView {
     field: String,
     code: String,
     message: String,
+    #[serde(flatten)]
+    place: RecordPlace,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -689,6 +753,48 @@ pub struct ConflictView {
     field: String,
     mine: Value,
     theirs: Value,
+    #[serde(flatten)]
+    place: RecordPlace,
+}
+
+/// The kind of `record_id` and the household it belongs to (itself, its `household_id`, or
+/// the subject of a photo or fix).
+fn place_of(replica: &Replica, record_id: Uuid) -> CmdResult<RecordPlace> {
+    let Some(r) = replica.get_record(record_id)? else {
+        return Ok(RecordPlace {
+            kind: None,
+            household_id: None,
+            household_number: None,
+        });
+    };
+    let id_at = |doc: &Value, key: &str| doc[key].as_str().and_then(|s| Uuid::parse_str(s).ok());
+    let household = match r.kind {
+        RecordKind::Household => Some(r.clone()),
+        _ => {
+            let direct = id_at(&r.doc, "household_id");
+            let via_subject = match id_at(&r.doc, "subject_id") {
+                Some(s) => replica
+                    .get_record(s)?
+                    .and_then(|subject| match subject.kind {
+                        RecordKind::Household => Some(subject.id),
+                        _ => id_at(&subject.doc, "household_id"),
+                    }),
+                None => None,
+            };
+            match direct.or(via_subject) {
+                Some(h) => replica.get_record(h)?,
+                None => None,
+            }
+        }
+    };
+    Ok(RecordPlace {
+        kind: Some(r.kind),
+        household_id: household.as_ref().map(|h| h.id),
+        household_number: household
+            .as_ref()
+            .and_then(|h| h.doc["basic"]["household_number"].as_str())
+            .map(str::to_owned),
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -747,23 +853,29 @@ fn sync_status_of(state: &AppState) -> CmdResult<SyncStatusView> {
         refused: s
             .refused
             .into_iter()
-            .map(|e| RefusedView {
-                change_id: e.change_id,
-                record_id: e.record_id,
-                field: e.field,
-                code: e.refusal_code.unwrap_or_default(),
-                message: e.refusal_message.unwrap_or_default(),
+            .map(|e| {
+                Ok(RefusedView {
+                    place: place_of(&state.replica, e.record_id)?,
+                    change_id: e.change_id,
+                    record_id: e.record_id,
+                    field: e.field,
+                    code: e.refusal_code.unwrap_or_default(),
+                    message: e.refusal_message.unwrap_or_default(),
+                })
             })
-            .collect(),
+            .collect::<CmdResult<_>>()?,
         conflicts: conflicts
             .into_iter()
-            .map(|c| ConflictView {
-                record_id: c.record_id,
-                field: c.field,
-                mine: c.ours,
-                theirs: c.current,
+            .map(|c| {
+                Ok(ConflictView {
+                    place: place_of(&state.replica, c.record_id)?,
+                    record_id: c.record_id,
+                    field: c.field,
+                    mine: c.ours,
+                    theirs: c.current,
+                })
             })
-            .collect(),
+            .collect::<CmdResult<_>>()?,
     })
 }
 
@@ -806,18 +918,23 @@ pub async fn sync_now(app: AppHandle, state: State<'_, AppState>) -> CmdResult<S
     sync_status_of(&state)
 }
 
-/// Sends the refused changes with the same refusal again (after the user fixed the cause).
+#[derive(Debug, Clone, Serialize)]
+pub struct ResendAnswer {
+    #[serde(flatten)]
+    retry: jiandang_replica::Retry,
+    status: SyncStatusView,
+}
+
+/// Sends one refused change again (after the user fixed the cause), with the field's value
+/// as it is now; the other refusals stay as they are.
 #[tauri::command(async)]
-pub fn resend(state: State<'_, AppState>, change_id: Uuid) -> CmdResult<SyncStatusView> {
-    let code = state
-        .replica
-        .outbox()?
-        .into_iter()
-        .find(|e| e.change_id == change_id)
-        .and_then(|e| e.refusal_code);
-    state.replica.retry_refused(code.as_deref())?;
+pub fn resend(state: State<'_, AppState>, change_id: Uuid) -> CmdResult<ResendAnswer> {
+    let retry = state.replica.retry_change(change_id)?;
     state.nudge();
-    sync_status_of(&state)
+    Ok(ResendAnswer {
+        retry,
+        status: sync_status_of(&state)?,
+    })
 }
 
 /// A replica progress report as the UI's event.
@@ -949,6 +1066,10 @@ mod tests {
             let want = usize::from(name != "all");
             assert_eq!(flags.iter().filter(|b| **b).count(), want, "{name}");
             assert_eq!(f.year, 2018);
+            assert_eq!(
+                f.visits_from.map(|d| d.to_string()).as_deref(),
+                Some("2018-10-01")
+            );
         }
     }
 }

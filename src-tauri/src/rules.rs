@@ -151,6 +151,73 @@ pub fn check_village_side(edited: &StoredRecord) -> Vec<Finding> {
     }
 }
 
+/// Findings on a 帮扶单位, 帮扶责任人 or 驻村工作队员 record as it would be saved: the domain's
+/// `check_help` over the units, helpers and team members on the device with `edited` put in
+/// place, cut down to the findings about `edited` (paths relative to it). The unit a helper
+/// or team member names must be one of `units` (C7). Another record that does not decode is
+/// left out; `edited` not decoding is its own finding.
+pub fn check_help_side(
+    edited: &StoredRecord,
+    units: &[StoredRecord],
+    helpers: &[StoredRecord],
+    team: &[StoredRecord],
+) -> Vec<Finding> {
+    use jiandang_domain::rules::help::check_help;
+    let key = match edited.kind {
+        RecordKind::HelpUnit => "help_units",
+        RecordKind::Helper => "helpers",
+        RecordKind::WorkTeamMember => "work_team_members",
+        _ => return Vec::new(),
+    };
+    let own = match edited.kind {
+        RecordKind::HelpUnit => decode_help::<jiandang_domain::help::HelpUnit>(edited).map(|_| ()),
+        RecordKind::Helper => decode_help::<jiandang_domain::help::Helper>(edited).map(|_| ()),
+        _ => decode_help::<jiandang_domain::help::WorkTeamMember>(edited).map(|_| ()),
+    };
+    if let Err(f) = own {
+        return vec![f];
+    }
+    // The edited record goes last, so its index is the length of the others.
+    let others = |list: &[StoredRecord]| -> Vec<StoredRecord> {
+        list.iter().filter(|r| r.id != edited.id).cloned().collect()
+    };
+    let of = |kind: RecordKind, list: &[StoredRecord]| -> Vec<StoredRecord> {
+        let mut v = others(list);
+        if kind == edited.kind {
+            v.push(edited.clone());
+        }
+        v
+    };
+    let u: Vec<jiandang_domain::help::HelpUnit> = decoded(&of(RecordKind::HelpUnit, units));
+    let h: Vec<jiandang_domain::help::Helper> = decoded(&of(RecordKind::Helper, helpers));
+    let t: Vec<jiandang_domain::help::WorkTeamMember> =
+        decoded(&of(RecordKind::WorkTeamMember, team));
+    let at = match edited.kind {
+        RecordKind::HelpUnit => u.len(),
+        RecordKind::Helper => h.len(),
+        _ => t.len(),
+    } - 1;
+    bundle::record_findings(&check_help(&u, &h, &t), &format!("{key}[{at}]"))
+}
+
+/// A help-side record's domain form, with its id (and village) from the columns.
+fn decode_help<T: serde::de::DeserializeOwned>(r: &StoredRecord) -> Result<T, Finding> {
+    let mut doc = r.doc.clone();
+    if let Some(obj) = doc.as_object_mut() {
+        obj.insert("id".into(), Value::String(r.id.to_string()));
+        if r.kind == RecordKind::WorkTeamMember {
+            obj.entry("village_id")
+                .or_insert_with(|| Value::String(r.village_id.to_string()));
+        }
+    }
+    bundle::decode(".", &doc).map_err(records_error)
+}
+
+/// The records that decode, in order.
+fn decoded<T: serde::de::DeserializeOwned>(rs: &[StoredRecord]) -> Vec<T> {
+    rs.iter().filter_map(|r| decode_help(r).ok()).collect()
+}
+
 /// Every reason the household may not be marked 脱贫 (W1, W2, C9), from the domain's gate;
 /// empty when it may. Paths are in the household file form.
 pub fn exit_refusals(household: &StoredRecord, attached: &[StoredRecord]) -> Vec<Finding> {
@@ -200,6 +267,79 @@ mod tests {
             "{refusals:?}"
         );
         assert!(refusals.iter().all(Finding::is_error));
+    }
+
+    #[test]
+    fn a_helper_s_unit_must_be_one_entered_c7() {
+        let unit = rec(
+            RecordKind::HelpUnit,
+            10,
+            json!({"name": "县扶贫办", "affiliation": "04"}),
+        );
+        let helper = |doc: Value| rec(RecordKind::Helper, 20, doc);
+        let codes = |f: Vec<Finding>| f.into_iter().map(|f| (f.code, f.path)).collect::<Vec<_>>();
+        let id = "411421198001011236";
+        let cases: &[(Value, &[(&str, &str)])] = &[
+            (
+                json!({"name": "李四", "sex": "1", "id_number": id}),
+                &[("help.unit_missing", "help_unit_id")],
+            ),
+            (
+                json!({"name": "李四", "sex": "1", "id_number": id,
+                       "help_unit_id": Uuid::from_u128(99)}),
+                &[("help.unit_not_entered", "help_unit_id")],
+            ),
+            (
+                json!({"name": "李四", "sex": "1", "id_number": id,
+                       "help_unit_id": Uuid::from_u128(10)}),
+                &[],
+            ),
+        ];
+        for (doc, want) in cases {
+            let got = codes(check_help_side(
+                &helper(doc.clone()),
+                std::slice::from_ref(&unit),
+                &[],
+                &[],
+            ));
+            let want: Vec<(String, String)> = want
+                .iter()
+                .map(|(c, p)| ((*c).to_owned(), (*p).to_owned()))
+                .collect();
+            assert_eq!(got, want, "{doc}");
+        }
+    }
+
+    #[test]
+    fn a_helper_with_the_id_number_of_another_is_found_on_the_one_edited() {
+        let id = "411421198001011236";
+        let doc = json!({"name": "李四", "sex": "1", "id_number": id,
+                         "help_unit_id": Uuid::from_u128(10)});
+        let unit = rec(
+            RecordKind::HelpUnit,
+            10,
+            json!({"name": "县扶贫办", "affiliation": "04"}),
+        );
+        let first = rec(RecordKind::Helper, 20, doc.clone());
+        let second = rec(RecordKind::Helper, 21, doc);
+        let found = check_help_side(
+            &second,
+            std::slice::from_ref(&unit),
+            std::slice::from_ref(&first),
+            &[],
+        );
+        assert!(
+            found
+                .iter()
+                .any(|f| f.code == "helper.duplicate" && f.path == "id_number"),
+            "{found:?}"
+        );
+        // Whichever of the two is being edited is told, so the person typing sees it.
+        let found = check_help_side(&first, &[unit], &[first.clone(), second], &[]);
+        assert!(
+            found.iter().any(|f| f.code == "helper.duplicate"),
+            "{found:?}"
+        );
     }
 
     #[test]

@@ -163,6 +163,8 @@ pub struct HouseholdBundleView {
     pub photos: Vec<PhotoView>,
     pub findings: Vec<Finding>,
     pub natural_villages: Vec<Choice>,
+    /// The village's 帮扶责任人, to pick the household's pairing from.
+    pub helpers: Vec<Choice>,
 }
 
 /// A record to pick for a reference field.
@@ -178,6 +180,11 @@ pub struct VillageBundleView {
     pub natural_villages: Vec<RecordView>,
     pub exit_measures: Option<RecordView>,
     pub gps: Vec<GpsView>,
+    /// 帮扶单位 on the device (county-wide: any village's).
+    pub help_units: Vec<RecordView>,
+    /// The village's 帮扶责任人 and 驻村工作队员.
+    pub helpers: Vec<RecordView>,
+    pub work_team_members: Vec<RecordView>,
 }
 
 #[derive(Debug, Clone, Serialize)]

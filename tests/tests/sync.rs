@@ -575,6 +575,102 @@ async fn with_the_entry_window_closed_writes_are_refused_kept_and_sent_after_reo
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_refused_change_is_resent_alone_with_the_value_it_holds_now() {
+    use jiandang_replica::Retry;
+    let county = County::in_entry_window();
+    let server = county.start_server();
+    settle().await;
+    // The outsider is not yet assigned village 1: every field of its household is refused
+    // (`forbidden_village`, which no sync round resends by itself).
+    let d = county.device("outsider");
+    d.enroll(&server.url(), OUTSIDER).await;
+    let h = Replica::new_id();
+    d.save(
+        RecordKind::Household,
+        h,
+        county.village,
+        &household_doc(h, county.village, "4114210700"),
+    );
+    d.set_field(h, "income.wage", json!("2600.00"));
+    let report = d.sync().await.expect("sync");
+    assert!(report.refused >= 3, "{report:?}");
+    let refused = d.replica.outbox_summary().expect("summary").refused;
+    let id_of = |field: &str| {
+        refused
+            .iter()
+            .find(|r| r.field == field)
+            .map(|r| r.change_id)
+            .expect("refused change")
+    };
+    let (wage, bank) = (id_of("income.wage"), id_of("basic.bank_name"));
+    assert!(
+        refused
+            .iter()
+            .all(|r| r.refusal_code.as_deref() == Some("forbidden_village"))
+    );
+
+    // The bank name is edited again: the newer edit carries it, nothing to resend.
+    d.set_field(h, "basic.bank_name", json!("邮政储蓄银行"));
+    assert_eq!(
+        d.replica.retry_change(bank).expect("retry"),
+        Retry::Superseded
+    );
+
+    // The county assigns the village; the collector resends the wage alone.
+    let outsider_id = Uuid::from_u128(0x104);
+    let conn = jiandang_server::db::open(&county.db_path).expect("server db");
+    jiandang_server::admin::set_villages(
+        &conn,
+        outsider_id,
+        &[county.other_village, county.village],
+    )
+    .expect("assign");
+    drop(conn);
+    let Retry::Requeued { change_id } = d.replica.retry_change(wage).expect("retry") else {
+        panic!("the refused wage change is requeued");
+    };
+    assert_ne!(
+        change_id, wage,
+        "a new change id, so the server judges it afresh"
+    );
+    assert_eq!(
+        d.replica.retry_change(wage).expect_err("gone").code(),
+        "not_found",
+        "the old id names no outbox row any more"
+    );
+    assert_eq!(
+        d.replica.retry_change(change_id).expect("again"),
+        Retry::NotRefused
+    );
+    d.sync().await.expect("sync after assigning");
+
+    let admin = Admin::login(&server.url()).await;
+    let on_server = &admin.server_state().await[&h];
+    assert_eq!(on_server["income.wage"], json!("2600.00"));
+    assert_eq!(on_server["basic.bank_name"], json!("邮政储蓄银行"));
+    assert_eq!(
+        on_server.get("basic.phone"),
+        None,
+        "the phone was not resent"
+    );
+    let left: Vec<String> = d
+        .replica
+        .outbox_summary()
+        .expect("summary")
+        .refused
+        .into_iter()
+        .map(|r| r.field)
+        .collect();
+    assert!(left.contains(&"basic.phone".to_owned()), "{left:?}");
+    assert!(
+        !left
+            .iter()
+            .any(|f| f == "income.wage" || f == "basic.bank_name"),
+        "{left:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_device_reaches_the_same_state_as_the_server() {
     let county = County::in_entry_window();
     let server = county.start_server();

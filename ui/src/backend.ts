@@ -30,6 +30,7 @@ export type Widget =
   | "id_number"
   | "phone"
   | "reference"
+  | "references"
   | "checklist"
   | "rows";
 
@@ -52,6 +53,8 @@ export interface FieldDef {
   hint_zh?: string;
   /** For `rows` and `checklist`: the columns of each row, paths relative to the row. */
   columns?: FieldDef[];
+  /** For `reference` and `references`: the record kinds the id may name. */
+  refers_to?: string[];
 }
 
 export interface SectionDef {
@@ -193,6 +196,8 @@ export interface HouseholdBundle {
   findings: Finding[];
   /** The village's natural villages, to pick the household's 所在组 from. */
   natural_villages: { id: string; name: string }[];
+  /** The village's 帮扶责任人 (name and unit), to pair the household with. */
+  helpers: { id: string; name: string }[];
 }
 
 export interface VillageBundle {
@@ -200,6 +205,10 @@ export interface VillageBundle {
   natural_villages: RecordView[];
   exit_measures: RecordView | null;
   gps: GpsView[];
+  /** 帮扶单位 on the device (county-wide). */
+  help_units: RecordView[];
+  helpers: RecordView[];
+  work_team_members: RecordView[];
 }
 
 export interface SaveRequest {
@@ -232,7 +241,16 @@ export interface ExitAnswer {
   refusals: Finding[];
 }
 
-export interface RefusedChange {
+/** Where the record a refusal or conflict is about opens. */
+export interface RecordPlace {
+  /** The record's kind (its form names the field); null when the record is not on the device. */
+  kind: string | null;
+  /** The household page it sits on; the village page when null. */
+  household_id: string | null;
+  household_number: string | null;
+}
+
+export interface RefusedChange extends RecordPlace {
   change_id: string;
   record_id: string;
   field: string;
@@ -240,12 +258,20 @@ export interface RefusedChange {
   message: string;
 }
 
-export interface ConflictView {
+export interface ConflictView extends RecordPlace {
   record_id: string;
   field: string;
   mine: unknown;
   theirs: unknown;
 }
+
+/** What resending one refused change did. */
+export type ResendOutcome =
+  | { outcome: "requeued"; change_id: string }
+  | { outcome: "superseded" }
+  | { outcome: "not_refused" };
+
+export type ResendAnswer = ResendOutcome & { status: SyncStatus };
 
 export interface SyncStatus {
   online: boolean | null;
@@ -303,7 +329,7 @@ export interface Backend {
   addPhoto(subjectId: string, villageId: string, kind: string, bytes: Uint8Array): Promise<PhotoView>;
   syncStatus(): Promise<SyncStatus>;
   syncNow(): Promise<SyncStatus>;
-  resend(changeId: string): Promise<SyncStatus>;
+  resend(changeId: string): Promise<ResendAnswer>;
   onSyncProgress(handler: (p: SyncProgress) => void): Promise<() => void>;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { FieldDef, FormBundle, FormDef, Relevance } from "./backend";
-import { isRelevant, parseInput, recordLevelFindings, renderForm } from "./forms";
+import { Choices, fieldLabel, isRelevant, parseInput, recordLevelFindings, recordSummary, renderForm } from "./forms";
 
 function field(path: string, widget: FieldDef["widget"], extra: Partial<FieldDef> = {}): FieldDef {
   return { path, label_zh: path, widget, required: false, derived: false, ...extra };
@@ -137,10 +137,10 @@ describe("rows and checklist widgets", () => {
         id: "m",
         title_zh: "脱贫措施",
         fields: [
-          field("household_id", "reference"),
+          field("household_id", "reference", { refers_to: ["household"] }),
           field("measures", "checklist", { code_list: "measure", columns: [field("first_year", "year", { label_zh: "首次享受年度" })] }),
           field("steps", "rows", {
-            columns: [field("step", "code", { code_list: "step" }), field("date", "date"), field("attachment_photo_ids", "reference")],
+            columns: [field("step", "code", { code_list: "step" }), field("date", "date"), field("attachment_photo_ids", "references", { refers_to: ["photo"] })],
           }),
         ],
       },
@@ -182,3 +182,111 @@ describe("rows and checklist widgets", () => {
     expect(last["steps"]).toEqual([{ date: "2018-10-15" }]);
   });
 });
+
+describe("reference fields", () => {
+  const refs: FormDef = {
+    id: "helper",
+    record: "helper",
+    title_zh: "帮扶责任人信息",
+    sections: [
+      {
+        id: "s",
+        title_zh: "派出单位",
+        fields: [
+          field("help_unit_id", "reference", { label_zh: "帮扶单位", refers_to: ["help_unit"], required: true }),
+          field("proof_photo_ids", "references", { label_zh: "证明材料照片", refers_to: ["photo"] }),
+          field("household_id", "reference", { refers_to: ["household"] }),
+          field("pairings", "rows", {
+            label_zh: "帮扶责任人结对",
+            columns: [field("helper_id", "reference", { label_zh: "帮扶责任人", refers_to: ["helper"] }), field("start", "date")],
+          }),
+        ],
+      },
+    ],
+  };
+  const withTitles: FormBundle = { ...bundle, forms: [{ ...refs, id: "help_unit", record: "help_unit", title_zh: "帮扶单位信息", sections: [] }] };
+
+  it("offers the records of the kind a field refers to, and hides links the app keeps", () => {
+    let last: Record<string, unknown> = {};
+    const choices = new Choices({ help_unit: [{ value: "u1", label: "县扶贫办 · 县" }] });
+    const r = renderForm({ bundle: withTitles, form: refs, fields: {}, pending: [], choices, onChange: (f) => (last = f) });
+    expect(r.el.querySelector("[data-field='household_id']")).toBeNull();
+    expect(r.el.querySelector("[data-field='proof_photo_ids']")).toBeNull();
+    const sel = r.el.querySelector<HTMLSelectElement>("select[name='help_unit_id']")!;
+    expect([...sel.options].map((o) => o.textContent)).toEqual(["请选择", "县扶贫办 · 县"]);
+    sel.value = "u1";
+    sel.dispatchEvent(new Event("change"));
+    expect(last["help_unit_id"]).toBe("u1");
+  });
+
+  it("says what to enter first when there is nothing to pick", () => {
+    const r = renderForm({ bundle: withTitles, form: refs, fields: {}, pending: [], choices: new Choices({ help_unit: [] }), onChange: () => {} });
+    expect(r.el.querySelector("[data-field='help_unit_id'] .nothing-to-pick")?.textContent).toBe("尚无可选记录，请先录入帮扶单位信息");
+  });
+
+  it("redraws when a record is added, keeping the value; keeps a value it cannot name", () => {
+    const choices = new Choices({ help_unit: [{ value: "u1", label: "甲单位" }] });
+    const r = renderForm({ bundle, form: refs, fields: { help_unit_id: "u9" }, pending: [], choices, onChange: () => {} });
+    const sel = () => r.el.querySelector<HTMLSelectElement>("select[name='help_unit_id']")!;
+    expect(sel().value).toBe("u9");
+    expect(sel().selectedOptions[0].textContent).toBe("（本机尚无此记录）");
+    choices.put("help_unit", { value: "u2", label: "乙单位" });
+    expect([...sel().options].map((o) => o.value)).toEqual(["", "u1", "u2", "u9"]);
+    expect(sel().value).toBe("u9");
+    choices.put("help_unit", { value: "u9", label: "丙单位" });
+    expect(sel().selectedOptions[0].textContent).toBe("丙单位");
+  });
+
+  it("picks several photos with their thumbnails, in the order offered", () => {
+    let last: Record<string, unknown> = {};
+    const choices = new Choices({
+      photo: [
+        { value: "p1", label: "房屋正面 · 2018-10-12 16:30", thumbnail: "data:image/jpeg;base64,AAAA" },
+        { value: "p2", label: "厨房 · 2018-10-12 16:31", thumbnail: "data:image/jpeg;base64,BBBB" },
+      ],
+    });
+    const r = renderForm({ bundle, form: refs, fields: {}, pending: [], choices, onChange: (f) => (last = f) });
+    const boxes = r.el.querySelectorAll<HTMLInputElement>("[data-name='proof_photo_ids'] input[type=checkbox]");
+    expect(r.el.querySelectorAll("[data-name='proof_photo_ids'] img").length).toBe(2);
+    boxes[1].checked = true;
+    boxes[1].dispatchEvent(new Event("change"));
+    boxes[0].checked = true;
+    boxes[0].dispatchEvent(new Event("change"));
+    expect(last["proof_photo_ids"]).toEqual(["p1", "p2"]);
+    boxes[1].checked = false;
+    boxes[1].dispatchEvent(new Event("change"));
+    expect(last["proof_photo_ids"]).toEqual(["p1"]);
+  });
+
+  it("picks a reference inside a row (the household's 帮扶责任人)", () => {
+    let last: Record<string, unknown> = {};
+    const choices = new Choices({ helper: [{ value: "hp1", label: "李四（县扶贫办）" }] });
+    const r = renderForm({ bundle, form: refs, fields: { pairings: [{ start: "2018-01-01" }] }, pending: [], choices, onChange: (f) => (last = f) });
+    const sel = r.el.querySelector<HTMLSelectElement>("[data-name='pairings'] select[name='pairings.helper_id']")!;
+    sel.value = "hp1";
+    sel.dispatchEvent(new Event("change"));
+    expect(last["pairings"]).toEqual([{ start: "2018-01-01", helper_id: "hp1" }]);
+  });
+});
+
+describe("labels and summaries", () => {
+  it("names a field by its form label, a row column by list and column", () => {
+    const b: FormBundle = { ...bundle, forms: [form, { ...sheetLike, id: "procedure", record: "procedure" }] };
+    expect(fieldLabel(b, "household", "basic.phone")).toBe("联系电话");
+    expect(fieldLabel(b, "procedure", "steps.0.date")).toBe("程序步骤（日期）");
+    expect(fieldLabel(b, "household", "basic.unknown")).toBe("basic.unknown");
+    expect(fieldLabel(b, null, "basic.phone")).toBe("basic.phone");
+  });
+
+  it("summarises a record by its first text and code answers", () => {
+    const b: FormBundle = { ...bundle, forms: [form] };
+    expect(recordSummary(b, "household", { "basic.phone": "138", "basic.relocated": "1" }, 3)).toBe("是");
+  });
+});
+
+const sheetLike: FormDef = {
+  id: "x",
+  record: "x",
+  title_zh: "x",
+  sections: [{ id: "s", title_zh: "s", fields: [field("steps", "rows", { label_zh: "程序步骤", columns: [field("date", "date", { label_zh: "日期" })] })] }],
+};

@@ -69,6 +69,41 @@ export function codeLabel(bundle: FormBundle, listId: string | undefined, code: 
   return e ? e.zh : displayValue(code);
 }
 
+/** Widgets a one-line summary of a record shows: words and codes, not ids, numbers or notes. */
+const SUMMARY_WIDGETS = new Set(["text", "code"]);
+
+/**
+ * A one-line summary of a record for a list: its first `n` answered text and code fields in
+ * form order (codes by their zh-CN label), joined by " · ".
+ */
+export function recordSummary(bundle: FormBundle, kind: string, fields: Fields, n: number): string {
+  const form = formFor(bundle, kind);
+  if (!form) return "";
+  return form.sections
+    .flatMap((s) => s.fields)
+    .filter((f) => SUMMARY_WIDGETS.has(f.widget) && !isEmpty(fields[f.path]))
+    .slice(0, n)
+    .map((f) => (f.widget === "code" ? codeLabel(bundle, f.code_list, fields[f.path]) : displayValue(fields[f.path])))
+    .join(" · ");
+}
+
+/**
+ * The zh-CN label of a field of a record kind's form, as the sync screen names it: the
+ * field's label, "list label（column label）" for a column of a row, or the path itself when
+ * the form has no such field.
+ */
+export function fieldLabel(bundle: FormBundle, kind: string | null, path: string): string {
+  const form = kind ? formFor(bundle, kind) : undefined;
+  const fields = form?.sections.flatMap((s) => s.fields) ?? [];
+  const exact = fields.find((f) => f.path === path);
+  if (exact) return exact.label_zh;
+  for (const f of fields) {
+    const col = (f.columns ?? []).find((c) => path.startsWith(`${f.path}.`) && path.endsWith(`.${c.path}`));
+    if (col) return `${f.label_zh}（${col.label_zh}）`;
+  }
+  return path;
+}
+
 export function formFor(bundle: FormBundle, record: string): FormDef | undefined {
   return bundle.forms.find((f) => f.record === record || f.id === record);
 }
@@ -106,10 +141,66 @@ export interface FormOptions {
   /** Paths set by the app (the link to the household or village): not shown. */
   hidden?: string[];
   /**
-   * Choices for `reference` fields (path -> records to pick from). A reference field with no
-   * choices is a link the app keeps itself and is not shown.
+   * Records to pick for `reference` / `references` fields, by the kind they refer to (the
+   * field's `refers_to`). A reference field whose kinds have no list here is a link the app
+   * keeps itself and is not shown; an empty list shows the field with what to enter first.
    */
-  references?: Record<string, { value: string; label: string }[]>;
+  choices?: Choices;
+}
+
+/** A record offered for a reference field. */
+export interface Choice {
+  value: string;
+  label: string;
+  /** `data:` URL of a thumbnail (photos). */
+  thumbnail?: string;
+}
+
+/**
+ * The records reference fields pick from, by record kind. A view updates a list when a
+ * record is added or renamed (a help unit just entered) and every picker showing it redraws,
+ * keeping its value.
+ */
+export class Choices {
+  private lists = new Map<string, Choice[]>();
+  private watchers = new Set<() => void>();
+
+  constructor(init: Record<string, Choice[]> = {}) {
+    for (const [k, v] of Object.entries(init)) this.lists.set(k, v);
+  }
+
+  /** The records of `kinds` to pick from, or undefined when none of the kinds is offered. */
+  for(kinds: string[] | undefined): Choice[] | undefined {
+    const offered = (kinds ?? []).filter((k) => this.lists.has(k));
+    if (offered.length === 0) return undefined;
+    return offered.flatMap((k) => this.lists.get(k) ?? []);
+  }
+
+  set(kind: string, list: Choice[]): void {
+    this.lists.set(kind, list);
+    for (const w of [...this.watchers]) w();
+  }
+
+  /** Adds or replaces one record in the list of `kind`. */
+  put(kind: string, choice: Choice): void {
+    const list = [...(this.lists.get(kind) ?? [])];
+    const i = list.findIndex((c) => c.value === choice.value);
+    if (i >= 0) list[i] = choice;
+    else list.push(choice);
+    this.set(kind, list);
+  }
+
+  /** Calls `fn` after every change; returns the function that stops it. */
+  watch(fn: () => void): () => void {
+    this.watchers.add(fn);
+    return () => this.watchers.delete(fn);
+  }
+}
+
+/** What the form's inputs need besides their own field. */
+interface Ctx {
+  bundle: FormBundle;
+  choices?: Choices;
 }
 
 export interface RenderedForm {
@@ -117,12 +208,16 @@ export interface RenderedForm {
   /** Shows the findings beside their fields and hides those that no longer apply. */
   showFindings(findings: Finding[]): void;
   fields(): Fields;
+  /** Sets a field as if typed (the app's 今日已入户核实): redraws its input, reports the change. */
+  set(path: string, value: unknown): void;
 }
 
 /** Renders every section of `form`; the caller saves and validates through the backend. */
 export function renderForm(opts: FormOptions): RenderedForm {
   const values: Fields = { ...opts.fields };
-  const rows = new Map<string, { row: HTMLElement; msgs: HTMLElement; def: FieldDef }>();
+  const ctx: Ctx = { bundle: opts.bundle, choices: opts.choices };
+  const rows = new Map<string, { row: HTMLElement; msgs: HTMLElement; def: FieldDef; input: HTMLElement }>();
+  const setters = new Map<string, (v: unknown) => void>();
 
   const refreshRelevance = () => {
     for (const { row, def } of rows.values()) {
@@ -137,16 +232,13 @@ export function renderForm(opts: FormOptions): RenderedForm {
       h("h3", {}, section.title_zh),
       section.fields.filter((def) => shown(def, opts)).map((def) => {
         const msgs = h("div", { class: "field-findings", "data-findings-for": def.path });
-        const choices = opts.references?.[def.path];
         const set = (v: unknown) => {
           values[def.path] = v;
           refreshRelevance();
           opts.onChange({ ...values }, def.path);
         };
         const readOnly = Boolean(opts.readOnly || def.derived);
-        const input = choices
-          ? referenceSelect(def, choices, values[def.path], readOnly, set)
-          : fieldInput(def, opts.bundle, values[def.path], readOnly, set);
+        const input = fieldInput(def, ctx, values[def.path], readOnly, set);
         const row = h(
           "div",
           { class: "field", "data-field": def.path },
@@ -162,7 +254,8 @@ export function renderForm(opts: FormOptions): RenderedForm {
           def.hint_zh ? h("div", { class: "hint" }, def.hint_zh) : null,
           msgs,
         );
-        rows.set(def.path, { row, msgs, def });
+        rows.set(def.path, { row, msgs, def, input });
+        setters.set(def.path, set);
         return row;
       }),
     ),
@@ -182,30 +275,113 @@ export function renderForm(opts: FormOptions): RenderedForm {
       }
     },
     fields: () => ({ ...values }),
+    set(path: string, value: unknown) {
+      const r = rows.get(path);
+      const set = setters.get(path);
+      if (r && set) {
+        const input = fieldInput(r.def, ctx, value, Boolean(opts.readOnly || r.def.derived), set);
+        r.input.replaceWith(input);
+        r.input = input;
+        set(value);
+      } else {
+        values[path] = value;
+        opts.onChange({ ...values }, path);
+      }
+    },
   };
 }
 
 /** Whether a field is asked on the form (app-kept links and hidden paths are not). */
 function shown(def: FieldDef, opts: FormOptions): boolean {
   if ((opts.hidden ?? []).includes(def.path)) return false;
-  if (def.widget === "reference") return Boolean(opts.references?.[def.path]);
-  return true;
+  return !isReference(def) || opts.choices?.for(def.refers_to) !== undefined;
 }
 
-function referenceSelect(
+function isReference(def: FieldDef): boolean {
+  return def.widget === "reference" || def.widget === "references";
+}
+
+/** What to enter first when a reference has nothing to pick: the forms of its kinds. */
+function nothingToPick(def: FieldDef, bundle: FormBundle): string {
+  const titles = (def.refers_to ?? []).map((k) => formFor(bundle, k)?.title_zh ?? k);
+  return `尚无可选记录，请先录入${titles.join("、")}`;
+}
+
+/**
+ * A reference picker that redraws when its choices change. A value that names no record
+ * offered here (not yet on this device) stays chosen and is shown as such, never dropped.
+ */
+function referenceInput(
   def: FieldDef,
-  choices: { value: string; label: string }[],
+  ctx: Ctx,
   value: unknown,
   readOnly: boolean,
   set: (v: unknown) => void,
 ): HTMLElement {
-  const sel = h(
-    "select",
-    { name: def.path, disabled: readOnly, onchange: () => set(sel.value === "" ? null : sel.value) },
-    h("option", { value: "" }, "请选择"),
-    choices.map((c) => h("option", { value: c.value, selected: c.value === value }, c.label)),
-  );
-  return sel;
+  const multiple = def.widget === "references";
+  let current: string[] = multiple
+    ? Array.isArray(value)
+      ? value.map(String)
+      : []
+    : typeof value === "string" && value !== ""
+      ? [value]
+      : [];
+  const box = h("div", { class: "reference", "data-name": def.path });
+  const draw = () => {
+    const choices = ctx.choices?.for(def.refers_to) ?? [];
+    const known = new Set(choices.map((c) => c.value));
+    const unknown = current.filter((v) => !known.has(v));
+    const empty = choices.length === 0 ? h("div", { class: "hint nothing-to-pick" }, nothingToPick(def, ctx.bundle)) : null;
+    if (!multiple) {
+      const sel = h(
+        "select",
+        {
+          name: def.path,
+          disabled: readOnly,
+          onchange: () => {
+            current = sel.value === "" ? [] : [sel.value];
+            set(current[0] ?? null);
+          },
+        },
+        h("option", { value: "" }, "请选择"),
+        choices.map((c) => h("option", { value: c.value, selected: current.includes(c.value) }, c.label)),
+        unknown.map((v) => h("option", { value: v, selected: true }, "（本机尚无此记录）")),
+      );
+      box.replaceChildren(sel, ...(empty ? [empty] : []));
+      return;
+    }
+    const emit = () => {
+      const order = [...choices.map((c) => c.value), ...unknown];
+      current = order.filter((v) => current.includes(v));
+      set([...current]);
+    };
+    const tick = (v: string) => (ev: Event) => {
+      const on = (ev.target as HTMLInputElement).checked;
+      current = on ? [...current.filter((x) => x !== v), v] : current.filter((x) => x !== v);
+      emit();
+    };
+    const item = (c: Choice) =>
+      h(
+        "label",
+        { class: `choice${c.thumbnail ? " with-thumb" : ""}`, "data-value": c.value },
+        h("input", { type: "checkbox", name: def.path, value: c.value, checked: current.includes(c.value), disabled: readOnly, onchange: tick(c.value) }),
+        c.thumbnail ? h("img", { src: c.thumbnail, alt: c.label }) : null,
+        h("span", {}, c.label),
+      );
+    box.replaceChildren(
+      h(
+        "div",
+        { class: "choices" },
+        choices.map(item),
+        unknown.map((v) => item({ value: v, label: "（本机尚无此记录）" })),
+      ),
+      ...(empty ? [empty] : []),
+    );
+  };
+  draw();
+  // A screen makes its own Choices, so these watchers go with the screen.
+  ctx.choices?.watch(draw);
+  return box;
 }
 
 function codeList(bundle: FormBundle, id: string | undefined): CodeList | undefined {
@@ -219,20 +395,20 @@ function rowsOf(value: unknown): Row[] {
 }
 
 /** One row's columns, each an input bound to the row's key. */
-function rowEditor(def: FieldDef, bundle: FormBundle, row: Row, readOnly: boolean, changed: () => void, skip: string[] = []): HTMLElement {
+function rowEditor(def: FieldDef, ctx: Ctx, row: Row, readOnly: boolean, changed: () => void, skip: string[] = []): HTMLElement {
   return h(
     "div",
     { class: "row-fields" },
     (def.columns ?? [])
-      .filter((c) => !skip.includes(c.path) && c.widget !== "reference")
+      .filter((c) => !skip.includes(c.path) && (!isReference(c) || ctx.choices?.for(c.refers_to) !== undefined))
       .map((c) =>
         h(
           "label",
           { class: "row-field", "data-column": c.path },
           c.label_zh,
           c.unit ? h("span", { class: "unit" }, `（${c.unit}）`) : null,
-          fieldInput({ ...c, path: `${def.path}.${c.path}` }, bundle, row[c.path], readOnly, (v) => {
-            if (v === null) delete row[c.path];
+          fieldInput({ ...c, path: `${def.path}.${c.path}` }, ctx, row[c.path], readOnly, (v) => {
+            if (v === null || (Array.isArray(v) && v.length === 0)) delete row[c.path];
             else row[c.path] = v;
             changed();
           }),
@@ -242,7 +418,7 @@ function rowEditor(def: FieldDef, bundle: FormBundle, row: Row, readOnly: boolea
 }
 
 /** 帮扶结对, 帮扶措施, 程序步骤: rows added and removed freely; the whole list is one value. */
-function rowsInput(def: FieldDef, bundle: FormBundle, value: unknown, readOnly: boolean, set: (v: unknown) => void): HTMLElement {
+function rowsInput(def: FieldDef, ctx: Ctx, value: unknown, readOnly: boolean, set: (v: unknown) => void): HTMLElement {
   const rows = rowsOf(value);
   const box = h("div", { class: "rows", "data-name": def.path });
   const emit = () => set(rows.map((r) => ({ ...r })));
@@ -252,7 +428,7 @@ function rowsInput(def: FieldDef, bundle: FormBundle, value: unknown, readOnly: 
         h(
           "div",
           { class: "row card", "data-row": i },
-          rowEditor(def, bundle, row, readOnly, emit),
+          rowEditor(def, ctx, row, readOnly, emit),
           readOnly
             ? null
             : h(
@@ -292,8 +468,8 @@ function rowsInput(def: FieldDef, bundle: FormBundle, value: unknown, readOnly: 
 }
 
 /** 脱贫措施: one row per ticked kind of the code list (ticked once however often received). */
-function checklistInput(def: FieldDef, bundle: FormBundle, value: unknown, readOnly: boolean, set: (v: unknown) => void): HTMLElement {
-  const list = codeList(bundle, def.code_list);
+function checklistInput(def: FieldDef, ctx: Ctx, value: unknown, readOnly: boolean, set: (v: unknown) => void): HTMLElement {
+  const list = codeList(ctx.bundle, def.code_list);
   const rows = rowsOf(value);
   const emit = () => {
     const order = (list?.entries ?? []).map((e) => e.code);
@@ -307,7 +483,7 @@ function checklistInput(def: FieldDef, bundle: FormBundle, value: unknown, readO
       const detail = h("div", { class: "checklist-detail" });
       const drawDetail = () => {
         const row = rows.find((r) => r.kind === e.code);
-        detail.replaceChildren(...(row ? [rowEditor(def, bundle, row, readOnly, emit, ["kind"])] : []));
+        detail.replaceChildren(...(row ? [rowEditor(def, ctx, row, readOnly, emit, ["kind"])] : []));
       };
       drawDetail();
       return h(
@@ -340,17 +516,21 @@ function checklistInput(def: FieldDef, bundle: FormBundle, value: unknown, readO
 
 function fieldInput(
   def: FieldDef,
-  bundle: FormBundle,
+  ctx: Ctx,
   value: unknown,
   readOnly: boolean,
   set: (v: unknown) => void,
 ): HTMLElement {
   const name = def.path;
+  const bundle = ctx.bundle;
   switch (def.widget) {
     case "rows":
-      return rowsInput(def, bundle, value, readOnly, set);
+      return rowsInput(def, ctx, value, readOnly, set);
     case "checklist":
-      return checklistInput(def, bundle, value, readOnly, set);
+      return checklistInput(def, ctx, value, readOnly, set);
+    case "reference":
+    case "references":
+      return referenceInput(def, ctx, value, readOnly, set);
     case "code": {
       const list = codeList(bundle, def.code_list);
       const sel = h(
@@ -426,4 +606,18 @@ function fieldInput(
       return inp;
     }
   }
+}
+
+/**
+ * Brings a record's field into view and marks it (the sync screen's 打开记录): the field in
+ * the record's form, else the record's form, else nothing. Returns the element shown.
+ */
+export function showFocus(root: ParentNode, recordId: string, field?: string): HTMLElement | null {
+  const q = (s: string) => s.replace(/["\\]/g, "\\$&");
+  const editor = root.querySelector<HTMLElement>(`[data-record-id="${q(recordId)}"]`);
+  const target = (editor && field ? editor.querySelector<HTMLElement>(`[data-field="${q(field)}"]`) : null) ?? editor;
+  if (!target) return null;
+  target.classList.add("focused");
+  target.scrollIntoView({ block: "center" });
+  return target;
 }

@@ -3,6 +3,7 @@
 import { errorMessage } from "./backend";
 import { currentApp, loadApp, route } from "./app";
 import { h, mount } from "./dom";
+import { showFocus } from "./forms";
 import { loginView } from "./views/login";
 import { homeView } from "./views/home";
 import { householdView } from "./views/household";
@@ -13,17 +14,18 @@ const root = document.getElementById("app")!;
 
 async function show(): Promise<void> {
   const app = currentApp();
-  const [screen, arg] = route();
+  const [screen, arg, focusId, focusField] = route();
+  const focus = focusId ? { recordId: focusId, field: focusField ? decodeURIComponent(focusField) : undefined } : undefined;
   if (!app.status.enrolled) {
     mount(root, await loginView());
     return;
   }
   switch (screen) {
     case "household":
-      mount(root, await householdView(arg ?? ""));
+      mount(root, await householdView(arg ?? "", focus));
       break;
     case "village":
-      mount(root, await villageView());
+      mount(root, await villageView(arg ? { recordId: arg, field: focusId ? decodeURIComponent(focusId) : undefined } : undefined));
       break;
     case "sync":
       mount(root, await syncView());
@@ -32,6 +34,8 @@ async function show(): Promise<void> {
       mount(root, await homeView());
   }
   window.scrollTo(0, 0);
+  const target = screen === "village" ? (arg ? { recordId: arg, field: focusId } : undefined) : focus;
+  if (target) showFocus(root, target.recordId, target.field ? decodeURIComponent(target.field) : undefined);
 }
 
 async function start(): Promise<void> {

@@ -53,6 +53,10 @@ pub struct FieldDef {
     /// For a `checklist`: the columns of each row, with paths relative to the row.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub columns: Vec<FieldDef>,
+    /// For `reference` and `references`: the kinds of record the id may name. The UI offers
+    /// records of these kinds to pick from, unless the app sets the link itself.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refers_to: Vec<RecordKind>,
 }
 
 /// How a field is asked.
@@ -79,6 +83,8 @@ pub enum Widget {
     Phone,
     /// A reference to another record (its UUID), e.g. the help unit a helper comes from.
     Reference,
+    /// Several references (a list of UUIDs), e.g. the photos proving a member change.
+    References,
     /// A list of rows, at most one per value of the code list (the row's `kind`), each with
     /// the field's `columns`: the exit-measure sheets (C4). The whole list is one field.
     Checklist,
@@ -124,6 +130,27 @@ impl FieldDef {
             national_code: None,
             hint_zh: None,
             columns: Vec::new(),
+            refers_to: Vec::new(),
+        }
+    }
+
+    /// A reference to one record of one of `kinds`.
+    pub fn reference(path: &'static str, label_zh: &'static str, kinds: &[RecordKind]) -> FieldDef {
+        FieldDef {
+            refers_to: kinds.to_vec(),
+            ..FieldDef::new(path, label_zh, Widget::Reference)
+        }
+    }
+
+    /// A list of references to records of one of `kinds`.
+    pub fn references(
+        path: &'static str,
+        label_zh: &'static str,
+        kinds: &[RecordKind],
+    ) -> FieldDef {
+        FieldDef {
+            refers_to: kinds.to_vec(),
+            ..FieldDef::new(path, label_zh, Widget::References)
         }
     }
 
@@ -242,8 +269,8 @@ pub struct FormBundle {
     pub code_lists: Vec<&'static CodeList>,
 }
 
-/// Version of the form bundle's shape.
-pub const FORM_BUNDLE_VERSION: u32 = 1;
+/// Version of the form bundle's shape. 2: `references` widget and `refers_to`.
+pub const FORM_BUNDLE_VERSION: u32 = 2;
 
 /// The form bundle the UI and the server read.
 pub fn bundle() -> FormBundle {

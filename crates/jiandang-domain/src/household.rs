@@ -94,6 +94,25 @@ pub struct BasicInfo {
     /// The year whose basic information this record has been checked and updated for (C9):
     /// exit is refused until it is the policy year.
     pub basic_info_updated_year: Option<i32>,
+    /// 入户核实日期: the day a survey worker last checked the household at the door against
+    /// the printed 对照表 (C1), typed from the paper sheet or set by the app on the spot.
+    /// The household list's "visited this year" is [`Household::visited_this_year`].
+    pub visited_on: Option<Date>,
+}
+
+impl Household {
+    /// Whether the household was visited (入户核实) in this year's dynamic management: its
+    /// 入户核实日期 falls on or after the first day of the year's field work
+    /// ([`crate::policy::YearPolicy::visits_from`]). A visit of an earlier year does not count;
+    /// a household with no date has not been visited.
+    pub fn visited_this_year(&self, policy: &crate::policy::YearPolicy) -> bool {
+        visited_in(self.basic.visited_on, policy)
+    }
+}
+
+/// [`Household::visited_this_year`] on the date alone (the replica's list query mirrors it).
+pub fn visited_in(visited_on: Option<Date>, policy: &crate::policy::YearPolicy) -> bool {
+    visited_on.is_some_and(|d| d >= policy.visits_from)
 }
 
 /// 生产条件 (FORMS.md §1.5). Areas in 亩.

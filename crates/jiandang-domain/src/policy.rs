@@ -49,6 +49,9 @@ pub struct YearPolicy {
     pub poverty_line: Money,
     /// Transfer items counted in income (C6). Items not listed are shown but not summed.
     pub counted_transfers: Vec<TransferItem>,
+    /// The first day of the year's door-to-door field work (the notice's timeline: 10-01): a
+    /// household's 入户核实日期 on or after it is a visit of this year.
+    pub visits_from: Date,
     /// The date ages are computed on (FORMS.md §7.4).
     pub age_reference_date: Date,
     /// Youngest age of compulsory education (义务教育), inclusive.
@@ -67,7 +70,8 @@ pub struct YearPolicy {
 impl YearPolicy {
     /// Shangqiu 2018 (商脱贫组办〔2018〕48号): income period 2017-10-01 … 2018-09-30, line
     /// 3400 元, 低保金 and 养老保险金 counted (C6) along with the form's other regular transfers,
-    /// ages on 2018-12-31, compulsory school age 6–15, working age 16–65, village exit below 2 %.
+    /// field work from 2018-10-01, ages on 2018-12-31, compulsory school age 6–15, working age
+    /// 16–65, village exit below 2 %.
     pub fn shangqiu_2018() -> YearPolicy {
         let date = |y, m, d| Date::new(y, m, d).unwrap_or_else(|_| unreachable_date());
         YearPolicy {
@@ -76,6 +80,7 @@ impl YearPolicy {
             income_period_end: date(2018, 9, 30),
             poverty_line: Money::from_yuan(3400),
             counted_transfers: TransferItem::ALL.to_vec(),
+            visits_from: date(2018, 10, 1),
             age_reference_date: date(2018, 12, 31),
             compulsory_school_age_min: 6,
             compulsory_school_age_max: 15,

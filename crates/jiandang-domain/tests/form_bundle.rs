@@ -37,3 +37,34 @@ fn code_lists_are_unique_and_every_named_list_exists() {
 fn bundle_json_snapshot() {
     insta::assert_json_snapshot!("form_bundle", form::bundle());
 }
+
+#[test]
+fn every_reference_names_what_it_refers_to() {
+    use jiandang_domain::form::Widget;
+    let bundle = form::bundle();
+    let mut lists = Vec::new();
+    for f in &bundle.forms {
+        for field in f.fields().chain(f.fields().flat_map(|x| x.columns.iter())) {
+            let is_ref = matches!(field.widget, Widget::Reference | Widget::References);
+            assert_eq!(
+                is_ref,
+                !field.refers_to.is_empty(),
+                "{}.{}: a reference field, and only one, names the kinds it refers to",
+                f.id,
+                field.path
+            );
+            if field.widget == Widget::References {
+                lists.push(format!("{}.{}", f.id, field.path));
+            }
+        }
+    }
+    // The fields the models hold as lists of ids (`Vec<Uuid>`); every other reference is one id.
+    assert_eq!(
+        lists,
+        [
+            "member_change.proof_photo_ids",
+            "village.help.help_unit_ids",
+            "procedure.attachment_photo_ids",
+        ]
+    );
+}

@@ -29,6 +29,7 @@ fn full_household() -> Household {
     h.basic.exit_year = Some(2016);
     h.basic.return_reason = Some(PovertyCause::Disaster);
     h.basic.return_year = Some(2018);
+    h.basic.visited_on = Some(Date::parse("2018-10-15").unwrap());
     h.living.dilapidation_level = Some(jiandang_domain::codes::household::DilapidationLevel::C);
     h.relocation = jiandang_domain::household::Relocation {
         relocated: Some(true),

@@ -14,6 +14,7 @@ pub mod migrations;
 pub mod photo;
 pub mod plan;
 pub mod query;
+mod retry;
 mod store;
 pub mod sync;
 pub mod typed;
@@ -26,6 +27,7 @@ pub use jiandang_protocol::Hlc;
 pub use query::{
     HouseholdBundle, HouseholdFilter, HouseholdRow, OutboxEntry, OutboxSummary, PhotoProgress,
 };
+pub use retry::Retry;
 pub use store::{Conflict, Saved, StoredRecord};
 pub use sync::{Progress, SyncLoop, SyncOptions, SyncReport};
 pub use typed::DomainRecord;

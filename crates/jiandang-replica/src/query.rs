@@ -3,11 +3,11 @@
 //! (waiting, refused with reasons, conflicts); photo upload progress; and the domain rules
 //! run on save.
 
-use jiandang_domain::Timestamp;
 use jiandang_domain::bundle::{HouseholdBundle as DomainBundle, check_household_bundle};
 use jiandang_domain::policy::YearPolicy;
 use jiandang_domain::rules::village::check_village_bundle;
 use jiandang_domain::village::VillageBundle;
+use jiandang_domain::{Date, Timestamp};
 use jiandang_domain::{Finding, RecordKind};
 use rusqlite::{Connection, OptionalExtension};
 use serde_json::Value;
@@ -27,9 +27,9 @@ pub mod paths {
     pub const EXIT_YEAR: &str = "$.basic.exit_year";
     /// 识别年度 (aar041).
     pub const IDENTIFIED_YEAR: &str = "$.basic.identified_year";
-    /// The year the household's basic information was last checked at the door (C9): the
-    /// household list's "visited this year".
-    pub const VISITED_YEAR: &str = "$.basic.basic_info_updated_year";
+    /// 入户核实日期 (`YYYY-MM-DD`): the household list's "visited this year", as
+    /// `jiandang_domain::household::visited_in` decides it.
+    pub const VISITED_ON: &str = "$.basic.visited_on";
     /// On a member, change, procedure or exit-measure record: the household it belongs to.
     pub const HOUSEHOLD_ID: &str = "$.household_id";
     /// On a photo or GPS fix: the record it belongs to.
@@ -59,12 +59,16 @@ pub struct HouseholdFilter {
     pub returned: bool,
     /// A rule found an error on the household or its members.
     pub has_errors: bool,
-    /// No visit recorded in `year`.
+    /// Not visited (入户核实) this year: no 入户核实日期 on or after `visits_from`
+    /// (`jiandang_domain::household::visited_in`).
     pub not_visited_this_year: bool,
     /// Has local edits not yet accepted by the server.
     pub waiting_to_sync: bool,
     /// The year "this year" means (the policy year, e.g. 2018).
     pub year: i32,
+    /// The first day a visit counts for this year (`YearPolicy::visits_from`); `None`: any
+    /// recorded visit counts.
+    pub visits_from: Option<Date>,
 }
 
 /// One line of the household list.
@@ -77,6 +81,8 @@ pub struct HouseholdRow {
     pub members: u32,
     pub has_errors: bool,
     pub waiting: u32,
+    /// 入户核实日期, when recorded (and a valid date).
+    pub visited_on: Option<Date>,
 }
 
 /// A household with everything attached to it.
@@ -344,6 +350,9 @@ impl Replica {
                 members: r.get(4)?,
                 has_errors: r.get(5)?,
                 waiting: r.get(6)?,
+                visited_on: r
+                    .get::<_, Option<String>>(7)?
+                    .and_then(|s| Date::parse(&s).ok()),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -440,6 +449,16 @@ impl Replica {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
+    /// Every record of one kind on the device, by id. Help units serve the whole county: a
+    /// unit entered in one village is picked in another.
+    pub fn records_of_kind(&self, kind: RecordKind) -> Result<Vec<StoredRecord>, Error> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT id, kind, village_id, doc FROM records WHERE kind = ?1 ORDER BY id")?;
+        let rows = stmt.query_map([kind.as_str()], record_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
     /// Photos (not thumbnails) N of M uploaded, with bytes.
     pub fn photo_progress(&self) -> Result<PhotoProgress, Error> {
         let conn = self.conn();
@@ -509,10 +528,23 @@ fn household_query(
         conds.push(ERRORS_SQL.to_owned());
     }
     if f.not_visited_this_year {
-        conds.push(format!(
-            "COALESCE(CAST(json_extract(h.doc, '{}') AS INTEGER), 0) <> {year}",
-            paths::VISITED_YEAR
-        ));
+        // ISO dates compare as text; a value that is not one counts as no visit.
+        let visited = format!("json_extract(h.doc, '{}')", paths::VISITED_ON);
+        match f.visits_from {
+            Some(from) => {
+                args.push(V::Text(from.to_string()));
+                conds.push(format!(
+                    "NOT (json_type(h.doc, '{path}') IS 'text' AND length({visited}) = 10
+                          AND {visited} >= ?{n})",
+                    path = paths::VISITED_ON,
+                    n = args.len()
+                ));
+            }
+            None => conds.push(format!(
+                "NOT (json_type(h.doc, '{path}') IS 'text' AND length({visited}) = 10)",
+                path = paths::VISITED_ON
+            )),
+        }
     }
     if f.waiting_to_sync {
         conds.push(format!("{WAITING_SQL} > 0"));
@@ -529,12 +561,15 @@ fn household_query(
                {status},
                (SELECT COUNT(*) FROM records m WHERE m.kind = 'member'
                   AND json_extract(m.doc, '$.household_id') = h.id),
-               {ERRORS_SQL}, {WAITING_SQL}
+               {ERRORS_SQL}, {WAITING_SQL},
+               CASE WHEN json_type(h.doc, '{visited}') = 'text'
+                    THEN json_extract(h.doc, '{visited}') END
              FROM records h WHERE {filter}
              ORDER BY json_extract(h.doc, '{number}'), h.id",
             number = paths::HOUSEHOLD_NUMBER,
             mname = paths::MEMBER_NAME,
             rel = paths::MEMBER_RELATIONSHIP,
+            visited = paths::VISITED_ON,
         )
     };
     (sql, args)

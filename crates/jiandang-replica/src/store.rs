@@ -205,7 +205,7 @@ fn store_hlc(conn: &Connection, hlc: &Hlc) -> rusqlite::Result<()> {
 }
 
 /// A new stamp for a local event, persisted so that it survives a restart.
-fn tick(conn: &Connection, now_ms: i64) -> rusqlite::Result<Hlc> {
+pub(crate) fn tick(conn: &Connection, now_ms: i64) -> rusqlite::Result<Hlc> {
     let next = last_hlc(conn)?.tick(now_ms);
     store_hlc(conn, &next)?;
     Ok(next)

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use jiandang_domain::RecordKind;
 use jiandang_domain::photo::PhotoKind;
+use jiandang_domain::{Date, RecordKind};
 use jiandang_replica::{Clock, HouseholdFilter, Replica};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -163,10 +163,11 @@ fn the_household_list_searches_and_filters() {
     let docs = [
         household("4114210001", "0"),
         json!({"basic": {"household_number": "4114210002", "status": "1", "exit_year": 2018,
-                         "basic_info_updated_year": 2018}}),
-        json!({"basic": {"household_number": "4114210003", "status": "3", "identified_year": 2018}}),
+                         "visited_on": "2018-10-15"}}),
+        json!({"basic": {"household_number": "4114210003", "status": "3", "identified_year": 2018,
+                         "visited_on": "2017-11-20"}}),
         json!({"basic": {"household_number": "4114210004", "status": "0", "identified_year": 2018,
-                         "basic_info_updated_year": 2018}}),
+                         "visited_on": "2018-11-02"}}),
     ];
     for (id, doc) in ids.iter().zip(&docs) {
         r.save_record(RecordKind::Household, *id, VILLAGE, doc)
@@ -191,6 +192,7 @@ fn the_household_list_searches_and_filters() {
     let f = |g: fn(&mut HouseholdFilter)| {
         let mut filter = HouseholdFilter {
             year,
+            visits_from: Some(Date::parse("2018-10-01").expect("date")),
             ..HouseholdFilter::default()
         };
         g(&mut filter);
@@ -257,6 +259,62 @@ fn the_household_list_searches_and_filters() {
     assert!(rows[0].waiting > 0);
     let bundle = r.household_bundle(ids[0]).expect("bundle");
     assert_eq!(bundle.attached.len(), 1);
+}
+
+/// "Visited this year" in the list query is the domain's `visited_in`: the filter and the
+/// row's date agree with it for every kind of stored value, odd ones included.
+#[test]
+fn not_visited_this_year_is_the_domain_s_visited_in() {
+    let dir = tempfile::tempdir().expect("dir");
+    let r = open(&dir);
+    let policy = jiandang_domain::policy::YearPolicy::shangqiu_2018();
+    let cases: &[(&str, Value, bool)] = &[
+        ("never", Value::Null, false),
+        ("last year", json!("2017-11-20"), false),
+        ("the day before field work", json!("2018-09-30"), false),
+        ("the first day of field work", json!("2018-10-01"), true),
+        ("during the entry phase", json!("2018-11-20"), true),
+        (
+            "today, on a demo county's shifted calendar",
+            json!("2026-12-02"),
+            true,
+        ),
+        ("not an ISO date", json!("2018-1-5"), false),
+        ("a number", json!(20181015), false),
+    ];
+    let mut ids = Vec::new();
+    for (i, (_, visited, _)) in cases.iter().enumerate() {
+        let id = Replica::new_id();
+        let mut doc = household(&format!("41142109{i:02}"), "0");
+        doc["basic"]["visited_on"] = visited.clone();
+        r.save_record(RecordKind::Household, id, VILLAGE, &doc)
+            .expect("save");
+        ids.push(id);
+    }
+    let filter = HouseholdFilter {
+        year: policy.year,
+        visits_from: Some(policy.visits_from),
+        not_visited_this_year: true,
+        ..HouseholdFilter::default()
+    };
+    let not_visited: Vec<Uuid> = r
+        .households(VILLAGE, &filter)
+        .expect("list")
+        .into_iter()
+        .map(|row| row.id)
+        .collect();
+    let rows = r
+        .households(VILLAGE, &HouseholdFilter::default())
+        .expect("list");
+    for ((name, _, want), id) in cases.iter().zip(&ids) {
+        assert_eq!(!not_visited.contains(id), *want, "filter: {name}");
+        let row = rows.iter().find(|row| row.id == *id).expect("row");
+        assert_eq!(
+            jiandang_domain::household::visited_in(row.visited_on, &policy),
+            *want,
+            "row: {name}"
+        );
+    }
 }
 
 fn check(r: &Replica, ids: &[Uuid], name: &str, filter: &HouseholdFilter, expected: &[usize]) {

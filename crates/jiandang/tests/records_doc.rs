@@ -36,6 +36,7 @@ fn widget(w: Widget) -> &'static str {
         Widget::IdNumber => "ID number",
         Widget::Phone => "phone",
         Widget::Reference => "UUID of a record",
+        Widget::References => "list of UUIDs of records",
         Widget::Checklist => "list of rows, one per kind",
         Widget::Rows => "list of rows",
     }

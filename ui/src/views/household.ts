@@ -9,10 +9,20 @@ import {
   type Finding,
   type HouseholdBundle,
   type MemberChangeDirection,
+  type PhotoView,
   type RecordView,
 } from "../backend";
 import { currentApp, go } from "../app";
-import { formFor, recordLevelFindings, renderForm, syncBadge, type RenderedForm } from "../forms";
+import {
+  Choices,
+  codeLabel,
+  formFor,
+  recordLevelFindings,
+  renderForm,
+  syncBadge,
+  type Choice,
+  type RenderedForm,
+} from "../forms";
 import { h, mount } from "../dom";
 import { frame, toast } from "./shell";
 import { gpsPanel } from "./gps";
@@ -21,7 +31,13 @@ import { photoPanel } from "./photos";
 /** How long typing may pause before the answers are checked and saved. */
 const SAVE_DELAY_MS = 600;
 
-export async function householdView(id: string): Promise<HTMLElement> {
+/** A record (and field) to show when the page opens, from the sync screen. */
+export interface Focus {
+  recordId: string;
+  field?: string;
+}
+
+export async function householdView(id: string, focus?: Focus): Promise<HTMLElement> {
   const app = currentApp();
   const villageId = app.villageId ?? "";
   if (id === "new") return newHousehold(villageId);
@@ -33,23 +49,67 @@ export async function householdView(id: string): Promise<HTMLElement> {
   }
   const hh = bundle.household;
   const title = headName(bundle) || "农户";
+  // What the household's reference fields pick from: its village's natural villages and
+  // helpers, its own members and photos (a photo just taken joins the list).
+  const choices = new Choices({
+    natural_village: bundle.natural_villages.map((n) => ({ value: n.id, label: n.name })),
+    helper: bundle.helpers.map((x) => ({ value: x.id, label: x.name })),
+    photo: bundle.photos.map(photoChoice),
+  });
   const body = h(
     "div",
     { class: "household", "data-id": hh.id },
     h("div", { class: "record-head" }, h("span", { id: "record-sync" }, syncBadge(hh.sync))),
-    recordEditor("household", hh, bundle.findings, {
-      references: {
-        natural_village_id: bundle.natural_villages.map((n) => ({ value: n.id, label: n.name })),
-      },
-    }),
-    membersPanel(bundle),
+    recordEditor("household", hh, bundle.findings, { choices, controls: (form) => visitPanel(form) }),
+    membersPanel(bundle, choices, focus),
     exitPanel(hh.id),
-    singlePanel("procedure", hh.village_id, hh.id, bundle.procedure[0] ?? null),
-    singlePanel("household_exit_measures", hh.village_id, hh.id, bundle.exit_measures),
+    singlePanel("procedure", hh.id, bundle.procedure[0] ?? null, choices),
+    singlePanel("household_exit_measures", hh.id, bundle.exit_measures, choices),
     gpsPanel(hh.id, hh.village_id, bundle.gps),
-    photoPanel(hh.id, hh.village_id, bundle.photos),
+    photoPanel(hh.id, hh.village_id, bundle.photos, (p) => choices.put("photo", photoChoice(p))),
   );
   return frame(title, body, { back: "#/home" });
+}
+
+/** Today in Beijing (the policy's calendar), from the device clock. */
+export function beijingToday(nowMs: number = Date.now()): string {
+  return new Date(nowMs + 8 * 3600 * 1000).toISOString().slice(0, 10);
+}
+
+/**
+ * 入户核实 (C1): whether the household was visited this year, and a button that records
+ * today's visit in its 入户核实日期 through the household form (saved like a typed answer).
+ * The domain decides what counts as this year's visit; the list's 本年未走访 follows it.
+ */
+function visitPanel(form: RenderedForm): HTMLElement {
+  const state = h("span", { id: "visit-state" });
+  const draw = () => {
+    const on = form.fields()["basic.visited_on"];
+    state.textContent = typeof on === "string" && on ? `最近入户核实：${on}` : "尚未记录入户核实";
+  };
+  draw();
+  return h(
+    "div",
+    { class: "visit", id: "visit" },
+    state,
+    h(
+      "button",
+      {
+        class: "secondary",
+        id: "record-visit",
+        onclick: () => {
+          form.set("basic.visited_on", beijingToday());
+          draw();
+        },
+      },
+      "今日已入户核实",
+    ),
+  );
+}
+
+/** A photo to pick as proof or attachment: its thumbnail, kind and when it was taken. */
+export function photoChoice(p: PhotoView): Choice {
+  return { value: p.id, label: `${codeLabel(currentApp().bundle, "photo_kind", p.kind)} · ${p.taken_at}`, thumbnail: p.thumbnail };
 }
 
 function headName(b: HouseholdBundle): string {
@@ -80,8 +140,10 @@ async function newHousehold(villageId: string): Promise<HTMLElement> {
 }
 
 interface EditorOptions {
-  /** Choices for reference fields the user picks (see FormOptions.references). */
-  references?: Record<string, { value: string; label: string }[]>;
+  /** Controls drawn above the form that set its fields (the visit button). */
+  controls?: (form: RenderedForm) => Node;
+  /** Records the reference fields pick from (see FormOptions.choices). */
+  choices?: Choices;
   /** Fields every save of a new record carries (the link to its household). */
   link?: Fields;
   onSaved?: (r: RecordView) => void;
@@ -122,6 +184,7 @@ export function recordEditor(
     try {
       const r = await backend().saveRecord({ id, kind, village_id: villageId, fields: { ...opts.link, ...fields } });
       id = r.record.id;
+      editor.dataset.recordId = id;
       show(r.findings);
       state.textContent = r.record.sync === "synced" ? "已保存 · 已同步" : "已保存 · 待同步";
       state.dataset.state = r.record.sync;
@@ -138,7 +201,7 @@ export function recordEditor(
     fields: record?.fields ?? {},
     pending: record?.pending ?? [],
     hidden: Object.keys(opts.link ?? {}),
-    references: opts.references,
+    choices: opts.choices,
     onChange: (fields) => {
       state.textContent = "正在检查……";
       backend()
@@ -150,17 +213,19 @@ export function recordEditor(
     },
   });
   show(findings);
-  return h(
+  const editor = h(
     "div",
-    { class: "record-editor card", "data-record": kind },
+    { class: "record-editor card", "data-record": kind, "data-record-id": record?.id ?? null },
     h("div", { class: "editor-head" }, h("h2", {}, form.title_zh), state),
     general,
+    opts.controls ? opts.controls(rendered) : null,
     rendered.el,
     h("button", { class: "primary", "data-save": kind, onclick: () => save(rendered.fields()) }, "保存"),
   );
+  return editor;
 }
 
-function membersPanel(b: HouseholdBundle): HTMLElement {
+function membersPanel(b: HouseholdBundle, choices: Choices, focus?: Focus): HTMLElement {
   const app = currentApp();
   const memberForm = formFor(app.bundle, "member");
   const list = h("div", { class: "members" });
@@ -182,6 +247,10 @@ function membersPanel(b: HouseholdBundle): HTMLElement {
     list,
     present.map((m) => {
       const detail = h("div", { class: "member-detail", hidden: true });
+      if (focus?.recordId === m.id) {
+        detail.appendChild(recordEditor("member", m, [], { link: { household_id: b.household.id } }));
+        detail.hidden = false;
+      }
       return h(
         "div",
         { class: "member card", "data-member": m.id },
@@ -208,7 +277,7 @@ function membersPanel(b: HouseholdBundle): HTMLElement {
           syncBadge(m.sync),
           h(
             "button",
-            { class: "secondary", "data-action": "decrease", onclick: () => openChange(b, "decrease", m) },
+            { class: "secondary", "data-action": "decrease", onclick: () => openChange(b, "decrease", m, choices) },
             "自然减少",
           ),
         ),
@@ -223,7 +292,7 @@ function membersPanel(b: HouseholdBundle): HTMLElement {
     list,
     h(
       "button",
-      { class: "secondary big", id: "member-increase", onclick: () => openChange(b, "increase", null) },
+      { class: "secondary big", id: "member-increase", onclick: () => openChange(b, "increase", null, choices) },
       "＋ 家庭成员自然增加",
     ),
     h("div", { id: "member-change-dialog" }),
@@ -231,7 +300,7 @@ function membersPanel(b: HouseholdBundle): HTMLElement {
 }
 
 /** The natural increase / decrease sheet (W6): the member-change form, plus the new member's form. */
-function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member: RecordView | null): void {
+function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member: RecordView | null, householdChoices: Choices): void {
   const app = currentApp();
   const host = document.getElementById("member-change-dialog");
   if (!host) return;
@@ -245,16 +314,21 @@ function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member
   let memberFields: Fields = { household_id: b.household.id };
   const errors = h("div", { class: "record-findings" });
   const present = b.members.filter((m) => m.fields["status"] !== "2" && m.id !== member?.id);
+  // The change names its household, direction and member itself; the user picks the new
+  // head (from those who stay) and the proof photos (from the household's photos).
+  const choices = new Choices({
+    photo: householdChoices.for(["photo"]) ?? [],
+    ...(direction === "decrease"
+      ? { member: present.map((m) => ({ value: m.id, label: String(m.fields["name"] ?? "家庭成员") })) }
+      : {}),
+  });
   const changeEditor = renderForm({
     bundle: app.bundle,
     form: changeForm,
     fields: changeFields,
     pending: [],
-    hidden: ["direction"],
-    references:
-      direction === "decrease"
-        ? { new_head_id: present.map((m) => ({ value: m.id, label: String(m.fields["name"] ?? "家庭成员") })) }
-        : {},
+    hidden: ["direction", "household_id", "member_id"],
+    choices,
     onChange: (f) => {
       changeFields = f;
     },
@@ -337,6 +411,13 @@ function exitPanel(householdId: string): HTMLElement {
         onclick: async () => {
           try {
             const a = await backend().requestExit(householdId);
+            if (a.allowed) {
+              // The shell changed 脱贫状态: redraw the page so the form holds it and a later
+              // save of the form does not put the old status back.
+              toast("已标记为本年脱贫 · 待同步");
+              go(location.hash);
+              return;
+            }
             mount(
               out,
               a.allowed
@@ -365,10 +446,10 @@ function exitPanel(householdId: string): HTMLElement {
 }
 
 /** A record the household has at most one of (the W5 procedure, the exit measures). */
-function singlePanel(kind: string, _villageId: string, householdId: string, record: RecordView | null): HTMLElement {
+function singlePanel(kind: string, householdId: string, record: RecordView | null, choices: Choices): HTMLElement {
   return h(
     "section",
     { class: "panel", id: `panel-${kind}` },
-    recordEditor(kind, record, [], { link: { household_id: householdId } }),
+    recordEditor(kind, record, [], { link: { household_id: householdId }, choices }),
   );
 }

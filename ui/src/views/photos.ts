@@ -22,7 +22,12 @@ export function photoTile(p: PhotoView): HTMLElement {
   );
 }
 
-export function photoPanel(subjectId: string, villageId: string, photos: PhotoView[]): HTMLElement {
+export function photoPanel(
+  subjectId: string,
+  villageId: string,
+  photos: PhotoView[],
+  onAdded?: (p: PhotoView) => void,
+): HTMLElement {
   const app = currentApp();
   const kinds = app.bundle.code_lists.find((l) => l.id === "photo_kind")?.entries ?? [];
   const kind = h(
@@ -42,6 +47,7 @@ export function photoPanel(subjectId: string, villageId: string, photos: PhotoVi
       const bytes = new Uint8Array(await f.arrayBuffer());
       const p = await backend().addPhoto(subjectId, villageId, kind.value, bytes);
       grid.prepend(photoTile(p));
+      onAdded?.(p);
       mount(out, h("div", { class: "ok-box" }, "照片已保存 · 待上传"));
     } catch (e) {
       mount(out, h("div", { class: "error-box" }, errorMessage(e)));

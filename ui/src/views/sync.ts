@@ -1,11 +1,35 @@
-// Sync screen: what waits, photos uploaded, last success, refusals with a way to resend,
+// Sync screen: what waits, photos uploaded, last success, refusals (the field by its form
+// label, the server's reason, a way to open the record and to resend that one change),
 // conflicts the county sent back; says plainly when the server cannot be reached.
 
-import { backend, errorMessage, type SyncStatus } from "../backend";
+import { backend, errorMessage, type RecordPlace, type SyncStatus } from "../backend";
+import { currentApp, go } from "../app";
 import { h, mount } from "../dom";
+import { fieldLabel, formFor } from "../forms";
 import { frame, syncSentence } from "./shell";
 
+/** The page that shows a record: its household's, or the village page. */
+export function recordHash(p: RecordPlace, recordId: string, field: string): string {
+  const f = encodeURIComponent(field);
+  return p.household_id ? `#/household/${p.household_id}/${recordId}/${f}` : `#/village/${recordId}/${f}`;
+}
+
+/** "贫困户信息采集表 · 户编号 …": which form and which household a change is about. */
+function whereText(p: RecordPlace): string {
+  const app = currentApp();
+  const form = p.kind ? formFor(app.bundle, p.kind)?.title_zh ?? p.kind : "本机没有的记录";
+  return p.household_number ? `${form} · 户编号 ${p.household_number}` : form;
+}
+
+const RESENT: Record<string, string> = {
+  requeued: "已重新提交，下次同步时上传",
+  superseded: "该字段之后已有新的修改，会随新修改一起上传，无需重新提交",
+  not_refused: "这项修改已不在退回列表中",
+};
+
 function render(el: HTMLElement, s: SyncStatus, refresh: (s: SyncStatus) => void): void {
+  const app = currentApp();
+  const note = h("div", { id: "resend-result", role: "status" });
   mount(
     el,
     h("div", { class: `sync-summary ${s.online === false ? "offline" : ""}`, id: "sync-sentence" }, syncSentence(s)),
@@ -21,6 +45,7 @@ function render(el: HTMLElement, s: SyncStatus, refresh: (s: SyncStatus) => void
       h("dd", { id: "last-success" }, s.last_success ?? "从未"),
     ),
     h("h2", {}, `被退回的修改（${s.refused.length}）`),
+    note,
     s.refused.length === 0
       ? h("p", { class: "empty" }, "没有")
       : h(
@@ -29,22 +54,34 @@ function render(el: HTMLElement, s: SyncStatus, refresh: (s: SyncStatus) => void
           s.refused.map((r) =>
             h(
               "li",
-              { "data-code": r.code },
-              h("div", {}, r.message),
-              h("div", { class: "hint" }, `字段：${r.field}`),
+              { "data-code": r.code, "data-change": r.change_id, class: "card" },
+              h("div", { class: "refused-field" }, h("strong", {}, fieldLabel(app.bundle, r.kind, r.field)), " · ", whereText(r)),
+              h("div", { class: "refused-reason" }, `退回原因：${r.message}`),
               h(
-                "button",
-                {
-                  class: "secondary",
-                  onclick: async () => {
-                    try {
-                      refresh(await backend().resend(r.change_id));
-                    } catch (e) {
-                      alert(errorMessage(e));
-                    }
+                "div",
+                { class: "actions" },
+                h(
+                  "button",
+                  { class: "secondary", "data-action": "open", onclick: () => go(recordHash(r, r.record_id, r.field)) },
+                  "打开记录修改",
+                ),
+                h(
+                  "button",
+                  {
+                    class: "primary",
+                    "data-action": "resend",
+                    onclick: async () => {
+                      try {
+                        const a = await backend().resend(r.change_id);
+                        refresh(a.status);
+                        mount(document.getElementById("resend-result") ?? note, h("div", { class: "ok-box" }, RESENT[a.outcome]));
+                      } catch (e) {
+                        mount(note, h("div", { class: "error-box" }, errorMessage(e)));
+                      }
+                    },
                   },
-                },
-                "修改后重新提交",
+                  "重新提交",
+                ),
               ),
             ),
           ),
@@ -56,7 +93,13 @@ function render(el: HTMLElement, s: SyncStatus, refresh: (s: SyncStatus) => void
           "ul",
           { class: "conflicts", id: "conflicts" },
           s.conflicts.map((c) =>
-            h("li", {}, `字段 ${c.field}：本机 ${JSON.stringify(c.mine)}，县里采用 ${JSON.stringify(c.theirs)}`),
+            h(
+              "li",
+              { class: "card" },
+              h("div", {}, h("strong", {}, fieldLabel(app.bundle, c.kind, c.field)), " · ", whereText(c)),
+              h("div", {}, `本机填写 ${JSON.stringify(c.mine)}，县里采用 ${JSON.stringify(c.theirs)}`),
+              h("button", { class: "secondary", onclick: () => go(recordHash(c, c.record_id, c.field)) }, "打开记录"),
+            ),
           ),
         ),
   );

@@ -1,12 +1,57 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import type { AppStatus, FormBundle, HouseholdList, SyncStatus } from "../backend";
+import type { AppStatus, FieldDef, FormBundle, FormDef, HouseholdBundle, HouseholdList, RecordView, SyncStatus, VillageBundle } from "../backend";
 import { loadApp } from "../app";
 import { homeView } from "./home";
+import { beijingToday, householdView } from "./household";
+import { villageView } from "./village";
 import { syncView } from "./sync";
 import { syncSentence } from "./shell";
 
-const bundle: FormBundle = { version: 1, forms: [], code_lists: [] };
+function field(path: string, widget: FieldDef["widget"], extra: Partial<FieldDef> = {}): FieldDef {
+  return { path, label_zh: path, widget, required: false, derived: false, ...extra };
+}
+function form(record: string, title_zh: string, fields: FieldDef[]): FormDef {
+  return { id: record, record, title_zh, sections: [{ id: "s", title_zh, fields }] };
+}
+// A small bundle in the domain's shape: the forms these screens render.
+const bundle: FormBundle = {
+  version: 2,
+  forms: [
+    form("household", "贫困户信息采集表", [
+      field("basic.phone", "phone", { label_zh: "联系电话" }),
+      field("basic.visited_on", "date", { label_zh: "入户核实日期" }),
+      field("pairings", "rows", {
+        label_zh: "帮扶责任人结对",
+        columns: [field("helper_id", "reference", { label_zh: "帮扶责任人", refers_to: ["helper"] }), field("start", "date", { label_zh: "结对开始时间" })],
+      }),
+    ]),
+    form("help_unit", "帮扶单位信息", [field("name", "text", { label_zh: "单位名称" }), field("affiliation", "code", { label_zh: "隶属关系", code_list: "affiliation" })]),
+    form("helper", "帮扶责任人信息", [
+      field("help_unit_id", "reference", { label_zh: "帮扶单位", refers_to: ["help_unit"] }),
+      field("name", "text", { label_zh: "姓名" }),
+    ]),
+    form("work_team_member", "驻村工作队员信息", [
+      field("help_unit_id", "reference", { label_zh: "派出单位", refers_to: ["help_unit"] }),
+      field("name", "text", { label_zh: "姓名" }),
+    ]),
+    form("village", "贫困村信息采集表", [field("help.help_unit_ids", "references", { label_zh: "帮扶单位", refers_to: ["help_unit"] })]),
+    form("member_change", "贫困户家庭成员自然增加/减少情况表", [
+      field("household_id", "reference", { refers_to: ["household"] }),
+      field("member_id", "reference", { refers_to: ["member"] }),
+      field("new_head_id", "reference", { label_zh: "新户主", refers_to: ["member"] }),
+      field("proof_photo_ids", "references", { label_zh: "证明材料照片", refers_to: ["photo"] }),
+    ]),
+    form("member", "家庭成员", [field("household_id", "reference", { refers_to: ["household"] }), field("name", "text", { label_zh: "姓名" })]),
+  ],
+  code_lists: [
+    { id: "affiliation", version: "2018", name_zh: "隶属关系", entries: [{ code: "04", zh: "县", en: "county" }] },
+    { id: "photo_kind", version: "2018", name_zh: "照片类型", entries: [{ code: "house_front", zh: "房屋正面", en: "" }] },
+  ],
+};
+function rec(id: string, kind: string, fields: Record<string, unknown>): RecordView {
+  return { id, kind, village_id: "v1", fields, sync: "synced", pending: [] };
+}
 const status: AppStatus = {
   enrolled: true,
   server_url: "http://127.0.0.1:1",
@@ -22,7 +67,18 @@ const offline: SyncStatus = {
   photos_uploaded: 1,
   last_success: "2018-10-12 16:30",
   last_error: { code: "network", message: "无法连接县服务器：本机修改都已保存，联网后会自动重试。" },
-  refused: [{ change_id: "c1", record_id: "h1", field: "basic.phone", code: "entry_closed", message: "录入期已结束" }],
+  refused: [
+    {
+      change_id: "c1",
+      record_id: "h1",
+      field: "basic.phone",
+      code: "entry_closed",
+      message: "录入期已结束",
+      kind: "household",
+      household_id: "h1",
+      household_number: "411400001",
+    },
+  ],
   conflicts: [],
 };
 const list: HouseholdList = {
@@ -50,7 +106,13 @@ function shell(overrides: Record<string, unknown> = {}) {
   return calls;
 }
 
-beforeEach(() => clearMocks());
+// jsdom lays nothing out, so it has no scrolling; the screens scroll what they open into view.
+Element.prototype.scrollIntoView = () => {};
+
+beforeEach(() => {
+  clearMocks();
+  location.hash = "";
+});
 
 describe("village home", () => {
   it("shows the counts on top and the households with their sync state", async () => {
@@ -77,6 +139,30 @@ describe("sync screen", () => {
     expect(el.querySelector("#refused [data-code='entry_closed']")?.textContent).toContain("录入期已结束");
   });
 
+  it("names the refused field by its form label and opens the record it is about", async () => {
+    shell();
+    await loadApp();
+    const el = await syncView();
+    document.body.replaceChildren(el);
+    const item = el.querySelector("#refused [data-change='c1']")!;
+    expect(item.querySelector(".refused-field")?.textContent).toBe("联系电话 · 贫困户信息采集表 · 户编号 411400001");
+    expect(item.textContent).not.toContain("basic.phone");
+    item.querySelector<HTMLButtonElement>("[data-action='open']")!.click();
+    expect(location.hash).toBe("#/household/h1/h1/basic.phone");
+  });
+
+  it("resends that one change and says what happened", async () => {
+    const calls = shell({ resend: { outcome: "requeued", change_id: "c9", status: { ...offline, refused: [] } } });
+    await loadApp();
+    const el = await syncView();
+    document.body.replaceChildren(el);
+    el.querySelector<HTMLButtonElement>("#refused [data-change='c1'] [data-action='resend']")!.click();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(calls).toContainEqual(["resend", { changeId: "c1" }]);
+    expect(el.querySelector("#refused")).toBeNull();
+    expect(el.querySelector("#resend-result")?.textContent).toBe("已重新提交，下次同步时上传");
+  });
+
   const cases: [Partial<SyncStatus>, string][] = [
     [{ online: false, waiting_changes: 2 }, "无法连接县服务器。2 项修改已保存在本机，联网后自动同步。"],
     [{ online: false, waiting_changes: 0 }, "无法连接县服务器。可以继续离线工作。"],
@@ -86,5 +172,153 @@ describe("sync screen", () => {
   ];
   it.each(cases)("%j -> %s", (s, want) => {
     expect(syncSentence({ ...offline, refused: [], ...s })).toBe(want);
+  });
+});
+
+describe("village screen (N6)", () => {
+  const village: VillageBundle = {
+    village: rec("vr", "village", {}),
+    natural_villages: [],
+    exit_measures: null,
+    gps: [],
+    help_units: [rec("u1", "help_unit", { name: "县扶贫办", affiliation: "04" })],
+    helpers: [rec("hp1", "helper", { name: "李四", help_unit_id: "u1" })],
+    work_team_members: [],
+  };
+
+  it("lists help units, helpers and team members, units first, each opening its form", async () => {
+    shell({ get_village: village });
+    await loadApp();
+    const el = await villageView();
+    document.body.replaceChildren(el);
+    const order = [...el.querySelectorAll("section.panel")].map((s) => s.id);
+    expect(order.slice(0, 3)).toEqual(["help-units", "helpers", "work-team"]);
+    expect(el.querySelector("#help-units .list-item .summary")?.textContent).toBe("县扶贫办 · 县");
+    expect(el.querySelector("#work-team .empty")?.textContent).toBe("尚未录入驻村工作队员");
+    el.querySelector<HTMLButtonElement>("#helpers .list-item .member-open")!.click();
+    const unit = el.querySelector<HTMLSelectElement>("#helpers select[name='help_unit_id']")!;
+    expect(unit.value).toBe("u1");
+    expect([...unit.options].map((o) => o.textContent)).toEqual(["请选择", "县扶贫办 · 县"]);
+    // The village form picks its units from the same list.
+    expect(el.querySelectorAll("[data-record='village'] [data-name='help.help_unit_ids'] input[type=checkbox]").length).toBe(1);
+  });
+
+  it("offers a unit just entered to the helper and team-member forms at once", async () => {
+    const saved = rec("u2", "help_unit", { name: "市林业局", affiliation: "04" });
+    const calls = shell({ get_village: village, save_record: { record: { ...saved, sync: "waiting" }, findings: [] } });
+    await loadApp();
+    const el = await villageView();
+    document.body.replaceChildren(el);
+    el.querySelector<HTMLButtonElement>("#add-work_team_member")!.click();
+    el.querySelector<HTMLButtonElement>("#add-help_unit")!.click();
+    const editors = el.querySelectorAll("#help-units [data-record='help_unit']");
+    const fresh = editors[editors.length - 1];
+    const name = fresh.querySelector<HTMLInputElement>("input[name='name']")!;
+    name.value = "市林业局";
+    name.dispatchEvent(new Event("input"));
+    fresh.querySelector<HTMLButtonElement>("[data-save='help_unit']")!.click();
+    await new Promise((r) => setTimeout(r, 0));
+    const save = calls.find(([c]) => c === "save_record")![1] as { req: { kind: string; fields: Record<string, unknown> } };
+    expect(save.req.kind).toBe("help_unit");
+    expect(save.req.fields["name"]).toBe("市林业局");
+    const teamUnit = el.querySelector<HTMLSelectElement>("#work-team select[name='help_unit_id']")!;
+    expect([...teamUnit.options].map((o) => o.textContent)).toEqual(["请选择", "县扶贫办 · 县", "市林业局 · 县"]);
+  });
+
+  it("a team member is saved with its village", async () => {
+    const calls = shell({ get_village: village, save_record: { record: rec("t1", "work_team_member", { name: "王五" }), findings: [] } });
+    await loadApp();
+    const el = await villageView();
+    document.body.replaceChildren(el);
+    el.querySelector<HTMLButtonElement>("#add-work_team_member")!.click();
+    el.querySelector<HTMLButtonElement>("#work-team [data-save='work_team_member']")!.click();
+    await new Promise((r) => setTimeout(r, 0));
+    const save = calls.find(([c]) => c === "save_record")![1] as { req: { fields: Record<string, unknown> } };
+    expect(save.req.fields["village_id"]).toBe("v1");
+  });
+});
+
+describe("household page references", () => {
+  const hb: HouseholdBundle = {
+    household: rec("h1", "household", { "basic.phone": "13800000000", pairings: [{ helper_id: "hp1", start: "2018-01-01" }] }),
+    members: [rec("m1", "member", { name: "王𠮷", relationship: "01", household_id: "h1" })],
+    member_changes: [],
+    procedure: [],
+    exit_measures: null,
+    gps: [],
+    photos: [
+      { id: "p1", subject_id: "h1", kind: "house_front", thumbnail: "data:image/jpeg;base64,AAAA", uploaded: false, taken_at: "2018-10-12 16:30" },
+    ],
+    findings: [],
+    natural_villages: [],
+    helpers: [
+      { id: "hp1", name: "李四（县扶贫办）" },
+      { id: "hp2", name: "赵六（市林业局）" },
+    ],
+  };
+
+  it("pairs the household with one of the village's helpers", async () => {
+    shell({ get_household: hb });
+    await loadApp();
+    const el = await householdView("h1");
+    document.body.replaceChildren(el);
+    const sel = el.querySelector<HTMLSelectElement>("[data-record='household'] select[name='pairings.helper_id']")!;
+    expect(sel.value).toBe("hp1");
+    expect([...sel.options].map((o) => o.textContent)).toEqual(["请选择", "李四（县扶贫办）", "赵六（市林业局）"]);
+  });
+
+  it("the decrease sheet picks proof photos by thumbnail and never asks for the member it is about", async () => {
+    shell({ get_household: hb });
+    await loadApp();
+    const el = await householdView("h1");
+    document.body.replaceChildren(el);
+    el.querySelector<HTMLButtonElement>("[data-member='m1'] [data-action='decrease']")!.click();
+    const dialog = el.querySelector("#member-change-dialog")!;
+    expect(dialog.querySelector("[data-field='member_id']")).toBeNull();
+    expect(dialog.querySelector("[data-field='household_id']")).toBeNull();
+    const photo = dialog.querySelector("[data-name='proof_photo_ids'] [data-value='p1']")!;
+    expect(photo.querySelector("img")?.getAttribute("src")).toBe("data:image/jpeg;base64,AAAA");
+    expect(photo.textContent).toBe("房屋正面 · 2018-10-12 16:30");
+  });
+
+  it("opens on the record and field the sync screen points to", async () => {
+    shell({ get_household: hb });
+    await loadApp();
+    const el = await householdView("h1", { recordId: "m1", field: "name" });
+    document.body.replaceChildren(el);
+    expect(el.querySelector("[data-record-id='m1'] input[name='name']")).not.toBeNull();
+  });
+});
+
+describe("入户核实", () => {
+  it.each([
+    [Date.UTC(2018, 8, 30, 15, 59), "2018-09-30"],
+    [Date.UTC(2018, 8, 30, 16, 0), "2018-10-01"],
+  ])("Beijing date of %d is %s", (ms, want) => {
+    expect(beijingToday(ms)).toBe(want);
+  });
+
+  it("records today's visit through the household form, saved with the other answers", async () => {
+    const hh = rec("h1", "household", { "basic.phone": "13800000000" });
+    const calls = shell({
+      get_household: {
+        household: hh, members: [], member_changes: [], procedure: [], exit_measures: null,
+        gps: [], photos: [], findings: [], natural_villages: [], helpers: [],
+      },
+      save_record: { record: { ...hh, sync: "waiting" }, findings: [] },
+      validate_record: [],
+    });
+    await loadApp();
+    const el = await householdView("h1");
+    document.body.replaceChildren(el);
+    expect(el.querySelector("#visit-state")?.textContent).toBe("尚未记录入户核实");
+    el.querySelector<HTMLButtonElement>("#record-visit")!.click();
+    const today = beijingToday();
+    expect(el.querySelector<HTMLInputElement>("input[name='basic.visited_on']")!.value).toBe(today);
+    expect(el.querySelector("#visit-state")?.textContent).toBe(`最近入户核实：${today}`);
+    el.querySelector<HTMLButtonElement>("[data-save='household']")!.click();
+    await new Promise((r) => setTimeout(r, 0));
+    const save = calls.find(([c]) => c === "save_record")![1] as { req: { fields: Record<string, unknown> } };
+    expect(save.req.fields).toMatchObject({ "basic.phone": "13800000000", "basic.visited_on": today });
   });
 });

@@ -16,9 +16,13 @@ pub fn gps_fix() -> FormDef {
             "position",
             "定位信息",
             vec![
-                FieldDef::new("subject_id", "定位对象", Widget::Reference)
-                    .required()
-                    .hint("贫困户、贫困村或县"),
+                FieldDef::reference(
+                    "subject_id",
+                    "定位对象",
+                    &[RecordKind::Household, RecordKind::Village],
+                )
+                .required()
+                .hint("贫困户、贫困村或县"),
                 FieldDef::new("point.x", "经度", Widget::Decimal)
                     .required()
                     .derived()
@@ -50,7 +54,12 @@ pub fn photo() -> FormDef {
             "photo",
             "照片信息",
             vec![
-                FieldDef::new("subject_id", "所属记录", Widget::Reference).required(),
+                FieldDef::reference(
+                    "subject_id",
+                    "所属记录",
+                    &[RecordKind::Household, RecordKind::Village],
+                )
+                .required(),
                 FieldDef::code::<PhotoKind>("kind", "照片类型").required(),
                 FieldDef::new("sha256", "照片摘要", Widget::Text).derived(),
                 FieldDef::new("thumb_sha256", "缩略图摘要", Widget::Text).derived(),

@@ -40,7 +40,7 @@ pub fn helper() -> FormDef {
                 "unit",
                 "派出单位",
                 vec![
-                    FieldDef::new("help_unit_id", "帮扶单位", Widget::Reference)
+                    FieldDef::reference("help_unit_id", "帮扶单位", &[RecordKind::HelpUnit])
                         .required()
                         .national("aap110")
                         .hint(UNIT_HINT),
@@ -84,7 +84,7 @@ pub fn work_team_member() -> FormDef {
                 "unit",
                 "派出单位",
                 vec![
-                    FieldDef::new("help_unit_id", "派出单位", Widget::Reference)
+                    FieldDef::reference("help_unit_id", "派出单位", &[RecordKind::HelpUnit])
                         .required()
                         .hint(UNIT_HINT),
                     FieldDef::new("former_post", "原职务（派出单位职务）", Widget::Text)

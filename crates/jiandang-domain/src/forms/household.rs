@@ -70,11 +70,15 @@ fn basic() -> SectionDef {
         "basic",
         "一、基本情况",
         vec![
-            FieldDef::new("village_id", "所在行政村", Widget::Reference)
+            FieldDef::reference("village_id", "所在行政村", &[RecordKind::Village])
                 .required()
                 .national("aad001"),
-            FieldDef::new("natural_village_id", "所在组（自然村）", Widget::Reference)
-                .national("aar007"),
+            FieldDef::reference(
+                "natural_village_id",
+                "所在组（自然村）",
+                &[RecordKind::NaturalVillage],
+            )
+            .national("aar007"),
             FieldDef::new("basic.household_number", "户编号", Widget::Text)
                 .national("aac001")
                 .hint("由全国扶贫开发信息系统分配，新识别户暂不填"),
@@ -126,6 +130,9 @@ fn basic() -> SectionDef {
                 Widget::Year,
             )
             .hint("本年度入户核实并更新基础信息后填写本年度；标记脱贫前须先更新"),
+            FieldDef::new("basic.visited_on", "入户核实日期", Widget::Date).hint(
+                "对照《贫困户信息对照表》入户核实的日期；未填或早于本年度入户工作开始日期的农户计为本年未走访",
+            ),
         ],
     )
 }
@@ -298,7 +305,8 @@ fn pairing() -> SectionDef {
                 "pairings",
                 "帮扶责任人结对",
                 vec![
-                    FieldDef::new("helper_id", "帮扶责任人", Widget::Reference).required(),
+                    FieldDef::reference("helper_id", "帮扶责任人", &[RecordKind::Helper])
+                        .required(),
                     FieldDef::new("start", "结对开始时间", Widget::Date)
                         .required()
                         .national("aar020"),

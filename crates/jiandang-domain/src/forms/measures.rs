@@ -15,7 +15,7 @@ pub fn household_exit_measures() -> FormDef {
             "measures",
             "脱贫措施",
             vec![
-                FieldDef::new("household_id", "脱贫户", Widget::Reference).required(),
+                FieldDef::reference("household_id", "脱贫户", &[RecordKind::Household]).required(),
                 FieldDef::checklist::<HouseholdMeasureKind>(
                     "measures",
                     "历年享受的帮扶措施",

@@ -31,7 +31,8 @@ pub fn member() -> FormDef {
                 "identity",
                 "基本信息",
                 vec![
-                    FieldDef::new("household_id", "所属贫困户", Widget::Reference).required(),
+                    FieldDef::reference("household_id", "所属贫困户", &[RecordKind::Household])
+                        .required(),
                     FieldDef::new("person_number", "人编号", Widget::Text)
                         .national("aab001")
                         .hint("由全国扶贫开发信息系统分配"),

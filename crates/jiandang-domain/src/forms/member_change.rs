@@ -18,9 +18,9 @@ pub fn member_change() -> FormDef {
                 "change",
                 "变更情况",
                 vec![
-                    FieldDef::new("household_id", "贫困户", Widget::Reference).required(),
+                    FieldDef::reference("household_id", "贫困户", &[RecordKind::Household]).required(),
                     FieldDef::code::<ChangeDirection>("direction", "变更类型").required(),
-                    FieldDef::new("member_id", "变更成员", Widget::Reference)
+                    FieldDef::reference("member_id", "变更成员", &[RecordKind::Member])
                         .required()
                         .hint("自然增加：先录入新成员信息；自然减少：选择减少的成员"),
                     FieldDef::code::<MemberChangeReason>("reason", "变更原因")
@@ -29,7 +29,7 @@ pub fn member_change() -> FormDef {
                     FieldDef::new("date", "变更时间", Widget::Date)
                         .required()
                         .hint("新生儿填出生日期；死亡填死亡日期；其他填结婚、迁移等日期"),
-                    FieldDef::new("new_head_id", "新户主", Widget::Reference)
+                    FieldDef::reference("new_head_id", "新户主", &[RecordKind::Member])
                         .when(Relevance::Equals {
                             path: "direction",
                             value: json!(ChangeDirection::Decrease),
@@ -42,7 +42,7 @@ pub fn member_change() -> FormDef {
                 "证明材料",
                 vec![
                     FieldDef::code::<ChangeProof>("proof", "证明材料"),
-                    FieldDef::new("proof_photo_ids", "证明材料照片", Widget::Reference)
+                    FieldDef::references("proof_photo_ids", "证明材料照片", &[RecordKind::Photo])
                         .hint("可多张"),
                 ],
             ),

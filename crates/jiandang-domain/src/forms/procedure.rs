@@ -19,7 +19,7 @@ pub fn procedure() -> FormDef {
             "procedure",
             "识别程序",
             vec![
-                FieldDef::new("household_id", "贫困户", Widget::Reference).required(),
+                FieldDef::reference("household_id", "贫困户", &[RecordKind::Household]).required(),
                 FieldDef::code::<ProcedureKind>("kind", "识别类型").required(),
                 FieldDef::code::<PovertyCause>("return_reason", "返贫原因")
                     .required()
@@ -33,8 +33,12 @@ pub fn procedure() -> FormDef {
                         FieldDef::new("date", "日期", Widget::Date).required(),
                         FieldDef::code::<StepOutcome>("outcome", "结果"),
                         FieldDef::new("note", "说明", Widget::TextArea),
-                        FieldDef::new("attachment_photo_ids", "附件照片", Widget::Reference)
-                            .hint("申请书、评议记录、公示照片"),
+                        FieldDef::references(
+                            "attachment_photo_ids",
+                            "附件照片",
+                            &[RecordKind::Photo],
+                        )
+                        .hint("申请书、评议记录、公示照片"),
                     ],
                     ..FieldDef::new("steps", "程序步骤", Widget::Rows)
                 }

@@ -357,7 +357,7 @@ pub fn village() -> FormDef {
                 "help",
                 "帮扶",
                 vec![
-                    FieldDef::new("help.help_unit_ids", "帮扶单位", Widget::Reference)
+                    FieldDef::references("help.help_unit_ids", "帮扶单位", &[RecordKind::HelpUnit])
                         .hint("可多选；须从已录入的帮扶单位中选择"),
                     FieldDef::new("help.has_work_team", "是否有驻村工作队", Widget::YesNo),
                     FieldDef::new("help.has_first_secretary", "是否有第一书记", Widget::YesNo),
