@@ -57,50 +57,11 @@ impl FromRequestParts<AppState> for Caller {
             .filter(|t| !t.is_empty())
             .ok_or_else(AppError::unauthorized)?;
         let hash = token_hash(token);
-        if let Some(caller) = state.callers.get(&hash, state.db.epoch()) {
-            return Ok(caller);
-        }
-        let epoch = state.db.epoch();
-        let key = hash.clone();
-        let caller = state
+        // On a reader connection: a sign-in check never waits behind a push.
+        state
             .db
-            .read(move |conn| caller_by_token(conn, &key)?.ok_or_else(AppError::unauthorized))
-            .await?;
-        state.callers.put(hash, epoch, caller.clone());
-        Ok(caller)
-    }
-}
-
-/// Signed-in devices by token hash, so that a request does not read the database to know
-/// who sent it. An entry holds only while no write through [`crate::Db::call`] (where users,
-/// devices and assignments change: revocation, disabling, new villages) has finished since
-/// it was read; then it is read again.
-#[derive(Default)]
-pub struct CallerCache {
-    entries: std::sync::Mutex<std::collections::HashMap<String, (u64, Caller)>>,
-}
-
-/// Most entries kept; past it the cache starts afresh.
-const CALLER_CACHE_MAX: usize = 10_000;
-
-impl CallerCache {
-    fn get(&self, hash: &str, epoch: u64) -> Option<Caller> {
-        let entries = self.entries.lock().ok()?;
-        match entries.get(hash) {
-            Some((seen, caller)) if *seen == epoch => Some(caller.clone()),
-            _ => None,
-        }
-    }
-
-    /// Keeps what was read at `epoch` (taken before the read began).
-    fn put(&self, hash: String, epoch: u64, caller: Caller) {
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= CALLER_CACHE_MAX {
-                entries.clear();
-            }
-            entries.retain(|_, (seen, _)| *seen == epoch);
-            entries.insert(hash, (epoch, caller));
-        }
+            .read(move |conn| caller_by_token(conn, &hash)?.ok_or_else(AppError::unauthorized))
+            .await
     }
 }
 

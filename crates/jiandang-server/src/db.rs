@@ -92,9 +92,6 @@ pub struct Db {
     readers: Option<Arc<Readers>>,
     queue: Arc<std::sync::Mutex<VecDeque<GroupJob>>>,
     groups: Arc<AtomicU64>,
-    /// Moves on after every [`Db::call`] (the writes that may change users, devices and
-    /// assignments): what was read before it may be out of date.
-    epoch: Arc<AtomicU64>,
 }
 
 struct Readers {
@@ -151,7 +148,6 @@ impl Db {
             readers: None,
             queue: Arc::default(),
             groups: Arc::default(),
-            epoch: Arc::default(),
         }
     }
 
@@ -174,24 +170,14 @@ impl Db {
         F: FnOnce(&mut Connection) -> Result<R, AppError> + Send + 'static,
     {
         let guard = self.writer.clone().lock_owned().await;
-        let epoch = self.epoch.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = guard;
-            let out = f(&mut conn);
-            // After the write, before the writer is free: a read that began before it sees
-            // the old epoch.
-            epoch.fetch_add(1, Ordering::SeqCst);
-            out
+            f(&mut conn)
         })
         .await
         .map_err(|e| AppError::internal(format!("database task failed: {e}")))?
     }
 
-    /// The number of [`Db::call`]s that have finished: a value read while it stayed the
-    /// same was read with no such write in between.
-    pub fn epoch(&self) -> u64 {
-        self.epoch.load(Ordering::SeqCst)
-    }
 
     /// Runs `f` on a reader connection (the writer when the database has no readers). `f`
     /// must not write: the connection is `query_only`.

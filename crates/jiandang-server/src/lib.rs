@@ -45,8 +45,6 @@ pub struct AppState {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub rules: Arc<rules::Rules>,
-    /// Who is behind each token, kept between requests.
-    pub callers: Arc<auth::CallerCache>,
 }
 
 impl AppState {
@@ -57,7 +55,6 @@ impl AppState {
             db: Db::with_readers(conn, path),
             clock,
             rules: Arc::new(rules::Rules::shangqiu_2018()),
-            callers: Arc::default(),
         })
     }
 }
