@@ -180,17 +180,29 @@ pub fn list_households(state: State<'_, AppState>, q: HouseholdQuery) -> CmdResu
             rows: Vec::new(),
         });
     };
-    let mut counts = BTreeMap::new();
-    for name in FILTERS {
-        counts.insert(
-            name,
-            replica.count_households(village, &filter_of(name, &q.search))?,
-        );
-    }
+    // One pass gives the rows and every count on top of the list.
+    let list = replica.household_list(village, &filter_of(&q.filter, &q.search))?;
+    let c = list.counts;
+    let counts: BTreeMap<&'static str, u32> = FILTERS
+        .iter()
+        .map(|name| {
+            let n = match *name {
+                "registered" => c.registered,
+                "exited_this_year" => c.exited_this_year,
+                "new" => c.new,
+                "returned" => c.returned,
+                "has_errors" => c.has_errors,
+                "not_visited" => c.not_visited_this_year,
+                "waiting" => c.waiting_to_sync,
+                _ => c.all,
+            };
+            (*name, n)
+        })
+        .collect();
     let policy = crate::rules::policy();
     let exit_status = jiandang_domain::codes::household::ExitStatus::LIST;
-    let rows = replica
-        .households(village, &filter_of(&q.filter, &q.search))?
+    let rows = list
+        .rows
         .into_iter()
         .map(|r| HouseholdRowView {
             id: r.id,

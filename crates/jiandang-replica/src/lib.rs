@@ -10,6 +10,7 @@
 //! - a pulled value never overwrites a field whose local edit is still waiting for an answer.
 
 pub mod error;
+pub mod list;
 pub mod migrations;
 pub mod photo;
 pub mod plan;

@@ -321,15 +321,6 @@ fn household_of(conn: &Connection, record: &StoredRecord) -> Result<Option<Uuid>
     })
 }
 
-const WAITING_SQL: &str =
-    "(SELECT COUNT(*) FROM outbox o WHERE o.status IN ('pending', 'in_flight')
-      AND (o.record_id = h.id OR o.record_id IN
-           (SELECT m.id FROM records m WHERE json_extract(m.doc, '$.household_id') = h.id)))";
-
-const ERRORS_SQL: &str = "EXISTS (SELECT 1 FROM findings f WHERE f.has_errors = 1
-      AND (f.record_id = h.id OR f.record_id IN
-           (SELECT m.id FROM records m WHERE json_extract(m.doc, '$.household_id') = h.id)))";
-
 impl Replica {
     /// Households of a village matching `filter`, by household number then id.
     pub fn households(
@@ -337,25 +328,7 @@ impl Replica {
         village_id: Uuid,
         filter: &HouseholdFilter,
     ) -> Result<Vec<HouseholdRow>, Error> {
-        let (sql, args) = household_query(village_id, filter, false);
-        let conn = self.conn();
-        let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
-            let id: String = r.get(0)?;
-            Ok(HouseholdRow {
-                id: Uuid::parse_str(&id).unwrap_or_default(),
-                household_number: r.get(1)?,
-                head_name: r.get(2)?,
-                status: r.get(3)?,
-                members: r.get(4)?,
-                has_errors: r.get(5)?,
-                waiting: r.get(6)?,
-                visited_on: r
-                    .get::<_, Option<String>>(7)?
-                    .and_then(|s| Date::parse(&s).ok()),
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        Ok(self.household_list(village_id, filter)?.rows)
     }
 
     /// How many households of a village match `filter`.
@@ -364,9 +337,17 @@ impl Replica {
         village_id: Uuid,
         filter: &HouseholdFilter,
     ) -> Result<u32, Error> {
-        let (sql, args) = household_query(village_id, filter, true);
-        let conn = self.conn();
-        Ok(conn.query_row(&sql, rusqlite::params_from_iter(args.iter()), |r| r.get(0))?)
+        Ok(self.household_list(village_id, filter)?.rows.len() as u32)
+    }
+
+    /// The household list in one pass: the rows matching `filter`, and how many households
+    /// match its search with each filter alone (the counts on top of the list).
+    pub fn household_list(
+        &self,
+        village_id: Uuid,
+        filter: &HouseholdFilter,
+    ) -> Result<crate::list::HouseholdList, Error> {
+        crate::list::household_list(&self.conn(), village_id, filter)
     }
 
     /// A household and every record attached to it, with the findings on all of them.
@@ -476,103 +457,6 @@ impl Replica {
             },
         )?)
     }
-}
-
-/// Builds the household list query: one SQL text, arguments bound, never spliced.
-fn household_query(
-    village_id: Uuid,
-    f: &HouseholdFilter,
-    count_only: bool,
-) -> (String, Vec<rusqlite::types::Value>) {
-    use rusqlite::types::Value as V;
-    let mut args: Vec<V> = vec![
-        V::Text(village_id.to_string()),
-        V::Text(RecordKind::Household.as_str().to_owned()),
-    ];
-    let mut conds = vec!["h.village_id = ?1".to_owned(), "h.kind = ?2".to_owned()];
-    let year = i64::from(f.year);
-    if let Some(s) = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        args.push(V::Text(s.to_owned()));
-        let n = args.len();
-        conds.push(format!(
-            "(instr(COALESCE(json_extract(h.doc, '{number}'), ''), ?{n}) > 0
-              OR EXISTS (SELECT 1 FROM records m WHERE m.kind = 'member'
-                   AND json_extract(m.doc, '$.household_id') = h.id
-                   AND (instr(COALESCE(json_extract(m.doc, '{mname}'), ''), ?{n}) > 0
-                        OR COALESCE(json_extract(m.doc, '{mid}'), '') LIKE '%' || ?{n})))",
-            number = paths::HOUSEHOLD_NUMBER,
-            mname = paths::MEMBER_NAME,
-            mid = paths::MEMBER_ID_NUMBER,
-        ));
-    }
-    let status = format!("json_extract(h.doc, '{}')", paths::STATUS);
-    if f.registered {
-        conds.push(format!("COALESCE({status}, '0') IN ('0', '2', '3')"));
-    }
-    if f.exited_this_year {
-        conds.push(format!(
-            "CAST(json_extract(h.doc, '{}') AS INTEGER) = {year}",
-            paths::EXIT_YEAR
-        ));
-    }
-    if f.new {
-        conds.push(format!(
-            "CAST(json_extract(h.doc, '{}') AS INTEGER) = {year}",
-            paths::IDENTIFIED_YEAR
-        ));
-    }
-    if f.returned {
-        conds.push(format!("{status} = '3'"));
-    }
-    if f.has_errors {
-        conds.push(ERRORS_SQL.to_owned());
-    }
-    if f.not_visited_this_year {
-        // ISO dates compare as text; a value that is not one counts as no visit.
-        let visited = format!("json_extract(h.doc, '{}')", paths::VISITED_ON);
-        match f.visits_from {
-            Some(from) => {
-                args.push(V::Text(from.to_string()));
-                conds.push(format!(
-                    "NOT (json_type(h.doc, '{path}') IS 'text' AND length({visited}) = 10
-                          AND {visited} >= ?{n})",
-                    path = paths::VISITED_ON,
-                    n = args.len()
-                ));
-            }
-            None => conds.push(format!(
-                "NOT (json_type(h.doc, '{path}') IS 'text' AND length({visited}) = 10)",
-                path = paths::VISITED_ON
-            )),
-        }
-    }
-    if f.waiting_to_sync {
-        conds.push(format!("{WAITING_SQL} > 0"));
-    }
-    let filter = conds.join(" AND ");
-    let sql = if count_only {
-        format!("SELECT COUNT(*) FROM records h WHERE {filter}")
-    } else {
-        format!(
-            "SELECT h.id, json_extract(h.doc, '{number}'),
-               (SELECT json_extract(m.doc, '{mname}') FROM records m WHERE m.kind = 'member'
-                  AND json_extract(m.doc, '$.household_id') = h.id
-                  AND json_extract(m.doc, '{rel}') = '01' ORDER BY m.id LIMIT 1),
-               {status},
-               (SELECT COUNT(*) FROM records m WHERE m.kind = 'member'
-                  AND json_extract(m.doc, '$.household_id') = h.id),
-               {ERRORS_SQL}, {WAITING_SQL},
-               CASE WHEN json_type(h.doc, '{visited}') = 'text'
-                    THEN json_extract(h.doc, '{visited}') END
-             FROM records h WHERE {filter}
-             ORDER BY json_extract(h.doc, '{number}'), h.id",
-            number = paths::HOUSEHOLD_NUMBER,
-            mname = paths::MEMBER_NAME,
-            rel = paths::MEMBER_RELATIONSHIP,
-            visited = paths::VISITED_ON,
-        )
-    };
-    (sql, args)
 }
 
 /// The record whose findings a save of `record` updates: its household, if it has one.

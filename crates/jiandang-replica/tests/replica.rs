@@ -245,6 +245,24 @@ fn the_household_list_searches_and_filters() {
     for (name, filter, expected) in cases {
         check(&r, &ids, name, &filter, &expected);
     }
+    // The counts on top of the list: the search with each filter alone, from the same pass.
+    let counts = |search: Option<&str>| {
+        let mut filter = f(|_| {});
+        filter.search = search.map(str::to_owned);
+        let c = r.household_list(VILLAGE, &filter).expect("list").counts;
+        [
+            c.all,
+            c.registered,
+            c.exited_this_year,
+            c.new,
+            c.returned,
+            c.has_errors,
+            c.not_visited_this_year,
+            c.waiting_to_sync,
+        ]
+    };
+    assert_eq!(counts(None), [4, 3, 1, 2, 1, 4, 2, 4]);
+    assert_eq!(counts(Some("0003")), [1, 1, 0, 1, 1, 1, 1, 1]);
     let rows = r
         .households(
             VILLAGE,

@@ -178,7 +178,6 @@ impl Db {
         .map_err(|e| AppError::internal(format!("database task failed: {e}")))?
     }
 
-
     /// Runs `f` on a reader connection (the writer when the database has no readers). `f`
     /// must not write: the connection is `query_only`.
     pub async fn read<R, F>(&self, f: F) -> Result<R, AppError>
