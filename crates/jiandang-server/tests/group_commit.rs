@@ -89,3 +89,29 @@ async fn readers_do_not_write_and_see_what_committed() {
         .await;
     assert!(refused.is_err(), "a reader connection must not write");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wal_is_checkpointed_in_the_background() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("server.db");
+    let conn = db::open(&path).expect("open");
+    conn.execute_batch("CREATE TABLE b (n INTEGER PRIMARY KEY, bytes BLOB)")
+        .expect("table");
+    let db = Db::with_readers(conn, &path);
+    let before = std::fs::metadata(&path).expect("db file").len();
+    for n in 0..100 {
+        db.call_grouped(move |conn| {
+            Ok(conn.execute("INSERT INTO b (n, bytes) VALUES (?1, zeroblob(20000))", [n])?)
+        })
+        .await
+        .expect("write");
+    }
+    // 2 MB went to the WAL, far below the writer's own checkpoint threshold: only the
+    // background checkpoint moves it into the database file.
+    tokio::time::sleep(db::CHECKPOINT_EVERY * 3).await;
+    let after = std::fs::metadata(&path).expect("db file").len();
+    assert!(
+        after >= before + 2_000_000,
+        "database file {before} -> {after} bytes: the WAL was not checkpointed"
+    );
+}
