@@ -115,3 +115,32 @@ async fn the_wal_is_checkpointed_in_the_background() {
         "database file {before} -> {after} bytes: the WAL was not checkpointed"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cached_statement_is_not_prepared_again_for_each_new_binding() {
+    // The sign-in check's query (auth.rs): SQLite built with STAT4 marked it to be prepared
+    // again on every new token bound to it, a third of a one-change push's sign-in time in
+    // the bench (see db::stable_plans).
+    let sql = "SELECT d.id, u.id, u.role FROM devices d JOIN users u ON u.id = d.user_id
+               WHERE d.token_hash = ?1 AND d.revoked = 0 AND u.disabled = 0";
+    let (_dir, db) = numbered_db();
+    for (name, on_reader) in [("writer", false), ("reader", true)] {
+        let job = move |conn: &mut rusqlite::Connection| {
+            for n in 0..20 {
+                let mut stmt = conn.prepare_cached(sql)?;
+                let _: Vec<String> = stmt
+                    .query_map([format!("token-{n}")], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?;
+            }
+            let stmt = conn.prepare_cached(sql)?;
+            Ok(stmt.get_status(rusqlite::StatementStatus::RePrepare))
+        };
+        let reprepares = if on_reader {
+            db.read(job).await
+        } else {
+            db.call(job).await
+        }
+        .expect("query");
+        assert_eq!(reprepares, 0, "the {name} prepared the statement again");
+    }
+}
