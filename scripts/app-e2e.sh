@@ -38,6 +38,24 @@ if [ -z "${DISPLAY:-}" ]; then
   done
 fi
 
+# The app runs with Chinese dates (LC_TIME, LC_MESSAGES), as on the users' machines:
+# WebKitGTK draws <input type=date> in that locale (2018/10/20, not 10/20/2018). A machine
+# without a compiled zh_CN.UTF-8 gets one for this run under the target folder (localedef,
+# from libc-bin), not installed system-wide; without localedef the dates show in C.
+if locale -a 2>/dev/null | grep -qix 'zh_CN.utf-\?8'; then
+  export JIANDANG_E2E_LC=zh_CN.UTF-8
+elif command -v localedef >/dev/null 2>&1; then
+  locales="$CARGO_TARGET_DIR/locales"
+  mkdir -p "$locales"
+  for l in zh_CN C; do
+    [ -d "$locales/$l.UTF-8" ] || localedef -i "$l" -f UTF-8 "$locales/$l.UTF-8" >/dev/null 2>&1 || true
+  done
+  if [ -d "$locales/zh_CN.UTF-8" ]; then
+    export JIANDANG_E2E_LC=zh_CN.UTF-8 JIANDANG_E2E_LOCPATH="$locales"
+  fi
+fi
+[ -n "${JIANDANG_E2E_LC:-}" ] || echo "app-e2e: no zh_CN.UTF-8 locale; date inputs show in the C locale" >&2
+
 export JIANDANG_APP_BIN="$CARGO_TARGET_DIR/debug/jiandang-app"
 export JIANDANG_BIN="$CARGO_TARGET_DIR/debug/jiandang"
 export JIANDANG_SCREENSHOTS="$root/target/screenshots"

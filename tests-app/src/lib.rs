@@ -129,8 +129,18 @@ impl Session {
         Ok(())
     }
 
+    /// Clicks the element matching `css`, first brought to the middle of the window: the
+    /// app's title bar stays on top, and an element WebDriver scrolls to the top edge sits
+    /// under it ("element click intercepted").
     pub async fn click_css(&self, css: &str) -> Result<()> {
         let e = self.find(css, Duration::from_secs(20)).await?;
+        self.execute(
+            "const el = document.querySelector(arguments[0]);
+             if (el) el.scrollIntoView({block: 'center'});
+             return true;",
+            vec![json!(css)],
+        )
+        .await?;
         self.click(&e).await
     }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { FieldDef, FormBundle, FormDef, Relevance } from "./backend";
-import { Choices, fieldLabel, isRelevant, parseInput, recordLevelFindings, recordSummary, renderForm } from "./forms";
+import { Choices, codeOptionText, fieldLabel, isRelevant, parseInput, recordLevelFindings, recordSummary, renderForm } from "./forms";
 
 function field(path: string, widget: FieldDef["widget"], extra: Partial<FieldDef> = {}): FieldDef {
   return { path, label_zh: path, widget, required: false, derived: false, ...extra };
@@ -166,6 +166,21 @@ describe("rows and checklist widgets", () => {
     expect(last["measures"]).toEqual([{ kind: "01", first_year: 2016 }]);
   });
 
+  it("shows a code's national number but not the app's own identifiers", () => {
+    const r = renderForm({ bundle: lists, form: sheet, fields: { steps: [{ step: "apply" }] }, pending: [], onChange: () => {} });
+    const options = [...r.el.querySelectorAll("select[name='steps.step'] option")].map((o) => o.textContent);
+    expect(options).toEqual(["请选择", "农户申请"]);
+  });
+
+  it.each([
+    ["01", "户主", "01 户主"],
+    ["0101", "种植业", "0101 种植业"],
+    ["new_identification", "新识别", "新识别"],
+    ["house_front", "房屋正面", "房屋正面"],
+  ])("option of %s %s is %s", (code, zh, want) => {
+    expect(codeOptionText({ code, zh, en: "" })).toBe(want);
+  });
+
   it("adds and removes rows; the whole list is one value", () => {
     let last: Record<string, unknown> = {};
     const r = renderForm({ bundle: lists, form: sheet, fields: { steps: [{ step: "apply", date: "2018-10-08" }] }, pending: [], onChange: (f) => (last = f) });
@@ -266,6 +281,9 @@ describe("reference fields", () => {
     sel.value = "hp1";
     sel.dispatchEvent(new Event("change"));
     expect(last["pairings"]).toEqual([{ start: "2018-01-01", helper_id: "hp1" }]);
+    // The picker takes the row's whole width: helpers are named with their unit.
+    expect(sel.closest(".row-field")?.classList.contains("wide")).toBe(true);
+    expect(r.el.querySelector("[data-column='start']")?.classList.contains("wide")).toBe(false);
   });
 });
 

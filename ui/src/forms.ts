@@ -1,7 +1,7 @@
 // Renders a form from the domain's FormDef: every section, label, unit, code list and
 // relevance comes from the bundle; nothing about a particular form is written here.
 
-import type { CodeList, FieldDef, Fields, Finding, FormBundle, FormDef, Relevance, SyncState } from "./backend";
+import type { CodeEntry, CodeList, FieldDef, Fields, Finding, FormBundle, FormDef, Relevance, SyncState } from "./backend";
 import { h } from "./dom";
 
 /** Whether a field applies, given the record's current answers. */
@@ -384,6 +384,15 @@ function referenceInput(
   return box;
 }
 
+/**
+ * The text of a code's option: the national number before the label, as on the printed
+ * forms ("01 户主"); codes that are the app's own identifiers (procedure steps, photo kinds)
+ * are not shown, only their label.
+ */
+export function codeOptionText(e: CodeEntry): string {
+  return /^\d+$/.test(e.code) ? `${e.code} ${e.zh}` : e.zh;
+}
+
 function codeList(bundle: FormBundle, id: string | undefined): CodeList | undefined {
   return bundle.code_lists.find((l) => l.id === id);
 }
@@ -404,7 +413,8 @@ function rowEditor(def: FieldDef, ctx: Ctx, row: Row, readOnly: boolean, changed
       .map((c) =>
         h(
           "label",
-          { class: "row-field", "data-column": c.path },
+          // A picker takes the whole line: the names it offers ("李四（县扶贫办）") are long.
+          { class: isReference(c) ? "row-field wide" : "row-field", "data-column": c.path },
           c.label_zh,
           c.unit ? h("span", { class: "unit" }, `（${c.unit}）`) : null,
           fieldInput({ ...c, path: `${def.path}.${c.path}` }, ctx, row[c.path], readOnly, (v) => {
@@ -488,7 +498,7 @@ function checklistInput(def: FieldDef, ctx: Ctx, value: unknown, readOnly: boole
       drawDetail();
       return h(
         "div",
-        { class: "checklist-item" },
+        { class: "checklist-item", "data-code": e.code },
         h(
           "label",
           { class: "choice" },
@@ -538,7 +548,7 @@ function fieldInput(
         { name, disabled: readOnly, onchange: () => set(parseInput(def, sel.value)) },
         h("option", { value: "" }, "请选择"),
         (list?.entries ?? []).map((e) =>
-          h("option", { value: e.code, selected: e.code === value }, `${e.code} ${e.zh}`),
+          h("option", { value: e.code, selected: e.code === value }, codeOptionText(e)),
         ),
       );
       return sel;

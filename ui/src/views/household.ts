@@ -7,10 +7,12 @@ import {
   errorMessage,
   type Fields,
   type Finding,
+  type FormBundle,
   type HouseholdBundle,
   type MemberChangeDirection,
   type PhotoView,
   type RecordView,
+  type SaveResult,
 } from "../backend";
 import { currentApp, go } from "../app";
 import {
@@ -179,7 +181,14 @@ export function recordEditor(
     );
   };
 
-  const save = async (fields: Fields) => {
+  // Saves run one after another: the first save of a new record makes its id, and a later
+  // one (typing went on while it ran) must carry that id, not make a second record.
+  let saving: Promise<void> = Promise.resolve();
+  const save = (fields: Fields): Promise<void> => {
+    saving = saving.then(() => saveNow(fields));
+    return saving;
+  };
+  const saveNow = async (fields: Fields) => {
     state.textContent = "正在保存……";
     try {
       const r = await backend().saveRecord({ id, kind, village_id: villageId, fields: { ...opts.link, ...fields } });
@@ -225,12 +234,36 @@ export function recordEditor(
   return editor;
 }
 
+/** 人员状态 (the member_status code list): "1" 正常, "2" 已自然减少. */
+const PRESENT = "1";
+const DECREASED = "2";
+
+/**
+ * The member-change record's line on its member's card: direction, reason and date as the
+ * change form labels them ("自然减少 · 死亡 · 2018-08-20").
+ */
+export function memberChangeText(bundle: FormBundle, change: RecordView): string {
+  const defs = formFor(bundle, "member_change")?.sections.flatMap((s) => s.fields) ?? [];
+  const label = (path: string) => {
+    const v = change.fields[path];
+    if (v === null || v === undefined || v === "") return null;
+    const def = defs.find((d) => d.path === path);
+    return def?.code_list ? codeLabel(bundle, def.code_list, v) : String(v);
+  };
+  return ["direction", "reason", "date"].map(label).filter(Boolean).join(" · ");
+}
+
+/**
+ * The members: those present, each with its form and 自然减少; then those who left this
+ * year, kept on record and marked 已自然减少 (nothing is deleted, W6). A member added or
+ * removed by a change shows that change on its card.
+ */
 function membersPanel(b: HouseholdBundle, choices: Choices, focus?: Focus): HTMLElement {
   const app = currentApp();
   const memberForm = formFor(app.bundle, "member");
-  const list = h("div", { class: "members" });
-  // 人员状态 "2" is 已自然减少 (the member_status code list); such members stay on record.
-  const present = b.members.filter((m) => m.fields["status"] !== "2");
+  const present = b.members.filter((m) => m.fields["status"] !== DECREASED);
+  const gone = b.members.filter((m) => m.fields["status"] === DECREASED);
+  const statusList = memberForm?.sections.flatMap((s) => s.fields).find((f) => f.path === "status")?.code_list;
   const summary = (m: RecordView) => {
     const shown = (memberForm?.sections[0]?.fields ?? []).filter((f) => f.widget !== "reference").slice(0, 4);
     return shown
@@ -243,53 +276,70 @@ function membersPanel(b: HouseholdBundle, choices: Choices, focus?: Focus): HTML
       .filter(Boolean)
       .join(" · ");
   };
-  mount(
-    list,
-    present.map((m) => {
-      const detail = h("div", { class: "member-detail", hidden: true });
-      if (focus?.recordId === m.id) {
-        detail.appendChild(recordEditor("member", m, [], { link: { household_id: b.household.id } }));
-        detail.hidden = false;
-      }
-      return h(
+  // The latest change of each member (by date, then as entered).
+  const changes = new Map<string, RecordView>();
+  for (const c of [...b.member_changes].sort((x, y) => String(x.fields["date"] ?? "").localeCompare(String(y.fields["date"] ?? "")))) {
+    changes.set(String(c.fields["member_id"]), c);
+  }
+  const card = (m: RecordView, decreased: boolean) => {
+    const detail = h("div", { class: "member-detail", hidden: true });
+    if (focus?.recordId === m.id) {
+      detail.appendChild(recordEditor("member", m, [], { link: { household_id: b.household.id } }));
+      detail.hidden = false;
+    }
+    const change = changes.get(m.id);
+    return h(
+      "div",
+      { class: `member card${decreased ? " decreased" : ""}`, "data-member": m.id, "data-member-status": decreased ? "decreased" : "present" },
+      h(
         "div",
-        { class: "member card", "data-member": m.id },
+        { class: "member-head" },
         h(
-          "div",
-          { class: "member-head" },
-          h(
-            "button",
-            {
-              class: "member-open",
-              onclick: () => {
-                if (detail.hidden && detail.childElementCount === 0) {
-                  detail.appendChild(
-                    recordEditor("member", m, [], {
-                      link: { household_id: b.household.id },
-                    }),
-                  );
-                }
-                detail.hidden = !detail.hidden;
-              },
+          "button",
+          {
+            class: "member-open",
+            onclick: () => {
+              if (detail.hidden && detail.childElementCount === 0) {
+                detail.appendChild(
+                  recordEditor("member", m, [], {
+                    link: { household_id: b.household.id },
+                  }),
+                );
+              }
+              detail.hidden = !detail.hidden;
             },
-            summary(m) || "家庭成员",
-          ),
-          syncBadge(m.sync),
-          h(
-            "button",
-            { class: "secondary", "data-action": "decrease", onclick: () => openChange(b, "decrease", m, choices) },
-            "自然减少",
-          ),
+          },
+          summary(m) || "家庭成员",
         ),
-        detail,
-      );
-    }),
-  );
+        decreased ? h("span", { class: "badge muted" }, codeLabel(app.bundle, statusList, DECREASED)) : null,
+        syncBadge(m.sync),
+        decreased
+          ? null
+          : h(
+              "button",
+              { class: "secondary", "data-action": "decrease", onclick: () => openChange(b, "decrease", m, choices) },
+              "自然减少",
+            ),
+      ),
+      change
+        ? h("div", { class: "member-change hint", "data-change": change.id }, memberChangeText(app.bundle, change))
+        : null,
+      detail,
+    );
+  };
   return h(
     "section",
     { class: "panel", id: "members" },
     h("h2", {}, `家庭成员（${present.length} 人）`),
-    list,
+    h("div", { class: "members", id: "members-present" }, present.map((m) => card(m, false))),
+    gone.length > 0
+      ? h(
+          "div",
+          { class: "members", id: "members-decreased" },
+          h("h3", {}, `本户已自然减少的成员（${gone.length} 人）`),
+          gone.map((m) => card(m, true)),
+        )
+      : null,
     h(
       "button",
       { class: "secondary big", id: "member-increase", onclick: () => openChange(b, "increase", null, choices) },
@@ -299,7 +349,12 @@ function membersPanel(b: HouseholdBundle, choices: Choices, focus?: Focus): HTML
   );
 }
 
-/** The natural increase / decrease sheet (W6): the member-change form, plus the new member's form. */
+/**
+ * The natural increase / decrease sheet (W6): the member-change form, plus the new member's
+ * form. The first 保存 makes the records (the `member_change` command); when the domain
+ * still finds errors the sheet stays open, and a later 保存 corrects those same records
+ * rather than adding another member.
+ */
 function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member: RecordView | null, householdChoices: Choices): void {
   const app = currentApp();
   const host = document.getElementById("member-change-dialog");
@@ -310,10 +365,13 @@ function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member
     mount(host, h("div", { class: "error-box" }, "缺少表单定义：member_change / member"));
     return;
   }
-  let changeFields: Fields = {};
+  // 变更类型 (change_direction "1" 自然增加, "2" 自然减少) is not asked, but the form's
+  // relevance reads it: 新户主 is asked only on a decrease. The shell sets it again on save.
+  let changeFields: Fields = { direction: direction === "increase" ? "1" : "2" };
   let memberFields: Fields = { household_id: b.household.id };
+  let saved: RecordView | null = null;
   const errors = h("div", { class: "record-findings" });
-  const present = b.members.filter((m) => m.fields["status"] !== "2" && m.id !== member?.id);
+  const present = b.members.filter((m) => m.fields["status"] !== DECREASED && m.id !== member?.id);
   // The change names its household, direction and member itself; the user picks the new
   // head (from those who stay) and the proof photos (from the household's photos).
   const choices = new Choices({
@@ -331,8 +389,23 @@ function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member
     choices,
     onChange: (f) => {
       changeFields = f;
+      // Once saved with errors, the sheet checks its answers as typed, like any form, so a
+      // corrected answer loses its finding before the next 保存.
+      if (saved) {
+        backend()
+          .validateRecord("member_change", { ...saved.fields, ...f }, saved.id)
+          .then(showChangeFindings)
+          .catch(() => undefined);
+      }
     },
   });
+  const showChangeFindings = (fs: Finding[]) => {
+    changeEditor.showFindings(fs);
+    mount(
+      errors,
+      fs.filter((f) => f.severity === "error").map((f) => h("div", { class: `finding ${f.severity}`, "data-code": f.code }, f.message)),
+    );
+  };
   const memberEditor =
     direction === "increase"
       ? renderForm({
@@ -346,12 +419,36 @@ function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member
           },
         })
       : null;
+  // The member the change is about: the one leaving, or the one just added.
+  const memberOf = (change: RecordView) => member?.id ?? String(change.fields["member_id"]);
+  const submit = async (): Promise<SaveResult> => {
+    if (!saved) {
+      return backend().memberChange({
+        household_id: b.household.id,
+        direction,
+        change_fields: changeFields,
+        member_id: member?.id ?? null,
+        member_fields: memberEditor ? { ...memberFields, household_id: b.household.id } : null,
+      });
+    }
+    if (memberEditor) {
+      await backend().saveRecord({
+        id: memberOf(saved),
+        kind: "member",
+        village_id: saved.village_id,
+        fields: { ...memberFields, household_id: b.household.id, status: PRESENT },
+      });
+    }
+    return backend().saveRecord({ id: saved.id, kind: "member_change", village_id: saved.village_id, fields: { ...saved.fields, ...changeFields } });
+  };
+  const done = (change: RecordView) => go(`#/household/${b.household.id}/${memberOf(change)}`);
+  const name = typeof member?.fields["name"] === "string" ? (member.fields["name"] as string) : "";
   mount(
     host,
     h(
       "div",
       { class: "dialog card", "data-direction": direction },
-      h("h3", {}, direction === "increase" ? "家庭成员自然增加" : "家庭成员自然减少"),
+      h("h3", {}, direction === "increase" ? "家庭成员自然增加" : `家庭成员自然减少${name ? `：${name}` : ""}`),
       changeEditor.el,
       memberEditor ? memberEditor.el : null,
       errors,
@@ -365,22 +462,12 @@ function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member
             id: "member-change-save",
             onclick: async () => {
               try {
-                const r = await backend().memberChange({
-                  household_id: b.household.id,
-                  direction,
-                  change_fields: changeFields,
-                  member_id: member?.id ?? null,
-                  member_fields: memberEditor ? { ...memberFields, household_id: b.household.id } : null,
-                });
-                const blocking = r.findings.filter((f) => f.severity === "error");
-                if (blocking.length > 0) {
-                  changeEditor.showFindings(r.findings);
-                  memberEditor?.showFindings(r.findings);
-                  mount(errors, r.findings.map((f) => h("div", { class: `finding ${f.severity}` }, f.message)));
-                  return;
-                }
+                const r = await submit();
+                saved = r.record;
+                showChangeFindings(r.findings);
+                if (r.findings.some((f) => f.severity === "error")) return;
                 toast("已保存 · 待同步");
-                go(`#/household/${b.household.id}`);
+                done(r.record);
               } catch (e) {
                 mount(errors, h("div", { class: "finding error" }, errorMessage(e)));
               }
@@ -388,7 +475,8 @@ function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member
           },
           "保存",
         ),
-        h("button", { class: "secondary", onclick: () => mount(host) }, "取消"),
+        // Records already made stay (nothing entered is lost); the page then shows them.
+        h("button", { class: "secondary", id: "member-change-cancel", onclick: () => (saved ? done(saved) : mount(host)) }, "取消"),
       ),
     ),
   );

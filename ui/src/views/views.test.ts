@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import type { AppStatus, FieldDef, FormBundle, FormDef, HouseholdBundle, HouseholdList, RecordView, SyncStatus, VillageBundle } from "../backend";
+import type { AppStatus, FieldDef, FormBundle, FormDef, HouseholdBundle, HouseholdList, RecordView, SaveRequest, SyncStatus, VillageBundle } from "../backend";
 import { loadApp } from "../app";
 import { homeView } from "./home";
 import { beijingToday, householdView } from "./household";
@@ -38,15 +38,34 @@ const bundle: FormBundle = {
     form("village", "贫困村信息采集表", [field("help.help_unit_ids", "references", { label_zh: "帮扶单位", refers_to: ["help_unit"] })]),
     form("member_change", "贫困户家庭成员自然增加/减少情况表", [
       field("household_id", "reference", { refers_to: ["household"] }),
+      field("direction", "code", { label_zh: "变更类型", code_list: "change_direction" }),
       field("member_id", "reference", { refers_to: ["member"] }),
-      field("new_head_id", "reference", { label_zh: "新户主", refers_to: ["member"] }),
+      field("reason", "code", { label_zh: "变更原因", code_list: "member_change_reason" }),
+      field("date", "date", { label_zh: "变更时间" }),
+      field("new_head_id", "reference", {
+        label_zh: "新户主",
+        refers_to: ["member"],
+        relevance: { op: "equals", path: "direction", value: "2" },
+      }),
       field("proof_photo_ids", "references", { label_zh: "证明材料照片", refers_to: ["photo"] }),
     ]),
-    form("member", "家庭成员", [field("household_id", "reference", { refers_to: ["household"] }), field("name", "text", { label_zh: "姓名" })]),
+    form("member", "家庭成员", [
+      field("household_id", "reference", { refers_to: ["household"] }),
+      field("name", "text", { label_zh: "姓名" }),
+      field("status", "code", { label_zh: "人员状态", code_list: "member_status" }),
+    ]),
   ],
   code_lists: [
     { id: "affiliation", version: "2018", name_zh: "隶属关系", entries: [{ code: "04", zh: "县", en: "county" }] },
     { id: "photo_kind", version: "2018", name_zh: "照片类型", entries: [{ code: "house_front", zh: "房屋正面", en: "" }] },
+    { id: "change_direction", version: "2018", name_zh: "变更类型", entries: [{ code: "1", zh: "自然增加", en: "" }, { code: "2", zh: "自然减少", en: "" }] },
+    {
+      id: "member_change_reason",
+      version: "2018",
+      name_zh: "变更原因",
+      entries: [{ code: "11", zh: "新生儿", en: "" }, { code: "22", zh: "婚出", en: "" }],
+    },
+    { id: "member_status", version: "2018", name_zh: "人员状态", entries: [{ code: "1", zh: "正常", en: "" }, { code: "2", zh: "已自然减少", en: "" }] },
   ],
 };
 function rec(id: string, kind: string, fields: Record<string, unknown>): RecordView {
@@ -101,9 +120,19 @@ function shell(overrides: Record<string, unknown> = {}) {
   mockIPC((cmd, args) => {
     calls.push([cmd, args]);
     if (cmd.startsWith("plugin:event|")) return 1;
-    return answers[cmd] ?? null;
+    const a = answers[cmd];
+    // An answer may be a function of the call (a save that hands back what it was given).
+    return (typeof a === "function" ? a(args) : a) ?? null;
   });
   return calls;
+}
+
+/** Lets the mocked commands answer (each answer is a resolved promise). */
+const settle = () => new Promise((r) => setTimeout(r, 10));
+
+/** A save_record answer: the record as given, with an id for a new one. */
+function echoSave(newId: string) {
+  return ({ req }: { req: SaveRequest }) => ({ record: { ...rec(req.id ?? newId, req.kind, req.fields), sync: "waiting" }, findings: [] });
 }
 
 // jsdom lays nothing out, so it has no scrolling; the screens scroll what they open into view.
@@ -225,6 +254,37 @@ describe("village screen (N6)", () => {
     expect([...teamUnit.options].map((o) => o.textContent)).toEqual(["请选择", "县扶贫办 · 县", "市林业局 · 县"]);
   });
 
+  it("counts a unit entered here once it is saved", async () => {
+    shell({ get_village: { ...village, help_units: [] }, save_record: echoSave("u2"), validate_record: [] });
+    await loadApp();
+    const el = await villageView();
+    document.body.replaceChildren(el);
+    expect(el.querySelector("#help-units h2")?.textContent).toBe("帮扶单位（0）");
+    expect(el.querySelector("#help-units .empty")?.textContent).toBe("尚未录入帮扶单位");
+    el.querySelector<HTMLButtonElement>("#add-help_unit")!.click();
+    expect(el.querySelector("#help-units .empty")).toBeNull();
+    const save = el.querySelector<HTMLButtonElement>("#help-units [data-save='help_unit']")!;
+    save.click();
+    await settle();
+    expect(el.querySelector("#help-units h2")?.textContent).toBe("帮扶单位（1）");
+    save.click();
+    await settle();
+    expect(el.querySelector("#help-units h2")?.textContent).toBe("帮扶单位（1）");
+  });
+
+  it("a second save of a new record waits for the first and carries its id", async () => {
+    const calls = shell({ get_village: { ...village, village: null }, save_record: echoSave("vr1"), validate_record: [] });
+    await loadApp();
+    const el = await villageView();
+    document.body.replaceChildren(el);
+    const save = el.querySelector<HTMLButtonElement>("[data-record='village'] [data-save='village']")!;
+    save.click();
+    save.click();
+    await settle();
+    const ids = calls.filter(([c]) => c === "save_record").map(([, a]) => (a as { req: SaveRequest }).req.id);
+    expect(ids).toEqual([null, "vr1"]);
+  });
+
   it("a team member is saved with its village", async () => {
     const calls = shell({ get_village: village, save_record: { record: rec("t1", "work_team_member", { name: "王五" }), findings: [] } });
     await loadApp();
@@ -287,6 +347,100 @@ describe("household page references", () => {
     const el = await householdView("h1", { recordId: "m1", field: "name" });
     document.body.replaceChildren(el);
     expect(el.querySelector("[data-record-id='m1'] input[name='name']")).not.toBeNull();
+  });
+});
+
+describe("natural member changes (W6)", () => {
+  const hb: HouseholdBundle = {
+    household: rec("h1", "household", {}),
+    members: [
+      rec("m1", "member", { name: "王𠮷", household_id: "h1", status: "1" }),
+      rec("m2", "member", { name: "王小宝", household_id: "h1", status: "1" }),
+      rec("m3", "member", { name: "李芳", household_id: "h1", status: "2" }),
+    ],
+    member_changes: [
+      rec("c2", "member_change", { member_id: "m3", direction: "2", reason: "22", date: "2018-09-01" }),
+      rec("c1", "member_change", { member_id: "m2", direction: "1", reason: "11", date: "2018-08-15" }),
+    ],
+    procedure: [],
+    exit_measures: null,
+    gps: [],
+    photos: [],
+    findings: [],
+    natural_villages: [],
+    helpers: [],
+  };
+
+  it("lists those present, then those who left, marked; each with its change", async () => {
+    shell({ get_household: hb });
+    await loadApp();
+    const el = await householdView("h1");
+    document.body.replaceChildren(el);
+    expect(el.querySelector("#members h2")?.textContent).toBe("家庭成员（2 人）");
+    const present = [...el.querySelectorAll("#members-present [data-member]")].map((e) => e.getAttribute("data-member"));
+    expect(present).toEqual(["m1", "m2"]);
+    expect(el.querySelector("[data-member='m1'] .member-change")).toBeNull();
+    expect(el.querySelector("[data-member='m2'] .member-change")?.textContent).toBe("自然增加 · 新生儿 · 2018-08-15");
+    const gone = el.querySelector("#members-decreased [data-member='m3']")!;
+    expect(gone.getAttribute("data-member-status")).toBe("decreased");
+    expect(gone.querySelector(".badge.muted")?.textContent).toBe("已自然减少");
+    expect(gone.querySelector(".member-change")?.textContent).toBe("自然减少 · 婚出 · 2018-09-01");
+    expect(gone.querySelector("[data-action='decrease']")).toBeNull();
+  });
+
+  it("the decrease sheet names who leaves and asks who becomes head", async () => {
+    shell({ get_household: hb });
+    await loadApp();
+    const el = await householdView("h1");
+    document.body.replaceChildren(el);
+    el.querySelector<HTMLButtonElement>("[data-member='m1'] [data-action='decrease']")!.click();
+    const dialog = el.querySelector("#member-change-dialog .dialog")!;
+    expect(dialog.querySelector("h3")?.textContent).toBe("家庭成员自然减少：王𠮷");
+    const head = dialog.querySelector<HTMLElement>("[data-field='new_head_id']")!;
+    expect(head.hidden).toBe(false);
+    expect([...head.querySelectorAll("option")].map((o) => o.textContent)).toEqual(["请选择", "王小宝"]);
+  });
+
+  it("a sheet saved with errors corrects the same records on the next 保存", async () => {
+    const made = rec("c9", "member_change", { household_id: "h1", member_id: "m9", direction: "1" });
+    const calls = shell({
+      get_household: hb,
+      member_change: {
+        record: made,
+        findings: [{ code: "member_change.reason_missing", severity: "error", path: "reason", message: "请选择增加原因" }],
+      },
+      save_record: echoSave("x"),
+      validate_record: [],
+    });
+    await loadApp();
+    const el = await householdView("h1");
+    document.body.replaceChildren(el);
+    el.querySelector<HTMLButtonElement>("#member-increase")!.click();
+    const dialog = el.querySelector("#member-change-dialog")!;
+    const name = dialog.querySelector<HTMLInputElement>("[data-form='member'] input[name='name']")!;
+    name.value = "王小二";
+    name.dispatchEvent(new Event("input"));
+    dialog.querySelector<HTMLButtonElement>("#member-change-save")!.click();
+    await settle();
+    expect(dialog.querySelector("[data-findings-for='reason']")?.textContent).toBe("请选择增加原因");
+    const reason = dialog.querySelector<HTMLSelectElement>("[data-form='member_change'] select[name='reason']")!;
+    reason.value = "11";
+    reason.dispatchEvent(new Event("change"));
+    await settle();
+    // Checked again as answered: the finding is gone before the next 保存.
+    expect(dialog.querySelector("[data-findings-for='reason']")?.textContent).toBe("");
+    dialog.querySelector<HTMLButtonElement>("#member-change-save")!.click();
+    await settle();
+    expect(calls.filter(([c]) => c === "member_change").length).toBe(1);
+    const saves = calls.filter(([c]) => c === "save_record").map(([, a]) => (a as { req: SaveRequest }).req);
+    expect(saves.map((r) => [r.kind, r.id])).toEqual([
+      ["member", "m9"],
+      ["member_change", "c9"],
+    ]);
+    expect(saves[0].fields).toMatchObject({ name: "王小二", household_id: "h1", status: "1" });
+    expect(saves[1].fields).toMatchObject({ member_id: "m9", direction: "1", reason: "11" });
+    // Saved: the page opens at the new member.
+    expect(location.hash).toBe("#/household/h1/m9");
   });
 });
 

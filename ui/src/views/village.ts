@@ -99,6 +99,10 @@ interface ListOptions {
 function recordList(o: ListOptions): HTMLElement {
   const app = currentApp();
   const list = h("div", { class: "record-list", "data-list": o.kind });
+  // The heading counts the records saved; one entered here counts once it is saved.
+  let saved = o.records.length;
+  const heading = h("h2", {}, `${o.title}（${saved}）`);
+  const empty = saved === 0 ? h("p", { class: "empty" }, `尚未录入${o.title}`) : null;
   const item = (record: RecordView | null) => {
     let current = record;
     const label = h("span", { class: "summary" }, summaryText(record));
@@ -111,6 +115,7 @@ function recordList(o: ListOptions): HTMLElement {
             choices: o.choices,
             link: o.link,
             onSaved: (r) => {
+              if (!current) heading.textContent = `${o.title}（${++saved}）`;
               current = r;
               label.textContent = summaryText(r);
               badge.replaceChildren(syncBadge(r.sync));
@@ -145,9 +150,9 @@ function recordList(o: ListOptions): HTMLElement {
   return h(
     "section",
     { class: "panel", id: o.id },
-    h("h2", {}, `${o.title}（${o.records.length}）`),
+    heading,
     o.hint ? h("p", { class: "hint" }, o.hint) : null,
-    o.records.length === 0 ? h("p", { class: "empty" }, `尚未录入${o.title}`) : null,
+    empty,
     list,
     h(
       "button",
@@ -155,6 +160,7 @@ function recordList(o: ListOptions): HTMLElement {
         class: "secondary big",
         id: `add-${o.kind}`,
         onclick: () => {
+          empty?.remove();
           const it = item(null);
           list.appendChild(it.card);
           it.open();
