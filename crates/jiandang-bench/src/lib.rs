@@ -256,7 +256,7 @@ impl Sizes {
                 },
                 snapshot_repeats: 5,
                 ingest: ingest::Plan {
-                    sizes: vec![(1, 300), (10, 1000), (100, 3000), (1000, 8000)],
+                    sizes: vec![(1, 2000), (10, 10_000), (100, 30_000), (1000, 40_000)],
                     budget: Duration::from_secs(20),
                 },
                 device: device::Plan {
