@@ -28,8 +28,8 @@ trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT I
 echo "run: county server on http://$listen"
 
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
-  echo "run: in the app, enter the server address http://$listen and a user from the list above"
-  "$bin/jiandang-app" || true
+  echo "run: in the app, log in with a user from the list above (the server address http://$listen is filled in)"
+  JIANDANG_SERVER_URL="http://$listen" "$bin/jiandang-app" || true
   echo "run: the app closed; the server keeps running until Ctrl-C"
 else
   echo "run: no display here, so the field app cannot open; the server keeps running until Ctrl-C"

@@ -49,6 +49,8 @@ pub struct UserView {
 #[derive(Debug, Clone, Serialize)]
 pub struct AppStatus {
     enrolled: bool,
+    /// The county server: the one enrolled with, or before enrolment the one the app was
+    /// started for (`JIANDANG_SERVER_URL`, set by scripts/run.sh), to fill in on the login.
     server_url: Option<String>,
     user: Option<UserView>,
     villages: Vec<jiandang_protocol::VillageInfo>,
@@ -59,7 +61,10 @@ fn status_of(state: &AppState) -> CmdResult<AppStatus> {
     let e = state.replica.enrollment()?;
     Ok(AppStatus {
         enrolled: e.is_some(),
-        server_url: e.as_ref().map(|e| e.server_url.clone()),
+        server_url: server_url_of(
+            e.as_ref().map(|e| e.server_url.as_str()),
+            std::env::var("JIANDANG_SERVER_URL").ok(),
+        ),
         user: e.as_ref().map(|e| UserView {
             username: e.user.username.clone(),
             display_name: e.user.display_name.clone(),
@@ -68,6 +73,16 @@ fn status_of(state: &AppState) -> CmdResult<AppStatus> {
         villages: e.map(|e| e.villages).unwrap_or_default(),
         manual_position: state.position.is_manual(),
     })
+}
+
+/// The enrolled server's address, else a non-empty suggested one.
+fn server_url_of(enrolled: Option<&str>, suggested: Option<String>) -> Option<String> {
+    match enrolled {
+        Some(url) => Some(url.to_owned()),
+        None => suggested
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty()),
+    }
 }
 
 #[tauri::command(async)]
@@ -1044,6 +1059,21 @@ pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_enrolled_server_wins_over_the_suggested_one() {
+        let suggested = || Some(" http://127.0.0.1:8080 ".to_owned());
+        assert_eq!(
+            server_url_of(Some("http://county:8080"), suggested()).as_deref(),
+            Some("http://county:8080")
+        );
+        assert_eq!(
+            server_url_of(None, suggested()).as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        assert_eq!(server_url_of(None, Some("  ".to_owned())), None);
+        assert_eq!(server_url_of(None, None), None);
+    }
 
     #[test]
     fn base64_round_trips() {

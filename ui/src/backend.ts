@@ -113,6 +113,7 @@ export interface Village {
 
 export interface AppStatus {
   enrolled: boolean;
+  /** The enrolled server, or before enrolment the one the app was started for. */
   server_url: string | null;
   user: { username: string; display_name: string; role: string } | null;
   villages: Village[];

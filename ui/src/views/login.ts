@@ -2,11 +2,13 @@
 // snapshot of the assigned villages with a progress bar.
 
 import { backend, errorMessage } from "../backend";
-import { go, setStatus } from "../app";
+import { currentApp, go, setStatus } from "../app";
 import { h } from "../dom";
 
 export async function loginView(): Promise<HTMLElement> {
   const server = h("input", { id: "server-url", name: "server_url", type: "url", placeholder: "http://县服务器地址:端口", autocomplete: "url" });
+  // Filled in when the app was started for a server (scripts/run.sh); always editable.
+  server.value = currentApp().status.server_url ?? "";
   const user = h("input", { id: "username", name: "username", autocomplete: "username" });
   const pass = h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password" });
   const error = h("div", { class: "error-box", id: "login-error", role: "alert", hidden: true });

@@ -5,6 +5,7 @@ import { loadApp } from "../app";
 import { homeView } from "./home";
 import { beijingToday, householdView } from "./household";
 import { villageView } from "./village";
+import { loginView } from "./login";
 import { syncView } from "./sync";
 import { syncSentence } from "./shell";
 
@@ -154,6 +155,25 @@ describe("village home", () => {
     expect(row.textContent).toContain("王𠮷");
     expect(row.querySelector("[data-sync]")?.textContent).toBe("待同步");
     expect(calls).toContainEqual(["list_households", { q: { village_id: "v1", search: "", filter: "all" } }]);
+  });
+});
+
+describe("first run", () => {
+  const fresh = { enrolled: false, user: null, villages: [], manual_position: true };
+  it("fills in the server the app was started for, and leaves it editable", async () => {
+    shell({ app_status: { ...fresh, server_url: "http://127.0.0.1:8080" } });
+    await loadApp();
+    const el = await loginView();
+    const server = el.querySelector<HTMLInputElement>("#server-url")!;
+    expect(server.value).toBe("http://127.0.0.1:8080");
+    expect(server.readOnly).toBe(false);
+  });
+
+  it("leaves the address empty when no server is known", async () => {
+    shell({ app_status: { ...fresh, server_url: null } });
+    await loadApp();
+    const el = await loginView();
+    expect(el.querySelector<HTMLInputElement>("#server-url")!.value).toBe("");
   });
 });
 
