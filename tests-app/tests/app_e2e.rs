@@ -827,6 +827,18 @@ async fn household_forms(
         |t| t.contains("请选择增加原因"),
     )
     .await?;
+    // An increase offers only the reasons of an increase (新生儿 … 补录), not 死亡 or 婚出.
+    let offered = s
+        .execute(
+            "return [...document.querySelectorAll(arguments[0])].map(o => o.value)",
+            vec![json!(format!("{change} select[name='reason'] option"))],
+        )
+        .await?;
+    assert_eq!(
+        offered,
+        json!(["", "11", "12", "13", "14", "15", "16", "17"]),
+        "the reasons an increase sheet offers"
+    );
     choose(s, &format!("{change} select[name='reason']"), "11").await?;
     // Checked again as answered: the finding goes once the reason is there.
     s.wait_text(

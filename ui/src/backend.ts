@@ -55,6 +55,8 @@ export interface FieldDef {
   columns?: FieldDef[];
   /** For `reference` and `references`: the record kinds the id may name. */
   refers_to?: string[];
+  /** For `code`: the codes offered by the value of the field at `path` (变更原因 by 变更类型). */
+  options_by?: { path: string; options: Record<string, string[]> };
 }
 
 export interface SectionDef {

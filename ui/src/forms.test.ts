@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { FieldDef, FormBundle, FormDef, Relevance } from "./backend";
-import { Choices, codeOptionText, fieldLabel, isRelevant, parseInput, recordLevelFindings, recordSummary, renderForm } from "./forms";
+import { Choices, codeOptionText, fieldLabel, isRelevant, offeredCodes, parseInput, recordLevelFindings, recordSummary, renderForm } from "./forms";
 
 function field(path: string, widget: FieldDef["widget"], extra: Partial<FieldDef> = {}): FieldDef {
   return { path, label_zh: path, widget, required: false, derived: false, ...extra };
@@ -308,3 +308,42 @@ const sheetLike: FormDef = {
   title_zh: "x",
   sections: [{ id: "s", title_zh: "s", fields: [field("steps", "rows", { label_zh: "程序步骤", columns: [field("date", "date", { label_zh: "日期" })] })] }],
 };
+
+describe("choices that follow another answer (options_by)", () => {
+  const reasons = [
+    { code: "11", zh: "新生儿", en: "" },
+    { code: "21", zh: "死亡", en: "" },
+    { code: "22", zh: "婚出", en: "" },
+  ];
+  const reason = field("reason", "code", {
+    code_list: "member_change_reason",
+    options_by: { path: "direction", options: { "1": ["11"], "2": ["21", "22"] } },
+  });
+  const direction = field("direction", "code", { code_list: "change_direction" });
+  const bundle: FormBundle = {
+    version: 2,
+    forms: [],
+    code_lists: [
+      { id: "member_change_reason", version: "2018", name_zh: "变更原因", entries: reasons },
+      { id: "change_direction", version: "2018", name_zh: "变更类型", entries: [{ code: "1", zh: "自然增加", en: "" }, { code: "2", zh: "自然减少", en: "" }] },
+    ],
+  };
+  const form: FormDef = { id: "member_change", record: "member_change", title_zh: "变更", sections: [{ id: "s", title_zh: "s", fields: [direction, reason] }] };
+  const offered = (el: HTMLElement) => [...el.querySelectorAll("select[name='reason'] option")].map((o) => o.textContent);
+
+  it("offers the reasons of the chosen direction, and all before one is chosen", () => {
+    expect(offeredCodes(reason, reasons, {}, undefined).map((e) => e.code)).toEqual(["11", "21", "22"]);
+    expect(offeredCodes(reason, reasons, { direction: "2" }, undefined).map((e) => e.code)).toEqual(["21", "22"]);
+    // An answer already given stays offered (the rules flag it); nothing is dropped.
+    expect(offeredCodes(reason, reasons, { direction: "1" }, "22").map((e) => e.code)).toEqual(["11", "22"]);
+  });
+
+  it("redraws the reasons when the direction changes", () => {
+    const r = renderForm({ bundle, form, fields: { direction: "1" }, pending: [], onChange: () => {} });
+    expect(offered(r.el)).toEqual(["请选择", "11 新生儿"]);
+    const sel = r.el.querySelector<HTMLSelectElement>("select[name='direction']")!;
+    sel.value = "2";
+    sel.dispatchEvent(new Event("change"));
+    expect(offered(r.el)).toEqual(["请选择", "21 死亡", "22 婚出"]);
+  });
+});

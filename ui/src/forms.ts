@@ -201,6 +201,8 @@ export class Choices {
 interface Ctx {
   bundle: FormBundle;
   choices?: Choices;
+  /** The form's current answers, for fields whose choices depend on another's value. */
+  values?: Fields;
 }
 
 export interface RenderedForm {
@@ -215,10 +217,20 @@ export interface RenderedForm {
 /** Renders every section of `form`; the caller saves and validates through the backend. */
 export function renderForm(opts: FormOptions): RenderedForm {
   const values: Fields = { ...opts.fields };
-  const ctx: Ctx = { bundle: opts.bundle, choices: opts.choices };
+  const ctx: Ctx = { bundle: opts.bundle, choices: opts.choices, values };
   const rows = new Map<string, { row: HTMLElement; msgs: HTMLElement; def: FieldDef; input: HTMLElement }>();
   const setters = new Map<string, (v: unknown) => void>();
 
+  // A code field whose choices follow another field (options_by) is drawn again when it changes.
+  const redrawDependents = (path: string) => {
+    for (const r of rows.values()) {
+      const set = setters.get(r.def.path);
+      if (r.def.options_by?.path !== path || !set) continue;
+      const input = fieldInput(r.def, ctx, values[r.def.path], Boolean(opts.readOnly || r.def.derived), set);
+      r.input.replaceWith(input);
+      r.input = input;
+    }
+  };
   const refreshRelevance = () => {
     for (const { row, def } of rows.values()) {
       row.hidden = !isRelevant(def.relevance, values);
@@ -235,6 +247,7 @@ export function renderForm(opts: FormOptions): RenderedForm {
         const set = (v: unknown) => {
           values[def.path] = v;
           refreshRelevance();
+          redrawDependents(def.path);
           opts.onChange({ ...values }, def.path);
         };
         const readOnly = Boolean(opts.readOnly || def.derived);
@@ -393,6 +406,18 @@ export function codeOptionText(e: CodeEntry): string {
   return /^\d+$/.test(e.code) ? `${e.code} ${e.zh}` : e.zh;
 }
 
+/**
+ * The entries a code field offers: those its `options_by` gives for the controlling field's
+ * current value, else all. The value already chosen stays offered, so nothing is dropped
+ * silently; the domain's rules judge it.
+ */
+export function offeredCodes(def: FieldDef, entries: CodeEntry[], values: Fields, current: unknown): CodeEntry[] {
+  const by = def.options_by;
+  const key = by ? values[by.path] : undefined;
+  const allowed = by && typeof key === "string" ? by.options[key] : undefined;
+  return allowed ? entries.filter((e) => allowed.includes(e.code) || e.code === current) : entries;
+}
+
 function codeList(bundle: FormBundle, id: string | undefined): CodeList | undefined {
   return bundle.code_lists.find((l) => l.id === id);
 }
@@ -547,7 +572,7 @@ function fieldInput(
         "select",
         { name, disabled: readOnly, onchange: () => set(parseInput(def, sel.value)) },
         h("option", { value: "" }, "请选择"),
-        (list?.entries ?? []).map((e) =>
+        offeredCodes(def, list?.entries ?? [], ctx.values ?? {}, value).map((e) =>
           h("option", { value: e.code, selected: e.code === value }, codeOptionText(e)),
         ),
       );

@@ -57,6 +57,19 @@ pub struct FieldDef {
     /// records of these kinds to pick from, unless the app sets the link itself.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub refers_to: Vec<RecordKind>,
+    /// For a `code` field: the codes offered depend on another field's value (变更原因 by
+    /// 变更类型). Absent: every code of the list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options_by: Option<OptionsBy>,
+}
+
+/// Which codes a `code` field offers, by the value of the field at `path`. For a value not
+/// in `options` (or no value yet) every code is offered; the rules still judge the answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OptionsBy {
+    pub path: &'static str,
+    /// The controlling field's value (a code) → the codes offered, in the list's order.
+    pub options: std::collections::BTreeMap<&'static str, Vec<&'static str>>,
 }
 
 /// How a field is asked.
@@ -131,6 +144,7 @@ impl FieldDef {
             hint_zh: None,
             columns: Vec::new(),
             refers_to: Vec::new(),
+            options_by: None,
         }
     }
 
@@ -206,6 +220,25 @@ impl FieldDef {
             columns,
             ..FieldDef::new(path, label_zh, Widget::Checklist)
         }
+    }
+
+    /// Offers each code of `C` only while the code field at `path` holds the code `group`
+    /// gives it (变更原因 offered by 变更类型).
+    pub fn options_by<C: Coded, G: Coded>(
+        mut self,
+        path: &'static str,
+        group: fn(C) -> G,
+    ) -> FieldDef {
+        let mut options: std::collections::BTreeMap<&'static str, Vec<&'static str>> =
+            std::collections::BTreeMap::new();
+        for value in C::ALL {
+            options
+                .entry(group(*value).code())
+                .or_default()
+                .push(value.code());
+        }
+        self.options_by = Some(OptionsBy { path, options });
+        self
     }
 
     pub fn when(mut self, relevance: Relevance) -> FieldDef {

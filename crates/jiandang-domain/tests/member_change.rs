@@ -354,3 +354,40 @@ fn member_change_json_round_trips_with_official_codes() {
     assert_eq!(back, c);
     assert_eq!(c.national_bucket(), Some(NationalChangeBucket::Newborn));
 }
+
+/// W6: the change sheet offers, for each direction, exactly the reasons the rules accept
+/// for it: a reason the form offers never meets `reason_wrong_direction`, one it hides
+/// always does.
+#[test]
+fn the_sheet_offers_only_the_reasons_of_its_direction() {
+    let p = YearPolicy::shangqiu_2018();
+    let form = jiandang_domain::forms::member_change::member_change();
+    let reason = form
+        .fields()
+        .find(|f| f.path == "reason")
+        .expect("变更原因 on the form");
+    let by = reason
+        .options_by
+        .as_ref()
+        .expect("变更原因 offered by 变更类型");
+    assert_eq!(by.path, "direction");
+    for direction in ChangeDirection::ALL {
+        let offered = &by.options[direction.code()];
+        for r in MemberChangeReason::ALL {
+            let c = change(*direction, 5, *r, "2018-08-01");
+            let wrong = check_member_change(&c, &p, d("2018-10-01"))
+                .iter()
+                .any(|f| f.code == "member_change.reason_wrong_direction");
+            assert_eq!(
+                offered.contains(&r.code()),
+                !wrong,
+                "{} for {}: offered {offered:?}",
+                r.zh(),
+                direction.zh()
+            );
+        }
+    }
+    let increase = &by.options[ChangeDirection::Increase.code()];
+    assert!(increase.contains(&MemberChangeReason::Newborn.code()));
+    assert!(!increase.contains(&MemberChangeReason::Death.code()));
+}

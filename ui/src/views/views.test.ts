@@ -41,7 +41,11 @@ const bundle: FormBundle = {
       field("household_id", "reference", { refers_to: ["household"] }),
       field("direction", "code", { label_zh: "变更类型", code_list: "change_direction" }),
       field("member_id", "reference", { refers_to: ["member"] }),
-      field("reason", "code", { label_zh: "变更原因", code_list: "member_change_reason" }),
+      field("reason", "code", {
+        label_zh: "变更原因",
+        code_list: "member_change_reason",
+        options_by: { path: "direction", options: { "1": ["11"], "2": ["22"] } },
+      }),
       field("date", "date", { label_zh: "变更时间" }),
       field("new_head_id", "reference", {
         label_zh: "新户主",
@@ -444,6 +448,8 @@ describe("natural member changes (W6)", () => {
     await settle();
     expect(dialog.querySelector("[data-findings-for='reason']")?.textContent).toBe("请选择增加原因");
     const reason = dialog.querySelector<HTMLSelectElement>("[data-form='member_change'] select[name='reason']")!;
+    // An increase offers only increase reasons.
+    expect([...reason.options].map((o) => o.value)).toEqual(["", "11"]);
     reason.value = "11";
     reason.dispatchEvent(new Event("change"));
     await settle();

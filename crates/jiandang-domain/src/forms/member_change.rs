@@ -25,6 +25,7 @@ pub fn member_change() -> FormDef {
                         .hint("自然增加：先录入新成员信息；自然减少：选择减少的成员"),
                     FieldDef::code::<MemberChangeReason>("reason", "变更原因")
                         .required()
+                        .options_by("direction", MemberChangeReason::direction)
                         .hint("增加：新生儿、婚入、户籍迁入、刑满释放、收养、失联人口回归、补录；减少：死亡、婚出、出国定居、判刑收监、户籍迁出、农转非、失联"),
                     FieldDef::new("date", "变更时间", Widget::Date)
                         .required()
