@@ -5,6 +5,7 @@
 import {
   backend,
   errorMessage,
+  type FieldDef,
   type Fields,
   type Finding,
   type FormBundle,
@@ -234,6 +235,9 @@ export function recordEditor(
   return editor;
 }
 
+/** What a member's card says of them: who they are in the household at a glance. */
+const MEMBER_CARD = ["name", "relationship", "sex", "birth_date"];
+
 /** 人员状态 (the member_status code list): "1" 正常, "2" 已自然减少. */
 const PRESENT = "1";
 const DECREASED = "2";
@@ -264,8 +268,9 @@ function membersPanel(b: HouseholdBundle, choices: Choices, focus?: Focus): HTML
   const present = b.members.filter((m) => m.fields["status"] !== DECREASED);
   const gone = b.members.filter((m) => m.fields["status"] === DECREASED);
   const statusList = memberForm?.sections.flatMap((s) => s.fields).find((f) => f.path === "status")?.code_list;
+  const memberFields = memberForm?.sections.flatMap((s) => s.fields) ?? [];
   const summary = (m: RecordView) => {
-    const shown = (memberForm?.sections[0]?.fields ?? []).filter((f) => f.widget !== "reference").slice(0, 4);
+    const shown = MEMBER_CARD.map((p) => memberFields.find((f) => f.path === p)).filter((f): f is FieldDef => f !== undefined);
     return shown
       .map((f) => {
         const v = m.fields[f.path];

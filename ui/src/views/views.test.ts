@@ -57,6 +57,7 @@ const bundle: FormBundle = {
     form("member", "家庭成员", [
       field("household_id", "reference", { refers_to: ["household"] }),
       field("name", "text", { label_zh: "姓名" }),
+      field("relationship", "code", { label_zh: "与户主关系", code_list: "relationship" }),
       field("status", "code", { label_zh: "人员状态", code_list: "member_status" }),
     ]),
   ],
@@ -70,6 +71,7 @@ const bundle: FormBundle = {
       name_zh: "变更原因",
       entries: [{ code: "11", zh: "新生儿", en: "" }, { code: "22", zh: "婚出", en: "" }],
     },
+    { id: "relationship", version: "2018", name_zh: "与户主关系", entries: [{ code: "01", zh: "户主", en: "" }, { code: "03", zh: "之子", en: "" }] },
     { id: "member_status", version: "2018", name_zh: "人员状态", entries: [{ code: "1", zh: "正常", en: "" }, { code: "2", zh: "已自然减少", en: "" }] },
   ],
 };
@@ -378,8 +380,8 @@ describe("natural member changes (W6)", () => {
   const hb: HouseholdBundle = {
     household: rec("h1", "household", {}),
     members: [
-      rec("m1", "member", { name: "王𠮷", household_id: "h1", status: "1" }),
-      rec("m2", "member", { name: "王小宝", household_id: "h1", status: "1" }),
+      rec("m1", "member", { name: "王𠮷", household_id: "h1", status: "1", relationship: "01" }),
+      rec("m2", "member", { name: "王小宝", household_id: "h1", status: "1", relationship: "03" }),
       rec("m3", "member", { name: "李芳", household_id: "h1", status: "2" }),
     ],
     member_changes: [
@@ -404,6 +406,9 @@ describe("natural member changes (W6)", () => {
     const present = [...el.querySelectorAll("#members-present [data-member]")].map((e) => e.getAttribute("data-member"));
     expect(present).toEqual(["m1", "m2"]);
     expect(el.querySelector("[data-member='m1'] .member-change")).toBeNull();
+    // Each card says who the member is in the household.
+    expect(el.querySelector("[data-member='m1'] .member-open")?.textContent).toBe("王𠮷 · 户主");
+    expect(el.querySelector("[data-member='m2'] .member-open")?.textContent).toBe("王小宝 · 之子");
     expect(el.querySelector("[data-member='m2'] .member-change")?.textContent).toBe("自然增加 · 新生儿 · 2018-08-15");
     const gone = el.querySelector("#members-decreased [data-member='m3']")!;
     expect(gone.getAttribute("data-member-status")).toBe("decreased");
