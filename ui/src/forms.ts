@@ -88,13 +88,32 @@ export function recordSummary(bundle: FormBundle, kind: string, fields: Fields, 
 }
 
 /**
+ * The answered values of `paths` of a record of `kind`, codes by their zh-CN label, in the
+ * order given, joined by " · " (a member's card, a member change's line).
+ */
+export function fieldsText(bundle: FormBundle, kind: string, fields: Fields, paths: string[]): string {
+  const defs = formFields(bundle, kind);
+  return paths
+    .filter((p) => !isEmpty(fields[p]))
+    .map((p) => {
+      const def = defs.find((d) => d.path === p);
+      return def?.code_list ? codeLabel(bundle, def.code_list, fields[p]) : displayValue(fields[p]);
+    })
+    .join(" · ");
+}
+
+/** Every field of a record kind's form, in form order (none when the bundle has no such form). */
+export function formFields(bundle: FormBundle, kind: string): FieldDef[] {
+  return formFor(bundle, kind)?.sections.flatMap((s) => s.fields) ?? [];
+}
+
+/**
  * The zh-CN label of a field of a record kind's form, as the sync screen names it: the
  * field's label, "list label（column label）" for a column of a row, or the path itself when
  * the form has no such field.
  */
 export function fieldLabel(bundle: FormBundle, kind: string | null, path: string): string {
-  const form = kind ? formFor(bundle, kind) : undefined;
-  const fields = form?.sections.flatMap((s) => s.fields) ?? [];
+  const fields = kind ? formFields(bundle, kind) : [];
   const exact = fields.find((f) => f.path === path);
   if (exact) return exact.label_zh;
   for (const f of fields) {

@@ -5,7 +5,6 @@
 import {
   backend,
   errorMessage,
-  type FieldDef,
   type Fields,
   type Finding,
   type FormBundle,
@@ -19,6 +18,8 @@ import { currentApp, go } from "../app";
 import {
   Choices,
   codeLabel,
+  fieldsText,
+  formFields,
   formFor,
   recordLevelFindings,
   renderForm,
@@ -247,14 +248,7 @@ const DECREASED = "2";
  * change form labels them ("自然减少 · 死亡 · 2018-08-20").
  */
 export function memberChangeText(bundle: FormBundle, change: RecordView): string {
-  const defs = formFor(bundle, "member_change")?.sections.flatMap((s) => s.fields) ?? [];
-  const label = (path: string) => {
-    const v = change.fields[path];
-    if (v === null || v === undefined || v === "") return null;
-    const def = defs.find((d) => d.path === path);
-    return def?.code_list ? codeLabel(bundle, def.code_list, v) : String(v);
-  };
-  return ["direction", "reason", "date"].map(label).filter(Boolean).join(" · ");
+  return fieldsText(bundle, "member_change", change.fields, ["direction", "reason", "date"]);
 }
 
 /**
@@ -264,23 +258,10 @@ export function memberChangeText(bundle: FormBundle, change: RecordView): string
  */
 function membersPanel(b: HouseholdBundle, choices: Choices, focus?: Focus): HTMLElement {
   const app = currentApp();
-  const memberForm = formFor(app.bundle, "member");
   const present = b.members.filter((m) => m.fields["status"] !== DECREASED);
   const gone = b.members.filter((m) => m.fields["status"] === DECREASED);
-  const statusList = memberForm?.sections.flatMap((s) => s.fields).find((f) => f.path === "status")?.code_list;
-  const memberFields = memberForm?.sections.flatMap((s) => s.fields) ?? [];
-  const summary = (m: RecordView) => {
-    const shown = MEMBER_CARD.map((p) => memberFields.find((f) => f.path === p)).filter((f): f is FieldDef => f !== undefined);
-    return shown
-      .map((f) => {
-        const v = m.fields[f.path];
-        if (v === null || v === undefined || v === "") return null;
-        const list = app.bundle.code_lists.find((l) => l.id === f.code_list);
-        return list ? list.entries.find((e) => e.code === v)?.zh ?? String(v) : String(v);
-      })
-      .filter(Boolean)
-      .join(" · ");
-  };
+  const statusList = formFields(app.bundle, "member").find((f) => f.path === "status")?.code_list;
+  const summary = (m: RecordView) => fieldsText(app.bundle, "member", m.fields, MEMBER_CARD);
   // The latest change of each member (by date, then as entered).
   const changes = new Map<string, RecordView>();
   for (const c of [...b.member_changes].sort((x, y) => String(x.fields["date"] ?? "").localeCompare(String(y.fields["date"] ?? "")))) {
