@@ -3,11 +3,11 @@
 
 use jiandang_domain::spotcheck::policy::{EvaluationPolicy, Rate, Region};
 use jiandang_domain::spotcheck::stats::{
-    Direction, IncidenceBase, Interval, IntervalMethod, RatioUnit, SampleState, Sides,
+    Direction, IncidenceBase, Interval, IntervalMethod, Precision, RatioUnit, SampleState, Sides,
     StatsError, StratumEstimate, Verdict, composite_incidence, design_effect, finite_population,
     more_households, needed_size, normal_sample_size, proportion_interval, ratio_estimate,
     size_to_show_below, stratified, verdict, wilson_sample_size, zero_findings_size,
-    zero_findings_upper, Precision,
+    zero_findings_upper,
 };
 
 const C95: f64 = 0.95;
@@ -45,7 +45,10 @@ fn wilson_intervals_of_section_8_1() {
     }
     // The document's one-decimal figures, as it prints them.
     let i = proportion_interval(270.0, 300.0, C95, IntervalMethod::Wilson).unwrap();
-    assert_eq!(((i.lower * 1000.0).round(), (i.upper * 1000.0).round()), (861.0, 929.0));
+    assert_eq!(
+        ((i.lower * 1000.0).round(), (i.upper * 1000.0).round()),
+        (861.0, 929.0)
+    );
     // 285/300: the document prints 91.9–97.0 %; the upper bound is 96.947 %, which rounds to
     // 96.9 at one decimal: the 97.0 is a double rounding (96.947 → 96.95 → 97.0). 91.9 holds.
     let i = proportion_interval(285.0, 300.0, C95, IntervalMethod::Wilson).unwrap();
@@ -61,7 +64,10 @@ fn clopper_pearson_handles_none_and_all_found_section_8_1() {
     // Two-sided 95 %: with 0 of n the upper bound is 1 − 0.025^(1/n).
     let i = proportion_interval(0.0, 300.0, C95, IntervalMethod::ClopperPearson).unwrap();
     assert_eq!(i.lower, 0.0);
-    assert!((i.upper - (1.0 - 0.025f64.powf(1.0 / 300.0))).abs() < 1e-9, "{i:?}");
+    assert!(
+        (i.upper - (1.0 - 0.025f64.powf(1.0 / 300.0))).abs() < 1e-9,
+        "{i:?}"
+    );
     let i = proportion_interval(300.0, 300.0, C95, IntervalMethod::ClopperPearson).unwrap();
     assert_eq!(i.upper, 1.0);
     assert!((i.lower - 0.025f64.powf(1.0 / 300.0)).abs() < 1e-9, "{i:?}");
@@ -90,7 +96,10 @@ fn an_empty_or_impossible_sample_is_an_error_not_a_number() {
         proportion_interval(4.0, 3.0, C95, IntervalMethod::ClopperPearson),
         Err(StatsError::MoreFoundThanSampled { .. })
     ));
-    assert_eq!(ratio_estimate(&[], 0.0).unwrap_err().code(), "spot.empty_sample");
+    assert_eq!(
+        ratio_estimate(&[], 0.0).unwrap_err().code(),
+        "spot.empty_sample"
+    );
 }
 
 /// §8.2: normal-approximation sizes for ±2 pp and ±1 pp at 95 %.
@@ -104,15 +113,29 @@ fn normal_sample_sizes_of_section_8_2() {
         (0.02, 189, 753),
         (0.01, 96, 381),
     ] {
-        assert_eq!(normal_sample_size(p, 0.02, C95).unwrap(), two, "p = {p}, ±2 pp");
-        assert_eq!(normal_sample_size(p, 0.01, C95).unwrap(), one, "p = {p}, ±1 pp");
+        assert_eq!(
+            normal_sample_size(p, 0.02, C95).unwrap(),
+            two,
+            "p = {p}, ±2 pp"
+        );
+        assert_eq!(
+            normal_sample_size(p, 0.01, C95).unwrap(),
+            one,
+            "p = {p}, ±1 pp"
+        );
     }
 }
 
 /// §8.2: Wilson-based sizes for a half-width of at most 2 pp.
 #[test]
 fn wilson_sample_sizes_of_section_8_2() {
-    for (p, n) in [(0.01, 150), (0.02, 223), (0.05, 469), (0.1, 868), (0.5, 2398)] {
+    for (p, n) in [
+        (0.01, 150),
+        (0.02, 223),
+        (0.05, 469),
+        (0.1, 868),
+        (0.5, 2398),
+    ] {
         assert_eq!(wilson_sample_size(p, 0.02, C95).unwrap(), n, "p = {p}");
     }
 }
@@ -136,7 +159,11 @@ fn finite_population_and_design_effect_section_8_2() {
     assert_eq!(finite_population(189, 1000), 160);
     // 189 / (1 + 188/50) = 39.7: a small stratum needs most of itself.
     assert_eq!(finite_population(189, 50), 40);
-    assert_eq!(finite_population(5000, 10), 10, "never more than the stratum has");
+    assert_eq!(
+        finite_population(5000, 10),
+        10,
+        "never more than the stratum has"
+    );
     assert!((design_effect(15.0, 0.05) - 1.7).abs() < 1e-12);
     assert!((design_effect(15.0, 0.1) - 2.4).abs() < 1e-12);
     // The size a stratum needs: Wilson size, times the design effect, then the FPC.
@@ -255,9 +282,18 @@ fn decision_section_8_5() {
     let wilson = |x: f64, n: f64| proportion_interval(x, n, C95, IntervalMethod::Wilson).unwrap();
     let two = Rate::percent(2).fraction();
     // 0/300 → 0–1.26 %: pass. 20/1000 → 1.30–3.07 %: uncertain. 6/100: fail (lower > 2 %).
-    assert_eq!(verdict(&wilson(0.0, 300.0), two, Direction::Below), Verdict::LikelyPass);
-    assert_eq!(verdict(&wilson(20.0, 1000.0), two, Direction::Below), Verdict::Uncertain);
-    assert_eq!(verdict(&wilson(12.0, 200.0), two, Direction::Below), Verdict::LikelyFail);
+    assert_eq!(
+        verdict(&wilson(0.0, 300.0), two, Direction::Below),
+        Verdict::LikelyPass
+    );
+    assert_eq!(
+        verdict(&wilson(20.0, 1000.0), two, Direction::Below),
+        Verdict::Uncertain
+    );
+    assert_eq!(
+        verdict(&wilson(12.0, 200.0), two, Direction::Below),
+        Verdict::LikelyFail
+    );
     // 0/150 → upper 2.50 %: uncertain; at the same rate (0) 189 persons settle it, since the
     // Wilson upper bound with none found is z²/(n + z²) < 2 % from n = 189.
     let state = SampleState {
@@ -269,7 +305,11 @@ fn decision_section_8_5() {
     let more = more_households(&state, two, Direction::Below, C95, IntervalMethod::Wilson)
         .unwrap()
         .unwrap();
-    assert_eq!(more, 63 - 50, "189 persons at 3 per household is 63 households");
+    assert_eq!(
+        more,
+        63 - 50,
+        "189 persons at 3 per household is 63 households"
+    );
     // A rate exactly on the threshold is never settled.
     let on = SampleState {
         rate: 0.02,
@@ -281,8 +321,14 @@ fn decision_section_8_5() {
     );
     // 认可度: 285/300 → 91.9–97.0 %: pass against 90 %; 270/300 → 86.1–92.9 %: uncertain.
     let ninety = EvaluationPolicy::henan_2018().recognition_min.fraction();
-    assert_eq!(verdict(&wilson(285.0, 300.0), ninety, Direction::AtLeast), Verdict::LikelyPass);
-    assert_eq!(verdict(&wilson(270.0, 300.0), ninety, Direction::AtLeast), Verdict::Uncertain);
+    assert_eq!(
+        verdict(&wilson(285.0, 300.0), ninety, Direction::AtLeast),
+        Verdict::LikelyPass
+    );
+    assert_eq!(
+        verdict(&wilson(270.0, 300.0), ninety, Direction::AtLeast),
+        Verdict::Uncertain
+    );
     assert_eq!(
         verdict(
             &Interval {
