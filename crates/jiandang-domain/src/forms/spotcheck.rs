@@ -36,6 +36,8 @@ pub fn spot_check() -> FormDef {
             FieldDef::new("met_household", "是否见到户主或家庭成员", Widget::YesNo).required(),
         ],
     )];
+    // Derived fields (income totals) come along: the phone computes and shows them as it
+    // does on the household form; the comparison skips them.
     sections.extend(observed_sections().iter().cloned());
     sections.push(SectionDef::new(
         "observed_members",
@@ -317,14 +319,8 @@ fn observed_sections() -> &'static [SectionDef] {
             .map(|s| SectionDef {
                 id: prefixed("observed.", s.id),
                 title_zh: prefixed("入户观察：", s.title_zh),
-                fields: s
-                    .fields
-                    .into_iter()
-                    .filter(|f| !f.derived)
-                    .map(observed_field)
-                    .collect(),
+                fields: s.fields.into_iter().map(observed_field).collect(),
             })
-            .filter(|s| !s.fields.is_empty())
             .collect()
     })
 }

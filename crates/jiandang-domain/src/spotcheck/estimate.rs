@@ -355,10 +355,12 @@ impl Ctx<'_> {
         let mut parts = Vec::new();
         let (mut found, mut base) = (0.0, 0.0);
         for (population, units) in strata {
-            let ratio = clustered(units)?;
+            let (ratio, per_cluster) = clustered(units)?;
             found += ratio.cases;
             base += ratio.persons;
-            let per_cluster = ratio.persons / ratio.clusters as f64;
+            // Where the sample cannot show its design effect, assume §8.2's 1 + (m−1)ρ with
+            // m the households per village cluster; households as clusters, or one village
+            // screened whole, assume none.
             let assumed = stats::design_effect(per_cluster, self.assumed_rho);
             let n = ratio.effective_persons(assumed);
             let variance = ratio
@@ -424,8 +426,9 @@ impl Ctx<'_> {
 }
 
 /// The ratio estimate of units tagged with their village: village totals as clusters when
-/// the units span two villages or more, else the units themselves.
-fn clustered(units: &[(Uuid, RatioUnit)]) -> Result<RatioEstimate, StatsError> {
+/// the units span two villages or more, else the units themselves; with the units per
+/// cluster (1 when the units are the clusters).
+fn clustered(units: &[(Uuid, RatioUnit)]) -> Result<(RatioEstimate, f64), StatsError> {
     let mut villages: BTreeMap<Uuid, RatioUnit> = BTreeMap::new();
     for (v, u) in units {
         let total = villages.entry(*v).or_insert(RatioUnit {
@@ -436,9 +439,12 @@ fn clustered(units: &[(Uuid, RatioUnit)]) -> Result<RatioEstimate, StatsError> {
         total.persons += u.persons;
     }
     if villages.len() >= 2 {
-        stats::ratio_estimate(&villages.into_values().collect::<Vec<_>>(), 0.0)
+        let per_cluster = units.len() as f64 / villages.len() as f64;
+        let totals: Vec<RatioUnit> = villages.into_values().collect();
+        Ok((stats::ratio_estimate(&totals, 0.0)?, per_cluster))
     } else {
-        stats::ratio_estimate(&units.iter().map(|(_, u)| *u).collect::<Vec<_>>(), 0.0)
+        let units: Vec<RatioUnit> = units.iter().map(|(_, u)| *u).collect();
+        Ok((stats::ratio_estimate(&units, 0.0)?, 1.0))
     }
 }
 
