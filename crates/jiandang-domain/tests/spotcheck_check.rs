@@ -153,9 +153,14 @@ fn blind_check_lists_differences_after_the_observation() {
         members: &members,
     };
     assert!(check.differences.is_empty() && check.observed_at.is_none());
+    assert_eq!(
+        check.require_observed().unwrap_err().code(),
+        "spot.not_observed"
+    );
     let at = Timestamp::from_millis(1_544_600_000_000);
     let revealed = check.clone().reveal(register, at).unwrap();
     assert_eq!(revealed.observed_at, Some(at));
+    assert_eq!(revealed.require_observed(), Ok(at));
     let listed: Vec<(DifferenceKind, Option<RecordKind>, &str, &str)> = revealed
         .differences
         .iter()

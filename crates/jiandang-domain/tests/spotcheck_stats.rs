@@ -310,6 +310,21 @@ fn decision_section_8_5() {
         63 - 50,
         "189 persons at 3 per household is 63 households"
     );
+    // docs/spot-checks.md's worked example: 3 错退 persons of 300 in 100 households give
+    // 0.34–2.90 %, uncertain; if 1 % held, 151 more households of 3 (deff 1) settle it as a
+    // pass: 753 persons put the Wilson upper bound at 1.9999 %.
+    let three = wilson(3.0, 300.0);
+    assert_eq!(verdict(&three, two, Direction::Below), Verdict::Uncertain);
+    let example = SampleState {
+        rate: 0.01,
+        units: 300.0,
+        households: 100.0,
+        design_effect: 1.0,
+    };
+    assert_eq!(
+        more_households(&example, two, Direction::Below, C95, IntervalMethod::Wilson).unwrap(),
+        Some(151)
+    );
     // A rate exactly on the threshold is never settled.
     let on = SampleState {
         rate: 0.02,

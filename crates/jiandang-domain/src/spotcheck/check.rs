@@ -198,6 +198,12 @@ impl SpotCheck {
         Ok(self)
     }
 
+    /// Refuses to show the register's values for this household until the observation is
+    /// sealed: what the server and the phone ask before they send or show them.
+    pub fn require_observed(&self) -> Result<Timestamp, CheckError> {
+        self.observed_at.ok_or(CheckError::NotObserved)
+    }
+
     /// Persons of the household counted for the indicators: the observed members when the
     /// checkers listed them, else `registered` (the register's present members).
     pub fn persons(&self, registered: u32) -> u32 {
