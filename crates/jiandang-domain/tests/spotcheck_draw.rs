@@ -24,8 +24,11 @@ fn uuid(n: u128) -> Uuid {
     Uuid::from_u128(n)
 }
 
-/// A frame from (village type, size, households as (type, persons)) rows.
-fn frame_of(villages: &[(VillageType, u32, Vec<(HouseholdType, u32)>)]) -> FrameRows {
+/// A village of a test frame: type, size, households as (type, persons).
+type VillageRow = (VillageType, u32, Vec<(HouseholdType, u32)>);
+
+/// A frame from village rows.
+fn frame_of(villages: &[VillageRow]) -> FrameRows {
     let mut vs = Vec::new();
     let mut hs = Vec::new();
     for (i, (vt, size, households)) in villages.iter().enumerate() {
