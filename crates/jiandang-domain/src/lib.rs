@@ -23,6 +23,7 @@ pub mod policy;
 pub mod procedure;
 pub mod record;
 pub mod rules;
+pub mod spotcheck;
 pub mod time;
 pub mod village;
 

@@ -36,10 +36,16 @@ pub enum RecordKind {
     GpsFix,
     /// A photo attached to a record.
     Photo,
+    /// 入户核查表: a supervisor's blind check of a drawn household (EVALUATION.md §4, §5).
+    SpotCheck,
+    /// 非建档立卡户排查表: a non-registered household met in a screened village.
+    ScreenedHousehold,
+    /// 村排查情况表: a screened village's non-registered population (漏评率 denominator).
+    VillageScreening,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 13] = [
+    pub const ALL: [RecordKind; 16] = [
         RecordKind::Household,
         RecordKind::Member,
         RecordKind::MemberChange,
@@ -53,6 +59,9 @@ impl RecordKind {
         RecordKind::Procedure,
         RecordKind::GpsFix,
         RecordKind::Photo,
+        RecordKind::SpotCheck,
+        RecordKind::ScreenedHousehold,
+        RecordKind::VillageScreening,
     ];
 
     /// The snake_case name used on the wire and in the databases.
@@ -71,6 +80,9 @@ impl RecordKind {
             RecordKind::Procedure => "procedure",
             RecordKind::GpsFix => "gps_fix",
             RecordKind::Photo => "photo",
+            RecordKind::SpotCheck => "spot_check",
+            RecordKind::ScreenedHousehold => "screened_household",
+            RecordKind::VillageScreening => "village_screening",
         }
     }
 
@@ -96,5 +108,8 @@ pub fn forms() -> Vec<FormDef> {
         forms::procedure::procedure(),
         forms::gps::gps_fix(),
         forms::gps::photo(),
+        forms::spotcheck::spot_check(),
+        forms::spotcheck::screened_household(),
+        forms::spotcheck::village_screening(),
     ]
 }

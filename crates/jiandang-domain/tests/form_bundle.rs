@@ -65,6 +65,8 @@ fn every_reference_names_what_it_refers_to() {
             "member_change.proof_photo_ids",
             "village.help.help_unit_ids",
             "procedure.attachment_photo_ids",
+            "spot_check.photo_ids",
+            "village_screening.natural_village_ids",
         ]
     );
 }

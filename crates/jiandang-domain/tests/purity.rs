@@ -1,6 +1,11 @@
 //! The domain crate stays pure (DESIGN.md, STYLE.md "Boundaries"): no IO, clock, randomness,
 //! database or HTTP crates among its dependencies, and no file, network, clock, environment
 //! or process access in its source. Time, ids and randomness come in as arguments.
+//!
+//! One exception, for the spot-check draw (EVALUATION.md §3.3): `rand` and `rand_chacha`, a
+//! seeded generator whose seed is an argument, so a draw is reproducible from its seed. They
+//! come without OS entropy (the workspace turns their default features off) and the source
+//! may not reach for any (`thread_rng`, `OsRng`, `from_os_rng` …).
 
 use std::path::Path;
 
@@ -20,7 +25,6 @@ const FORBIDDEN_CRATES: &[&str] = &[
     "tokio",
     "async-std",
     "tauri",
-    "rand",
     "getrandom",
     "fastrand",
     "chrono",
@@ -48,7 +52,18 @@ const FORBIDDEN_SOURCE: &[&str] = &[
     "Uuid::now_v7",
     "println!",
     "eprintln!",
+    "thread_rng",
+    "rand::rng(",
+    "OsRng",
+    "SysRng",
+    "ThreadRng",
+    "from_os_rng",
+    "from_entropy",
+    "getrandom",
 ];
+
+/// The randomness crates the domain may use, seeded only, and what they are for.
+const SEEDED_ONLY: &[&str] = &["rand", "rand_chacha"];
 
 fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -89,6 +104,25 @@ fn no_io_crates_in_the_manifest() {
         assert!(
             !dep.starts_with("jiandang-") || dep == "jiandang-domain",
             "the domain depends on no other workspace crate: {dep}"
+        );
+    }
+    for seeded in SEEDED_ONLY {
+        assert!(
+            deps.contains(&(*seeded).to_owned()),
+            "{seeded} is allowed for the seeded draw only; drop it from SEEDED_ONLY if unused"
+        );
+    }
+    // The workspace declares them without default features: no OS entropy is compiled in
+    // for the domain's sake.
+    let root = std::fs::read_to_string(manifest_dir().join("../../Cargo.toml")).unwrap();
+    for seeded in SEEDED_ONLY {
+        let line = root
+            .lines()
+            .find(|l| l.starts_with(&format!("{seeded} = ")))
+            .unwrap_or_else(|| panic!("{seeded} in [workspace.dependencies]"));
+        assert!(
+            line.contains("default-features = false"),
+            "{seeded} must come without default features (OS entropy): {line}"
         );
     }
     assert!(

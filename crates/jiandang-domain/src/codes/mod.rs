@@ -133,5 +133,6 @@ pub fn all() -> Vec<&'static CodeList> {
         <crate::geo::GpsSource as Coded>::LIST,
         <crate::photo::PhotoKind as Coded>::LIST,
     ]);
+    lists.extend(crate::spotcheck::codes::lists());
     lists
 }

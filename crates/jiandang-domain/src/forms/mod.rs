@@ -8,4 +8,5 @@ pub mod measures;
 pub mod member;
 pub mod member_change;
 pub mod procedure;
+pub mod spotcheck;
 pub mod village;
