@@ -211,6 +211,12 @@ impl Push<'_> {
         if let Err(message) = check_path(&change.field) {
             return Ok(refused(ErrorCode::BadRequest, message));
         }
+        if is_spot_check_kind(change.kind) {
+            return Ok(refused(
+                ErrorCode::Forbidden,
+                "抽样核查记录暂不能通过同步提交",
+            ));
+        }
         let existing: Option<(String, String)> = tx
             .prepare_cached("SELECT kind, village_id FROM records WHERE id = ?1")?
             .query_row([change.record_id.to_string()], |r| {
@@ -321,6 +327,16 @@ fn refused(code: ErrorCode, message: impl Into<String>) -> Outcome {
         code,
         message: message.into(),
     }
+}
+
+/// Spot-check records (issue 13) belong to supervisors' assignments, which the server does not
+/// scope yet: until it does, no one may push them, so none is stored and none reaches a survey
+/// worker's pull or snapshot.
+fn is_spot_check_kind(kind: RecordKind) -> bool {
+    matches!(
+        kind,
+        RecordKind::SpotCheck | RecordKind::ScreenedHousehold | RecordKind::VillageScreening
+    )
 }
 
 /// A field path is a dot path of non-empty keys.

@@ -1468,3 +1468,37 @@ async fn the_county_admin_manages_users_villages_and_phases() {
     .await;
     assert_eq!(window["writes_open"], false);
 }
+
+/// Spot-check records (issue 13) are the supervisors' and the county's, and the server does not
+/// scope them to supervisors' assignments yet: until it does, nobody may push them, so no survey
+/// worker can write one or receive one through a pull or a snapshot (evaluators keep samples
+/// secret).
+#[tokio::test]
+async fn spot_check_records_are_refused_until_supervisors_are_scoped() {
+    let f = fixture().await;
+    for kind in ["spot_check", "screened_household", "village_screening"] {
+        for (token, device) in [(&f.worker, f.worker_device), (&f.admin, f.admin_device)] {
+            let answer = push(
+                &f.app,
+                token,
+                &change_set(
+                    device,
+                    vec![change(&Edit {
+                        record: Uuid::new_v4(),
+                        kind,
+                        village: f.village_a,
+                        field: "village_id",
+                        new: json!(f.village_a),
+                        base_seq: 0,
+                        wall_ms: 1,
+                        device,
+                    })],
+                ),
+            )
+            .await;
+            assert_eq!(outcome(&answer, 0)["code"], "forbidden", "{kind}: {answer}");
+        }
+    }
+    let (_, snapshot) = call(&f.app, "GET", "/api/v1/snapshot", Some(&f.worker), None).await;
+    assert_eq!(snapshot_records(&snapshot), vec![]);
+}

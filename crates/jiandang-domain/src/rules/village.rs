@@ -483,18 +483,17 @@ pub fn check_natural_villages(village: &Village, naturals: &[NaturalVillage]) ->
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
+            && let Some(first) = names.insert(name, i)
         {
-            if let Some(first) = names.insert(name, i) {
-                names.insert(name, first);
-                out.push(
-                    Finding::warning(
-                        "natural_village.duplicate_name",
-                        format!("natural_villages[{i}].basic.name"),
-                        "本村已有同名自然村（村民小组），请核实是否重复录入",
-                    )
-                    .requirement("C3"),
-                );
-            }
+            names.insert(name, first);
+            out.push(
+                Finding::warning(
+                    "natural_village.duplicate_name",
+                    format!("natural_villages[{i}].basic.name"),
+                    "本村已有同名自然村（村民小组），请核实是否重复录入",
+                )
+                .requirement("C3"),
+            );
         }
     }
     out
