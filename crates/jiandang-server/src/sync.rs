@@ -79,13 +79,22 @@ pub async fn pull(
     query: Result<Query<PullQuery>, QueryRejection>,
 ) -> Result<Json<PullPage>, AppError> {
     let Query(query) = query.map_err(|_| AppError::bad_request("after 和 limit 应为非负整数"))?;
+    let after = check_seq(query.after, "after")?;
     let limit = query
         .limit
         .unwrap_or(DEFAULT_PULL_LIMIT)
         .clamp(1, MAX_PULL_LIMIT);
     let page = state
         .db
-        .read(move |conn| pull_page(conn, &caller, query.after, limit))
+        .read(move |conn| {
+            // The page and its cursor come from one read transaction (one snapshot of the
+            // log): read apart, a push that committed between them was passed by the cursor
+            // without being in the page, and the device never saw it.
+            let tx = conn.transaction()?;
+            let page = pull_page(&tx, &caller, after, limit)?;
+            tx.commit()?;
+            Ok(page)
+        })
         .await?;
     Ok(Json(page))
 }
@@ -100,6 +109,20 @@ pub async fn snapshot(
         .read(move |conn| take_snapshot(conn, &caller))
         .await?;
     Ok(Json(snapshot))
+}
+
+/// The largest county sequence number there can be: SQLite's integers are signed 64-bit.
+pub const MAX_SEQ: u64 = i64::MAX as u64;
+
+/// A sequence number a request names (a pull cursor, a change's `base_seq`): at most
+/// [`MAX_SEQ`], else `bad_request` (unchecked, it failed as a database error, 500).
+pub fn check_seq(seq: u64, name: &str) -> Result<u64, AppError> {
+    if seq > MAX_SEQ {
+        return Err(AppError::bad_request(format!(
+            "{name} 超出序号范围（最大 {MAX_SEQ}）"
+        )));
+    }
+    Ok(seq)
 }
 
 /// One push being applied.
