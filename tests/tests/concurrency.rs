@@ -68,10 +68,7 @@ async fn write(
         assert_eq!(status, 200, "push: {body}");
         let answer: PushResponse = serde_json::from_value(body).expect("push answer");
         for (change, result) in changes.iter().zip(&answer.results) {
-            if matches!(
-                result.outcome,
-                jiandang_protocol::Outcome::Accepted { .. }
-            ) {
+            if matches!(result.outcome, jiandang_protocol::Outcome::Accepted { .. }) {
                 accepted.push((change.change_id, change.village_id));
             }
         }
@@ -148,7 +145,11 @@ async fn every_accepted_change_reaches_every_puller_of_its_villages_exactly_once
         accepted.extend(w.await.expect("writer"));
     }
     stop.store(true, Ordering::SeqCst);
-    assert!(accepted.len() > 100, "the writers got work done: {}", accepted.len());
+    assert!(
+        accepted.len() > 100,
+        "the writers got work done: {}",
+        accepted.len()
+    );
     for (user, villages, task) in pullers {
         let seen = task.await.expect("puller");
         let expected: BTreeSet<Uuid> = accepted

@@ -311,8 +311,9 @@ impl Replica {
     /// the record and one outbox row per changed field in ONE transaction. The transaction
     /// is durable (WAL fsynced, `synchronous = FULL`) before this returns: a save the user
     /// saw succeed survives the phone dying right after. A field edited again before it was
-    /// sent updates its waiting outbox row instead of adding one. Returns the domain rules'
-    /// findings on the record's household bundle.
+    /// sent updates its waiting outbox row instead of adding one. A changed field over the
+    /// limits the server keeps (`jiandang_protocol::limits`) is refused (`field_limit`) and
+    /// nothing is saved. Returns the domain rules' findings on the record's household bundle.
     pub fn save_record(
         &self,
         kind: RecordKind,
@@ -345,6 +346,16 @@ impl Replica {
             );
             if o == n {
                 continue;
+            }
+            // What the server would refuse is not saved (a clear always is: it may remove a
+            // value stored before the limits held).
+            if !n.is_null()
+                && let Err(error) = jiandang_protocol::limits::check_field(path, &n)
+            {
+                return Err(Error::FieldLimit {
+                    path: path.clone(),
+                    error,
+                });
             }
             let hlc = tick(&tx, now)?;
             let waiting: Option<String> = tx

@@ -45,6 +45,8 @@ pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SyncReport {
     pub snapshot_records: usize,
+    /// Records of the snapshot the server could not read and left out (it logs their ids).
+    pub snapshot_unreadable: usize,
     pub accepted: usize,
     pub superseded: usize,
     pub refused: usize,
@@ -256,7 +258,8 @@ impl Replica {
         if !snapshot_done {
             report.progress.phase = "snapshot";
             notify(&report.progress);
-            report.snapshot_records = self.snapshot(&mut report.progress).await?;
+            (report.snapshot_records, report.snapshot_unreadable) =
+                self.snapshot(&mut report.progress).await?;
         }
         report.progress.phase = "push";
         notify(&report.progress);
@@ -347,7 +350,8 @@ impl Replica {
         }
     }
 
-    async fn snapshot(&self, progress: &mut Progress) -> Result<usize, Error> {
+    /// Takes the snapshot; the field values landed and the records the server left out.
+    async fn snapshot(&self, progress: &mut Progress) -> Result<(usize, usize), Error> {
         let (base, token) = self.endpoint()?;
         let snap: Snapshot = self
             .send_json::<(), _>(
@@ -360,7 +364,13 @@ impl Replica {
             .await?;
         let n = self.apply_snapshot(&snap)?;
         progress.records_down += n as u64;
-        Ok(n)
+        if !snap.unreadable.is_empty() {
+            tracing::warn!(
+                records = snap.unreadable.len(),
+                "the server left records it cannot read out of the snapshot"
+            );
+        }
+        Ok((n, snap.unreadable.len()))
     }
 
     async fn push_all(

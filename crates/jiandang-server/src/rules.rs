@@ -173,7 +173,14 @@ fn record_form(tx: &Connection, id: Uuid, read: Read<'_>) -> Result<Option<Value
                 .prepare_cached("SELECT doc FROM records WHERE id = ?1")?
                 .query_row([id.to_string()], |r| r.get(0))
                 .optional()?;
-            let doc: Option<Value> = doc.map(|d| serde_json::from_str(&d)).transpose()?;
+            // A form that cannot be read is judged as empty: the bundle then lacks what it
+            // held (a finding says so), rather than failing every push of the household.
+            let doc: Option<Value> = doc.map(|d| {
+                crate::sync::read_form(&d).unwrap_or_else(|| {
+                    tracing::warn!(record = %id, "rules: a stored record cannot be read");
+                    Value::Object(serde_json::Map::new())
+                })
+            });
             Ok(doc.filter(|d| d.as_object().is_none_or(|m| !m.is_empty())))
         }
     }

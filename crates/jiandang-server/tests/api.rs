@@ -513,9 +513,16 @@ async fn a_replayed_set_gets_its_first_answer_and_a_repeated_change_is_not_appli
     let third = push(&f.app, &f.worker, &rebatched).await;
     assert_eq!(outcome(&third, 0), &json!({"status": "accepted", "seq": 1}));
     assert_eq!(count(&f.path, "change_log"), 2);
-    // Another device may not claim the set's id.
+    // Another device may not claim the set's id (even with stamps of its own).
     let mut stolen = set.clone();
     stolen["device_id"] = json!(f.worker2_device);
+    for c in stolen["changes"].as_array_mut().expect("changes") {
+        let hlc: Hlc = serde_json::from_value(c["hlc"].clone()).expect("hlc");
+        c["hlc"] = json!(Hlc {
+            node: f.worker2_device.to_string(),
+            ..hlc
+        });
+    }
     let (status, body) = call(
         &f.app,
         "POST",
@@ -794,7 +801,7 @@ async fn a_village_not_assigned_can_be_neither_pushed_nor_pulled() {
         &f.admin,
         &json!({"protocol": 2, "change_set_id": Uuid::new_v4(), "device_id": f.admin_device,
                 "changes": [change(&Edit { record: in_b, kind: "household", village: f.village_b,
-                    field: "basic.year", new: json!(2018), base_seq: 0, wall_ms: 1, device: Uuid::nil() })]}),
+                    field: "basic.year", new: json!(2018), base_seq: 0, wall_ms: 1, device: f.admin_device })]}),
     )
     .await;
     assert_eq!(outcome(&by_admin, 0)["status"], "accepted");
@@ -1387,16 +1394,6 @@ async fn the_county_admin_manages_users_villages_and_phases() {
         (json!([f.village_a]), json!("work_team_member"))
     );
     let record = Uuid::new_v4();
-    let edit = change(&Edit {
-        record,
-        kind: "household",
-        village: f.village_a,
-        field: "basic.year",
-        new: json!(2018),
-        base_seq: 0,
-        wall_ms: 1,
-        device: Uuid::nil(),
-    });
     let (_, devices) = call(&f.app, "GET", "/api/v1/admin/devices", Some(&f.admin), None).await;
     let device = devices["devices"]
         .as_array()
@@ -1407,6 +1404,16 @@ async fn the_county_admin_manages_users_villages_and_phases() {
         .expect("device")
         .parse::<Uuid>()
         .expect("uuid");
+    let edit = change(&Edit {
+        record,
+        kind: "household",
+        village: f.village_a,
+        field: "basic.year",
+        new: json!(2018),
+        base_seq: 0,
+        wall_ms: 1,
+        device,
+    });
     let answer = push(&f.app, &token, &change_set(device, vec![edit])).await;
     assert_eq!(outcome(&answer, 0)["status"], "accepted");
 
