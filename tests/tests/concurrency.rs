@@ -101,7 +101,7 @@ async fn every_accepted_change_reaches_every_puller_of_its_villages_exactly_once
     let server = county.start_server();
     let base = server.url();
     let (a, b) = (county.village, county.other_village);
-    let shared = vec![(Uuid::now_v7(), a), (Uuid::now_v7(), b)];
+    let shared = [(Uuid::now_v7(), a), (Uuid::now_v7(), b)];
     let deadline = Instant::now() + duration();
 
     let mut writers = Vec::new();

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use jiandang_protocol::{
     ApiError, ChangeSet, EnrollRequest, EnrollResponse, ErrorCode, PROTOCOL_HEADER,
-    PROTOCOL_VERSION, PullPage, PushResponse, Snapshot, UserInfo, VillageInfo,
+    PROTOCOL_VERSION, PullPage, PushResponse, SERVER_TIME_HEADER, Snapshot, UserInfo, VillageInfo,
 };
 use rusqlite::params;
 use serde::Serialize;
@@ -170,8 +170,9 @@ impl Replica {
             )
             .await?;
         {
-            let conn = self.conn();
-            conn.execute(
+            let mut conn = self.conn();
+            let tx = conn.transaction()?;
+            tx.execute(
                 "UPDATE sync_state SET server_url = ?1, token = ?2, device_id = ?3,
                    user_json = ?4, villages_json = ?5 WHERE id = 1",
                 params![
@@ -182,6 +183,15 @@ impl Replica {
                     serde_json::to_string(&resp.villages)?
                 ],
             )?;
+            // The server takes a stamp only from the device that made it: changes made
+            // before this enrolment (stamped by the local node, or by a device id revoked
+            // since) are this device's now. A stamp's text is `wall(15)-counter(5)-node`.
+            tx.execute(
+                "UPDATE outbox SET hlc = substr(hlc, 1, 22) || ?1
+                 WHERE status IN ('pending', 'in_flight', 'refused')",
+                [resp.device_id.to_string()],
+            )?;
+            tx.commit()?;
         }
         Ok(Enrollment {
             server_url: base,
@@ -380,6 +390,7 @@ impl Replica {
         notify: &(dyn Fn(&Progress) + Sync),
     ) -> Result<(), Error> {
         let mut batch = opts.push_batch.max(1);
+        let mut restamped = false;
         loop {
             let set = match self.in_flight_set()? {
                 Some(set) => set,
@@ -396,6 +407,17 @@ impl Replica {
                     report.refused += tally.refused;
                     report.progress.records_up += set.changes.len() as u64;
                     notify(&report.progress);
+                }
+                Err(Error::Server {
+                    code: ErrorCode::ClockSkew,
+                    ..
+                }) if !restamped => {
+                    // This device's clock ran ahead when the changes were made: stamp them
+                    // again by the server's time (its answer carried it) and send the same
+                    // set again. Once per round: a second refusal is an error to show.
+                    restamped = true;
+                    let n = self.restamp_waiting()?;
+                    tracing::warn!(changes = n, "device clock ahead of the server: restamped");
                 }
                 Err(Error::Server {
                     code: ErrorCode::TooLarge,
@@ -520,6 +542,7 @@ impl Replica {
                 .body(gz);
         }
         let resp = req.send().await.map_err(network)?;
+        self.note_answer_time(resp.headers())?;
         let status = resp.status();
         let bytes = resp.bytes().await.map_err(network)?;
         progress.bytes_down += bytes.len() as u64;
@@ -527,6 +550,23 @@ impl Replica {
             return serde_json::from_slice(&bytes).map_err(|e| Error::BadResponse(e.to_string()));
         }
         Err(server_error(status.as_u16(), &bytes))
+    }
+}
+
+impl Replica {
+    /// Notes the server's clock from an answer's [`SERVER_TIME_HEADER`], if it has one.
+    pub(crate) fn note_answer_time(
+        &self,
+        headers: &reqwest::header::HeaderMap,
+    ) -> Result<(), Error> {
+        let server_ms = headers
+            .get(SERVER_TIME_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<i64>().ok());
+        match server_ms {
+            Some(ms) => self.note_server_time(ms),
+            None => Ok(()),
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use jiandang_protocol::{Snapshot, flatten, limits, unflatten};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Map, Value, json};
-use support::{County, outcome};
+use support::{At, County, outcome};
 use uuid::Uuid;
 
 /// A path of 1 to 12 segments from a small alphabet (so that paths of one record lie above
@@ -103,9 +103,11 @@ fn whatever_is_accepted_can_be_read_snapshotted_pulled_and_edited_again() {
                     .map(|(path, value)| {
                         county.change(
                             &worker,
-                            record,
-                            "household",
-                            county.village_a,
+                            &At {
+                                record,
+                                kind: "household",
+                                village: county.village_a,
+                            },
                             path,
                             value.clone(),
                             0,
@@ -185,9 +187,11 @@ fn whatever_is_accepted_can_be_read_snapshotted_pulled_and_edited_again() {
                         .map(|path| {
                             county.change(
                                 &worker,
-                                record,
-                                "household",
-                                county.village_a,
+                                &At {
+                                    record,
+                                    kind: "household",
+                                    village: county.village_a,
+                                },
                                 path,
                                 new.clone(),
                                 base,
@@ -229,8 +233,13 @@ fn store_unreadable_record(county: &County, record: Uuid) -> String {
     let doc = unflatten(&BTreeMap::from([(path.clone(), value.clone())]));
     let conn = county.db();
     conn.execute(
-        "INSERT INTO records (id, kind, village_id, doc, updated_seq) VALUES (?1, 'household', ?2, ?3, 1)",
-        rusqlite::params![record.to_string(), county.village_a.to_string(), serde_json::to_string(&doc).expect("doc")],
+        "INSERT INTO records (id, kind, village_id, doc, updated_seq)
+         VALUES (?1, 'household', ?2, ?3, 1)",
+        rusqlite::params![
+            record.to_string(),
+            county.village_a.to_string(),
+            serde_json::to_string(&doc).expect("doc")
+        ],
     )
     .expect("record");
     conn.execute(
@@ -255,9 +264,11 @@ async fn a_record_the_server_cannot_read_is_reported_not_allowed_to_fail_the_vil
     let good = Uuid::new_v4();
     let c = county.change(
         &worker,
-        good,
-        "household",
-        county.village_a,
+        &At {
+            record: good,
+            kind: "household",
+            village: county.village_a,
+        },
         "basic.year",
         json!(2018),
         0,
@@ -278,9 +289,11 @@ async fn a_record_the_server_cannot_read_is_reported_not_allowed_to_fail_the_vil
     // The record can still be edited, and the bad field cleared.
     let edit = county.change(
         &worker,
-        bad,
-        "household",
-        county.village_a,
+        &At {
+            record: bad,
+            kind: "household",
+            village: county.village_a,
+        },
         "basic.year",
         json!(2019),
         1,
@@ -289,9 +302,11 @@ async fn a_record_the_server_cannot_read_is_reported_not_allowed_to_fail_the_vil
     assert_eq!(outcome(&answer, 0)["status"], "accepted", "{answer}");
     let clear = county.change(
         &worker,
-        bad,
-        "household",
-        county.village_a,
+        &At {
+            record: bad,
+            kind: "household",
+            village: county.village_a,
+        },
         &path,
         Value::Null,
         1,
@@ -326,9 +341,11 @@ async fn the_probes_value_is_refused_and_the_village_keeps_its_snapshot() {
     for (path, value, message) in cases {
         let c = county.change(
             &worker,
-            record,
-            "help_unit",
-            county.village_a,
+            &At {
+                record,
+                kind: "help_unit",
+                village: county.village_a,
+            },
             &path,
             value,
             0,

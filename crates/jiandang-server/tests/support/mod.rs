@@ -42,6 +42,14 @@ pub struct County {
     pub village_b: Uuid,
 }
 
+/// A record a change is about.
+#[derive(Debug, Clone, Copy)]
+pub struct At<'a> {
+    pub record: Uuid,
+    pub kind: &'a str,
+    pub village: Uuid,
+}
+
 /// An enrolled device.
 #[derive(Debug, Clone)]
 pub struct Token {
@@ -190,22 +198,20 @@ impl County {
             .await
     }
 
-    /// A change as the device `who` would make it now.
+    /// A change of the record `at` as the device `who` would make it now.
     pub fn change(
         &self,
         who: &Token,
-        record: Uuid,
-        kind: &str,
-        village: Uuid,
+        at: &At<'_>,
         field: &str,
         new: Value,
         base_seq: u64,
     ) -> Value {
         json!({
             "change_id": Uuid::new_v4(),
-            "record_id": record,
-            "kind": kind,
-            "village_id": village,
+            "record_id": at.record,
+            "kind": at.kind,
+            "village_id": at.village,
             "field": field,
             "old": null,
             "new": new,
