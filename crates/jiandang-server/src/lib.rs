@@ -18,6 +18,7 @@ pub mod extract;
 pub mod history;
 pub mod merge;
 pub mod prng;
+pub mod references;
 pub mod rules;
 pub mod sync;
 pub mod window;

@@ -22,7 +22,7 @@ use crate::auth::{Caller, parse_uuid};
 use crate::error::AppError;
 use crate::extract::Wire;
 use crate::merge::{self, Current, Decision, Incoming};
-use crate::{rules, window};
+use crate::{references, rules, window};
 
 /// Most changes one set may carry.
 pub const MAX_CHANGES_PER_SET: usize = 5_000;
@@ -307,6 +307,9 @@ impl Push<'_> {
             }
         };
         if let Some(refusal) = village {
+            return Ok(refusal);
+        }
+        if let Some(refusal) = references::check(tx, change)? {
             return Ok(refusal);
         }
         if let Some(message) = self.rules.exit_gate(tx, change)? {
