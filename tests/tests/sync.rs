@@ -332,7 +332,7 @@ async fn a_photo_upload_cut_at_half_resumes_from_the_held_offset_and_the_blob_ve
     let proxy = Proxy::start(server.addr, Cut::AfterRequestBytes((total / 2) as i64)).await;
     a.replica.set_server_url(&proxy.url()).expect("url");
     assert!(a.replica.upload_pending_photos(64 * 1024).await.is_err());
-    let held = head_offset(&server.url(), &photo.sha256).await;
+    let held = head_offset(&server.url(), WORKERS[0], &photo.sha256).await;
     assert!(held > 0 && held < total, "held {held} of {total}");
 
     a.replica.set_server_url(&server.url()).expect("url");
@@ -386,11 +386,12 @@ async fn a_photo_upload_cut_at_half_resumes_from_the_held_offset_and_the_blob_ve
     assert_eq!(b.replica.blob(&photo.sha256).expect("kept"), bytes);
 }
 
-async fn head_offset(base: &str, sha: &str) -> u64 {
-    let admin = Admin::login(base).await;
+/// What the server holds of a blob as `user` (a partial upload shows to its uploader only).
+async fn head_offset(base: &str, user: &str, sha: &str) -> u64 {
+    let device = RawDevice::enroll(base, user, "查看").await;
     let resp = reqwest::Client::new()
         .head(format!("{base}/api/v1/blobs/{sha}"))
-        .bearer_auth(admin.token)
+        .bearer_auth(device.token)
         .header(PROTOCOL_HEADER, "2")
         .send()
         .await

@@ -179,7 +179,11 @@ async fn send_raw(
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
+    let typed = headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
     let req = match body {
+        Some(b) if typed => req.body(Body::from(b)),
         Some(b) => req
             .header("Content-Type", "application/json")
             .body(Body::from(b)),
@@ -924,6 +928,24 @@ async fn blobs_upload_in_chunks_resume_and_verify() {
     let bytes: Vec<u8> = (0..1_500_000u32).map(|i| (i % 251) as u8).collect();
     let sha = hex::encode(Sha256::digest(&bytes));
     let total = bytes.len();
+    let wrong = "ab".repeat(32);
+    // A blob is its photo records' (the device pushes the record first): one names `sha`,
+    // another `wrong`.
+    for name in [&sha, &wrong] {
+        let photo = change(&Edit {
+            record: Uuid::new_v4(),
+            kind: "photo",
+            village: f.village_a,
+            field: "sha256",
+            new: json!(name),
+            base_seq: 0,
+            wall_ms: 1,
+            device: f.worker_device,
+        });
+        let answer = push(&f.app, &f.worker, &change_set(f.worker_device, vec![photo])).await;
+        assert_eq!(outcome(&answer, 0)["status"], "accepted");
+    }
+    let octets = [("Content-Type", "application/octet-stream")];
     let uri = |offset: usize| format!("/api/v1/blobs/{sha}?offset={offset}&total={total}");
     let head = |app: Router, token: String| {
         let sha = sha.clone();
@@ -947,7 +969,7 @@ async fn blobs_upload_in_chunks_resume_and_verify() {
     let put = |offset: usize, chunk: &[u8]| {
         let (app, uri, token, chunk) =
             (f.app.clone(), uri(offset), f.worker.clone(), chunk.to_vec());
-        async move { send_raw(&app, "PUT", &uri, Some(&token), &[], Some(chunk)).await }
+        async move { send_raw(&app, "PUT", &uri, Some(&token), &octets, Some(chunk)).await }
     };
     let (status, headers, _) = put(0, &bytes[..700_000]).await;
     assert_eq!(status, StatusCode::OK);
@@ -983,13 +1005,12 @@ async fn blobs_upload_in_chunks_resume_and_verify() {
     assert!(got == bytes);
 
     // Bytes that do not hash to the name: 422, and the partial is dropped.
-    let wrong = "ab".repeat(32);
     let (status, _, body) = send_raw(
         &f.app,
         "PUT",
         &format!("/api/v1/blobs/{wrong}?offset=0&total=3"),
         Some(&f.worker),
-        &[],
+        &octets,
         Some(b"abc".to_vec()),
     )
     .await;
@@ -1031,7 +1052,8 @@ async fn blobs_upload_in_chunks_resume_and_verify() {
         ),
     ];
     for (uri, chunk, status, code) in cases {
-        let (got, _, body) = send_raw(&f.app, "PUT", &uri, Some(&f.worker), &[], Some(chunk)).await;
+        let (got, _, body) =
+            send_raw(&f.app, "PUT", &uri, Some(&f.worker), &octets, Some(chunk)).await;
         let body: Value = serde_json::from_slice(&body).expect("json");
         assert_eq!((got, body["code"].as_str()), (status, Some(code)), "{uri}");
     }
