@@ -180,7 +180,9 @@ impl TestServer {
             .expect("server runtime");
         runtime.spawn(async move {
             let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            let _ = axum::serve(listener, jiandang_server::router(state)).await;
+            let app = jiandang_server::router(state)
+                .into_make_service_with_connect_info::<std::net::SocketAddr>();
+            let _ = axum::serve(listener, app).await;
         });
         TestServer {
             addr,

@@ -21,6 +21,7 @@ pub mod prng;
 pub mod references;
 pub mod rules;
 pub mod sync;
+pub mod throttle;
 pub mod window;
 
 use std::path::Path;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub rules: Arc<rules::Rules>,
+    /// Failed sign-ins per user name and address.
+    pub sign_ins: Arc<throttle::SignInThrottle>,
 }
 
 impl AppState {
@@ -57,6 +60,7 @@ impl AppState {
             db: Db::with_readers(conn, path),
             clock,
             rules: Arc::new(rules::Rules::shangqiu_2018()),
+            sign_ins: Arc::new(throttle::SignInThrottle::new()),
         })
     }
 }

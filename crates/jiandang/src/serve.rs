@@ -45,7 +45,11 @@ fn serve(args: &Args) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("listening on {}", args.listen))?;
         tracing::info!(addr = %listener.local_addr()?, db = %args.db.display(), "county server listening");
-        axum::serve(listener, router(state))
+        axum::serve(
+            listener,
+            // The peer address: sign-in is throttled per address too.
+            router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
             .with_graceful_shutdown(async {
                 // If the signal handler cannot be installed, run until killed.
                 if tokio::signal::ctrl_c().await.is_err() {
