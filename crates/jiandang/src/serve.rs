@@ -1,5 +1,6 @@
 //! `jiandang serve`: the county server on a socket, over one SQLite file.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -29,7 +30,11 @@ pub fn run(args: &Args) -> ExitCode {
 }
 
 fn serve(args: &Args) -> anyhow::Result<()> {
+    // Colour only on a terminal (and never with NO_COLOR): a county keeps this log in a file,
+    // where escape codes are noise to every reader and grep.
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     tracing_subscriber::fmt()
+        .with_ansi(colour)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
