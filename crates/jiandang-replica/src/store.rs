@@ -783,8 +783,9 @@ impl Replica {
 
     /// Lands one pulled page and moves the cursor in the same transaction. Returns how many
     /// field values changed here. Each record the page touches is read and written once,
-    /// and the clock moves once, past the page's latest stamp.
-    pub(crate) fn apply_pull_page(
+    /// and the clock moves once, past the page's latest stamp. (Public for the fuzz targets,
+    /// which feed it pages no server would send.)
+    pub fn apply_pull_page(
         &self,
         changes: &[LoggedChange],
         next_after: u64,
@@ -845,8 +846,8 @@ impl Replica {
     /// takes the snapshot's cursor as its seq: each later change of the county has a higher
     /// one, so that is exactly the base a local edit needs. A record the device already holds
     /// (or has edits waiting for) goes field by field, keeping what waits; the others are
-    /// written whole.
-    pub(crate) fn apply_snapshot(&self, snap: &Snapshot) -> Result<usize, Error> {
+    /// written whole. (Public for the fuzz targets.)
+    pub fn apply_snapshot(&self, snap: &Snapshot) -> Result<usize, Error> {
         let records = snap
             .records()
             .map_err(|e| Error::BadResponse(e.to_string()))?;
