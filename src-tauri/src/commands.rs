@@ -841,6 +841,9 @@ pub struct SyncStatusView {
     last_error: Option<LastError>,
     refused: Vec<RefusedView>,
     conflicts: Vec<ConflictView>,
+    /// The device's clock is off by more than the server tolerates: the sync screen says so.
+    clock_wrong: bool,
+    clock_skew_ms: Option<i64>,
 }
 
 fn sync_status_of(state: &AppState) -> CmdResult<SyncStatusView> {
@@ -903,6 +906,8 @@ fn sync_status_of(state: &AppState) -> CmdResult<SyncStatusView> {
                 })
             })
             .collect::<CmdResult<_>>()?,
+        clock_wrong: s.clock_wrong,
+        clock_skew_ms: s.clock_skew_ms,
     })
 }
 

@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use jiandang_domain::Date;
 use jiandang_protocol::{
-    ConflictList, EnrollRequest, EnrollResponse, PROTOCOL_HEADER, PROTOCOL_VERSION, ReopenVillage,
-    Role, Snapshot,
+    ChangeSet, ConflictList, EnrollRequest, EnrollResponse, PROTOCOL_HEADER, PROTOCOL_VERSION,
+    PullPage, ReopenVillage, Role, Snapshot,
 };
 use jiandang_replica::{Replica, SyncOptions, SyncReport};
 use jiandang_server::{AppState, SettableClock};
@@ -32,6 +32,8 @@ pub struct County {
     pub village: Uuid,
     /// Village 2: only `outsider` is assigned it.
     pub other_village: Uuid,
+    /// When the county was made, for [`County::device_clock`].
+    started: std::time::Instant,
 }
 
 /// Survey workers assigned `village`.
@@ -86,7 +88,20 @@ impl County {
             clock: Arc::new(SettableClock::at_beijing(today, 10 * 3600 * 1000)),
             village,
             other_village,
+            started: std::time::Instant::now(),
         }
+    }
+
+    /// A device's wall clock that lives in the county's time: the server's clock at the
+    /// moment (which stands still unless a test moves it) plus the real time since the county
+    /// was made. Devices on the system clock would stamp their edits years ahead of a server
+    /// standing in 2018, which the server refuses (`clock_skew`).
+    pub fn device_clock(&self) -> jiandang_replica::Clock {
+        let (clock, started) = (self.clock.clone(), self.started);
+        Arc::new(move || {
+            use jiandang_server::Clock as _;
+            clock.now_ms() + i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX)
+        })
     }
 
     /// A county during the entry window (2018-11-20).
@@ -101,7 +116,7 @@ impl County {
 
     /// A new device replica in its own folder of the county's temp dir.
     pub fn device(&self, name: &str) -> Device {
-        Device::open(self.dir.path(), name, jiandang_replica::system_clock())
+        Device::open(self.dir.path(), name, self.device_clock())
     }
 
     /// Reads the server's database directly (a second connection, read only).
@@ -165,7 +180,9 @@ impl TestServer {
             .expect("server runtime");
         runtime.spawn(async move {
             let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            let _ = axum::serve(listener, jiandang_server::router(state)).await;
+            let app = jiandang_server::router(state)
+                .into_make_service_with_connect_info::<std::net::SocketAddr>();
+            let _ = axum::serve(listener, app).await;
         });
         TestServer {
             addr,
@@ -280,6 +297,74 @@ pub fn leaves(doc: &Value) -> BTreeMap<String, Value> {
             .into_iter()
             .filter(|(k, v)| !v.is_null() && !k.is_empty())
             .collect(),
+    }
+}
+
+/// A device speaking the protocol over plain HTTP, without a replica: for tests that
+/// need many requests at once or requests a replica would never send.
+#[derive(Clone)]
+pub struct RawDevice {
+    pub base: String,
+    pub token: String,
+    pub device_id: Uuid,
+    http: reqwest::Client,
+}
+
+impl RawDevice {
+    /// Enrols a new device of `user`.
+    pub async fn enroll(base: &str, user: &str, device_name: &str) -> RawDevice {
+        let http = reqwest::Client::new();
+        let resp: EnrollResponse = http
+            .post(format!("{base}/api/v1/enroll"))
+            .header(PROTOCOL_HEADER, "2")
+            .json(&EnrollRequest {
+                protocol: PROTOCOL_VERSION,
+                username: user.to_owned(),
+                password: PASSWORD.to_owned(),
+                device_name: device_name.to_owned(),
+            })
+            .send()
+            .await
+            .expect("enroll")
+            .json()
+            .await
+            .expect("enroll answer");
+        RawDevice {
+            base: base.to_owned(),
+            token: resp.token,
+            device_id: resp.device_id,
+            http,
+        }
+    }
+
+    /// Pushes a set; the HTTP status and the answer's JSON.
+    pub async fn push(&self, set: &ChangeSet) -> (u16, Value) {
+        let resp = self
+            .http
+            .post(format!("{}/api/v1/push", self.base))
+            .bearer_auth(&self.token)
+            .header(PROTOCOL_HEADER, "2")
+            .json(set)
+            .send()
+            .await
+            .expect("push");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.expect("push answer"))
+    }
+
+    /// One pull page.
+    pub async fn pull(&self, after: u64, limit: u32) -> PullPage {
+        let resp = self
+            .http
+            .get(format!("{}/api/v1/pull", self.base))
+            .query(&[("after", after), ("limit", u64::from(limit))])
+            .bearer_auth(&self.token)
+            .header(PROTOCOL_HEADER, "2")
+            .send()
+            .await
+            .expect("pull");
+        assert!(resp.status().is_success(), "pull: {}", resp.status());
+        resp.json().await.expect("pull page")
     }
 }
 

@@ -106,7 +106,7 @@ async fn replayed_duplicated_and_reordered_change_sets_change_nothing_the_second
         .await
         .expect("enroll json");
     // The change sets a device would make: a new household, then two edits of it.
-    let device = Device::open(county.dir.path(), "maker", jiandang_replica::system_clock());
+    let device = county.device("maker");
     device.enroll(&server.url(), WORKERS[0]).await;
     let h = Replica::new_id();
     device.save(
@@ -126,6 +126,17 @@ async fn replayed_duplicated_and_reordered_change_sets_change_nothing_the_second
         .filter(|c| !first.iter().any(|f| f.change_id == c.change_id))
         .collect();
     assert_eq!(second.len(), 2);
+    // Sent by the raw device, so stamped by it (the server takes a stamp only from its node).
+    let own = |changes: Vec<jiandang_protocol::Change>| -> Vec<jiandang_protocol::Change> {
+        changes
+            .into_iter()
+            .map(|mut c| {
+                c.hlc.node = enrolled.device_id.to_string();
+                c
+            })
+            .collect()
+    };
+    let (first, second) = (own(first), own(second));
     let sets = [
         ChangeSet::new(Uuid::now_v7(), enrolled.device_id, first.clone()),
         ChangeSet::new(Uuid::now_v7(), enrolled.device_id, second.clone()),
@@ -321,7 +332,7 @@ async fn a_photo_upload_cut_at_half_resumes_from_the_held_offset_and_the_blob_ve
     let proxy = Proxy::start(server.addr, Cut::AfterRequestBytes((total / 2) as i64)).await;
     a.replica.set_server_url(&proxy.url()).expect("url");
     assert!(a.replica.upload_pending_photos(64 * 1024).await.is_err());
-    let held = head_offset(&server.url(), &photo.sha256).await;
+    let held = head_offset(&server.url(), WORKERS[0], &photo.sha256).await;
     assert!(held > 0 && held < total, "held {held} of {total}");
 
     a.replica.set_server_url(&server.url()).expect("url");
@@ -375,11 +386,12 @@ async fn a_photo_upload_cut_at_half_resumes_from_the_held_offset_and_the_blob_ve
     assert_eq!(b.replica.blob(&photo.sha256).expect("kept"), bytes);
 }
 
-async fn head_offset(base: &str, sha: &str) -> u64 {
-    let admin = Admin::login(base).await;
+/// What the server holds of a blob as `user` (a partial upload shows to its uploader only).
+async fn head_offset(base: &str, user: &str, sha: &str) -> u64 {
+    let device = RawDevice::enroll(base, user, "查看").await;
     let resp = reqwest::Client::new()
         .head(format!("{base}/api/v1/blobs/{sha}"))
-        .bearer_auth(admin.token)
+        .bearer_auth(device.token)
         .header(PROTOCOL_HEADER, "2")
         .send()
         .await
@@ -721,7 +733,7 @@ async fn a_phone_whose_clock_is_days_behind_still_orders_its_later_edit_last() {
     let server = county.start_server();
     settle().await;
     let three_days = 3 * 86_400_000;
-    let system = jiandang_replica::system_clock();
+    let system = county.device_clock();
     let slow: jiandang_replica::Clock = std::sync::Arc::new(move || system() - three_days);
     let (a, c) = (county.device("a"), county.device("c"));
     let b = Device::open(county.dir.path(), "slow", slow);

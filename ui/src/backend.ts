@@ -286,6 +286,10 @@ export interface SyncStatus {
   last_error: { code: string; message: string } | null;
   refused: RefusedChange[];
   conflicts: ConflictView[];
+  /** The device's clock is off by more than the server tolerates (5 minutes). */
+  clock_wrong: boolean;
+  /** Server minus device, ms, as measured on the server's last answer (null: never heard). */
+  clock_skew_ms: number | null;
 }
 
 export interface SyncProgress {

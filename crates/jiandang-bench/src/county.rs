@@ -65,7 +65,12 @@ impl County {
         let addr = listener.local_addr()?;
         let app = jiandang_server::router(state.clone());
         let task = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
+            if let Err(e) = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            {
                 eprintln!("bench server stopped: {e}");
             }
         });

@@ -30,6 +30,16 @@ pub enum ErrorCode {
     RuleRefused,
     /// An uploaded blob's bytes do not hash to its name (422).
     BlobMismatch,
+    /// A change's clock stamp is further ahead of the server's clock than
+    /// [`crate::CLOCK_TOLERANCE_MS`]: the device's clock is fast. The whole set is refused;
+    /// the device stamps its waiting changes again by the server's time (the answer's
+    /// [`crate::SERVER_TIME_HEADER`]) and resends them (422).
+    ClockSkew,
+    /// Too many failed sign-ins for this user name or from this address: try again after
+    /// the answer's `Retry-After` seconds (429).
+    TooManyAttempts,
+    /// The request body is not of the content type the endpoint takes (415).
+    UnsupportedMediaType,
     /// The server failed; the request may be retried (500).
     Internal,
 }
@@ -45,7 +55,9 @@ impl ErrorCode {
             ErrorCode::TooLarge => 413,
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
-            ErrorCode::RuleRefused | ErrorCode::BlobMismatch => 422,
+            ErrorCode::RuleRefused | ErrorCode::BlobMismatch | ErrorCode::ClockSkew => 422,
+            ErrorCode::TooManyAttempts => 429,
+            ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::Internal => 500,
         }
     }
@@ -64,6 +76,9 @@ impl ErrorCode {
             ErrorCode::Conflict => "conflict",
             ErrorCode::RuleRefused => "rule_refused",
             ErrorCode::BlobMismatch => "blob_mismatch",
+            ErrorCode::ClockSkew => "clock_skew",
+            ErrorCode::TooManyAttempts => "too_many_attempts",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::Internal => "internal",
         }
     }

@@ -17,6 +17,14 @@ pub const MAX_WALL_MS: i64 = 999_999_999_999_999;
 /// The largest counter that keeps the 5-digit string form.
 pub const MAX_COUNTER: u32 = 99_999;
 
+/// How far ahead of the server's clock a change's stamp may be (5 minutes). A stamp beyond
+/// it would win every concurrent edit for as long as it is ahead, so the server refuses it
+/// (`clock_skew`) and the device stamps it again by the server's time. A device whose clock
+/// differs from the server's by more than this (either way) tells its user that its clock is
+/// wrong. Phones that take the network's time are within seconds; five minutes leaves room
+/// for one set by hand.
+pub const CLOCK_TOLERANCE_MS: i64 = 5 * 60 * 1000;
+
 /// A hybrid logical clock stamp (混合逻辑时钟). `node` is the device id (or `server`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Hlc {

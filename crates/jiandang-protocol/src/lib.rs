@@ -8,13 +8,15 @@
 pub mod county;
 pub mod error;
 pub mod hlc;
+pub mod limits;
 pub mod message;
 pub mod path;
 pub mod snapshot;
 
 pub use county::*;
 pub use error::{ApiError, ErrorCode};
-pub use hlc::{Hlc, HlcParseError};
+pub use hlc::{CLOCK_TOLERANCE_MS, Hlc, HlcParseError};
+pub use limits::LimitError;
 pub use message::*;
 pub use path::{flatten, unflatten};
 pub use snapshot::{
@@ -27,3 +29,7 @@ pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The request header that carries the protocol version.
 pub const PROTOCOL_HEADER: &str = "Jiandang-Protocol";
+
+/// The response header that carries the server's clock (UTC milliseconds) on every answer,
+/// so that a device can tell that its own clock is wrong.
+pub const SERVER_TIME_HEADER: &str = "Jiandang-Server-Time";

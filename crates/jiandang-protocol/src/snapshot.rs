@@ -34,6 +34,13 @@ pub struct Snapshot {
     pub kinds: Vec<SnapshotKind>,
     /// The records, village by village.
     pub villages: Vec<SnapshotVillage>,
+    /// Records of the caller's villages the server could not read (a stored form it cannot
+    /// parse, written before the limits of [`crate::limits`] held): left out of `villages`
+    /// and named here, so that one bad record does not cost the whole village its snapshot
+    /// and the device can say what is missing. Absent when empty, so the wire form of a
+    /// sound snapshot is unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<Uuid>,
 }
 
 /// A record kind and the leaf paths (dot paths, see [`crate::flatten`]) of its rows.
@@ -131,6 +138,7 @@ impl Snapshot {
             hlc,
             kinds,
             villages,
+            unreadable: Vec::new(),
         }
     }
 

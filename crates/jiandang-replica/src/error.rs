@@ -31,6 +31,13 @@ pub enum Error {
     Photo(String),
     #[error("服务器上的照片校验不一致，将重新上传")]
     BlobMismatch,
+    /// A field over the limits the server keeps (`jiandang_protocol::limits`): refused
+    /// here, at once, rather than by the server days later.
+    #[error("字段 {path} 无法保存：{error}")]
+    FieldLimit {
+        path: String,
+        error: jiandang_protocol::LimitError,
+    },
 }
 
 impl Error {
@@ -47,6 +54,7 @@ impl Error {
             Error::BadResponse(_) => "bad_response",
             Error::Photo(_) => "photo",
             Error::BlobMismatch => "blob_mismatch",
+            Error::FieldLimit { .. } => "field_limit",
         }
     }
 

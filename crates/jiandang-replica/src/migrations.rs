@@ -14,6 +14,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002-household-index",
         include_str!("../../../migrations/device/0002-household-index/up.sql"),
     ),
+    (
+        "0003-clock-skew",
+        include_str!("../../../migrations/device/0003-clock-skew/up.sql"),
+    ),
 ];
 
 /// Brings the database to the latest schema, each step in its own transaction.

@@ -302,8 +302,10 @@ impl Replica {
     }
 
     /// Uploads every blob the server does not hold completely yet (photos first, then
-    /// thumbnails), each resuming from the offset the server reports. Returns how many
-    /// blobs completed in this call.
+    /// thumbnails), each resuming from the offset the server reports. Only blobs whose photo
+    /// record the server holds go: the server takes a blob only from a caller who may see a
+    /// photo record naming it (the record is its village). Returns how many blobs completed
+    /// in this call.
     pub(crate) async fn upload_photos(
         &self,
         chunk: usize,
@@ -313,34 +315,47 @@ impl Replica {
         let waiting: Vec<(String, String, i64)> = {
             let conn = self.conn();
             let mut stmt = conn.prepare(
-                "SELECT sha256, path, bytes FROM photos WHERE complete = 0
-                 ORDER BY role, created_at, sha256",
+                "SELECT p.sha256, p.path, p.bytes FROM photos p WHERE p.complete = 0
+                   AND EXISTS (SELECT 1 FROM records r JOIN field_versions v ON v.record_id = r.id
+                       WHERE r.kind = 'photo' AND v.seq > 0
+                         AND v.path IN ('sha256', 'thumb_sha256')
+                         AND json_extract(r.doc, '$.' || v.path) = p.sha256)
+                 ORDER BY p.role, p.created_at, p.sha256",
             )?;
             stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect::<rusqlite::Result<Vec<_>>>()?
         };
         let mut done = 0;
         for (sha, path, total) in waiting {
-            self.upload_blob(&sha, &path, total.max(0) as u64, chunk.max(1), progress)
-                .await?;
+            if self
+                .upload_blob(&sha, &path, total.max(0) as u64, chunk.max(1), progress)
+                .await?
+            {
+                done += 1;
+            }
             notify(progress);
-            done += 1;
         }
         Ok(done)
     }
 
-    /// Uploads photos now (outside a full sync round), e.g. when the app comes to the front.
-    /// Returns the bytes sent.
+    /// Uploads photos now (outside a full sync round), e.g. when the app comes to the front:
+    /// first the records waiting to go up (a photo's record goes before its bytes), then the
+    /// photos. Returns the bytes sent.
     pub async fn upload_pending_photos(&self, chunk_bytes: usize) -> Result<Progress, Error> {
         let mut progress = Progress {
             phase: "photos",
             ..Progress::default()
         };
+        let report = self.push(&crate::SyncOptions::default()).await?;
+        progress.bytes_up += report.progress.bytes_up;
+        progress.bytes_down += report.progress.bytes_down;
         self.upload_photos(chunk_bytes, &mut progress, &|_| {})
             .await?;
         Ok(progress)
     }
 
+    /// Uploads one blob from where the server's copy ends; `false` when the server would not
+    /// take it (no photo record of the user's villages names it: the record was refused).
     async fn upload_blob(
         &self,
         sha: &str,
@@ -348,7 +363,7 @@ impl Replica {
         total: u64,
         chunk: usize,
         progress: &mut Progress,
-    ) -> Result<(), Error> {
+    ) -> Result<bool, Error> {
         let (base, token) = self.endpoint()?;
         let url = format!("{base}/api/v1/blobs/{sha}");
         let proto = jiandang_protocol::PROTOCOL_VERSION.to_string();
@@ -365,7 +380,7 @@ impl Replica {
             200..=299 => {
                 if header(&head, "upload-complete").as_deref() == Some("?1") {
                     self.mark_uploaded(sha, total, true)?;
-                    return Ok(());
+                    return Ok(true);
                 }
                 header(&head, "upload-offset")
                     .and_then(|v| v.parse::<u64>().ok())
@@ -408,13 +423,19 @@ impl Replica {
                     self.mark_uploaded(sha, 0, false)?;
                     return Err(Error::BlobMismatch);
                 }
+                403 => {
+                    // Its record is not (or no longer) the user's: it waits, visible as not
+                    // uploaded, without stopping the other photos.
+                    tracing::warn!("the server did not take a photo: its record is not ours");
+                    return Ok(false);
+                }
                 _ => return Err(server_error(status, &body)),
             }
         }
         if offset >= total {
             self.mark_uploaded(sha, total, true)?;
         }
-        Ok(())
+        Ok(true)
     }
 
     fn mark_uploaded(&self, sha: &str, offset: u64, complete: bool) -> Result<(), Error> {

@@ -121,6 +121,12 @@ pub struct OutboxSummary {
     pub photos: PhotoProgress,
     /// When the last sync round finished (UTC ms).
     pub last_sync_at: Option<i64>,
+    /// How far the server's clock was from this device's on its last answer (server minus
+    /// device, ms; positive: the device is slow); `None` before any answer.
+    pub clock_skew_ms: Option<i64>,
+    /// Whether the device's clock is off by more than the server tolerates
+    /// (`jiandang_protocol::CLOCK_TOLERANCE_MS`): the app asks the user to set it right.
+    pub clock_wrong: bool,
 }
 
 /// Photos N of M uploaded.
@@ -409,6 +415,7 @@ impl Replica {
             [],
             |r| r.get(0),
         )?;
+        let clock_skew_ms = crate::store::clock_skew(&conn)?;
         Ok(OutboxSummary {
             waiting,
             accepted,
@@ -416,6 +423,9 @@ impl Replica {
             conflicts: entries("superseded")?,
             photos,
             last_sync_at,
+            clock_skew_ms,
+            clock_wrong: clock_skew_ms
+                .is_some_and(|s| s.abs() > jiandang_protocol::CLOCK_TOLERANCE_MS),
         })
     }
 

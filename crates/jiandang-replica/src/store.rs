@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use jiandang_domain::{Finding, RecordKind};
 use jiandang_protocol::{
-    Change, ChangeSet, Hlc, LoggedChange, Outcome, PushResponse, RecordFindings, Snapshot, flatten,
-    unflatten,
+    CLOCK_TOLERANCE_MS, Change, ChangeSet, Hlc, LoggedChange, Outcome, PushResponse,
+    RecordFindings, Snapshot, flatten, unflatten,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
@@ -206,15 +206,36 @@ fn store_hlc(conn: &Connection, hlc: &Hlc) -> rusqlite::Result<()> {
 
 /// A new stamp for a local event, persisted so that it survives a restart.
 pub(crate) fn tick(conn: &Connection, now_ms: i64) -> rusqlite::Result<Hlc> {
-    let next = last_hlc(conn)?.tick(now_ms);
+    let next = last_hlc(conn)?.tick(stamp_time(conn, now_ms)?);
     store_hlc(conn, &next)?;
     Ok(next)
 }
 
 /// Moves the clock past a stamp received from the server.
 fn observe(conn: &Connection, remote: &Hlc, now_ms: i64) -> rusqlite::Result<()> {
-    let next = last_hlc(conn)?.observe(remote, now_ms);
+    let next = last_hlc(conn)?.observe(remote, stamp_time(conn, now_ms)?);
     store_hlc(conn, &next)
+}
+
+/// How far the server's clock was from this device's on its last answer (server minus
+/// device, ms); `None` before any answer.
+pub(crate) fn clock_skew(conn: &Connection) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(
+        "SELECT clock_skew_ms FROM sync_state WHERE id = 1",
+        [],
+        |r| r.get(0),
+    )
+}
+
+/// The wall time to stamp by: the device's clock, or, while it is known to be off by more
+/// than the server tolerates, the server's time as last measured. (Should the user set the
+/// clock right while offline, stamps run behind until the next answer: behind is safe, the
+/// counter keeps the device's own order, while ahead would be refused.)
+fn stamp_time(conn: &Connection, now_ms: i64) -> rusqlite::Result<i64> {
+    Ok(match clock_skew(conn)? {
+        Some(skew) if skew.abs() > CLOCK_TOLERANCE_MS => now_ms.saturating_add(skew),
+        _ => now_ms,
+    })
 }
 
 fn store_findings(
@@ -311,8 +332,9 @@ impl Replica {
     /// the record and one outbox row per changed field in ONE transaction. The transaction
     /// is durable (WAL fsynced, `synchronous = FULL`) before this returns: a save the user
     /// saw succeed survives the phone dying right after. A field edited again before it was
-    /// sent updates its waiting outbox row instead of adding one. Returns the domain rules'
-    /// findings on the record's household bundle.
+    /// sent updates its waiting outbox row instead of adding one. A changed field over the
+    /// limits the server keeps (`jiandang_protocol::limits`) is refused (`field_limit`) and
+    /// nothing is saved. Returns the domain rules' findings on the record's household bundle.
     pub fn save_record(
         &self,
         kind: RecordKind,
@@ -345,6 +367,16 @@ impl Replica {
             );
             if o == n {
                 continue;
+            }
+            // What the server would refuse is not saved (a clear always is: it may remove a
+            // value stored before the limits held).
+            if !n.is_null()
+                && let Err(error) = jiandang_protocol::limits::check_field(path, &n)
+            {
+                return Err(Error::FieldLimit {
+                    path: path.clone(),
+                    error,
+                });
             }
             let hlc = tick(&tx, now)?;
             let waiting: Option<String> = tx
@@ -443,6 +475,59 @@ impl Replica {
     /// The last stamp this device issued or observed.
     pub fn clock(&self) -> Result<Hlc, Error> {
         Ok(last_hlc(&self.conn())?)
+    }
+
+    /// Notes the server's clock (`server_ms`, from an answer's `Jiandang-Server-Time`) as
+    /// read when the answer arrived: how far this device's clock is off.
+    pub(crate) fn note_server_time(&self, server_ms: i64) -> Result<(), Error> {
+        let skew = server_ms.saturating_sub(self.now_ms());
+        self.conn().execute(
+            "UPDATE sync_state SET clock_skew_ms = ?1 WHERE id = 1",
+            [skew],
+        )?;
+        Ok(())
+    }
+
+    /// Stamps every change still waiting for the server again, by the server's time (as
+    /// last measured): the server refused them (`clock_skew`) because this device's clock ran
+    /// ahead when they were made. Each keeps its place in the device's order; its new wall
+    /// time is the old one moved by the measured difference (the best guess of when it was
+    /// really made), never later than the server's now. The device's clock is set back to
+    /// match. Returns how many changes were stamped again.
+    pub(crate) fn restamp_waiting(&self) -> Result<usize, Error> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let Some(skew) = clock_skew(&tx)? else {
+            return Ok(0);
+        };
+        let server_ms = self.now_ms().saturating_add(skew);
+        let node = last_hlc(&tx)?.node;
+        let rows: Vec<(String, String)> = {
+            let mut stmt = tx.prepare(
+                "SELECT change_id, hlc FROM outbox WHERE status IN ('pending', 'in_flight')
+                 ORDER BY hlc, change_id",
+            )?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?
+        };
+        let mut stamp = Hlc::zero(node.clone());
+        for (change_id, hlc) in &rows {
+            let old = parse_hlc(hlc)?;
+            let wall = old.wall_ms.saturating_add(skew).clamp(0, server_ms.max(0));
+            stamp = stamp.tick(wall);
+            tx.execute(
+                "UPDATE outbox SET hlc = ?1 WHERE change_id = ?2",
+                params![stamp.to_string(), change_id],
+            )?;
+        }
+        let floor = Hlc {
+            wall_ms: server_ms.max(0),
+            counter: 0,
+            node,
+        };
+        store_hlc(&tx, &stamp.max(floor))?;
+        tx.commit()?;
+        Ok(rows.len())
     }
 
     /// The findings stored for a record: the device's own (on save) and the server's (after
@@ -698,8 +783,9 @@ impl Replica {
 
     /// Lands one pulled page and moves the cursor in the same transaction. Returns how many
     /// field values changed here. Each record the page touches is read and written once,
-    /// and the clock moves once, past the page's latest stamp.
-    pub(crate) fn apply_pull_page(
+    /// and the clock moves once, past the page's latest stamp. (Public for the fuzz targets,
+    /// which feed it pages no server would send.)
+    pub fn apply_pull_page(
         &self,
         changes: &[LoggedChange],
         next_after: u64,
@@ -760,8 +846,8 @@ impl Replica {
     /// takes the snapshot's cursor as its seq: each later change of the county has a higher
     /// one, so that is exactly the base a local edit needs. A record the device already holds
     /// (or has edits waiting for) goes field by field, keeping what waits; the others are
-    /// written whole.
-    pub(crate) fn apply_snapshot(&self, snap: &Snapshot) -> Result<usize, Error> {
+    /// written whole. (Public for the fuzz targets.)
+    pub fn apply_snapshot(&self, snap: &Snapshot) -> Result<usize, Error> {
         let records = snap
             .records()
             .map_err(|e| Error::BadResponse(e.to_string()))?;

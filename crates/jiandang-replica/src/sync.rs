@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use jiandang_protocol::{
     ApiError, ChangeSet, EnrollRequest, EnrollResponse, ErrorCode, PROTOCOL_HEADER,
-    PROTOCOL_VERSION, PullPage, PushResponse, Snapshot, UserInfo, VillageInfo,
+    PROTOCOL_VERSION, PullPage, PushResponse, SERVER_TIME_HEADER, Snapshot, UserInfo, VillageInfo,
 };
 use rusqlite::params;
 use serde::Serialize;
@@ -45,6 +45,8 @@ pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SyncReport {
     pub snapshot_records: usize,
+    /// Records of the snapshot the server could not read and left out (it logs their ids).
+    pub snapshot_unreadable: usize,
     pub accepted: usize,
     pub superseded: usize,
     pub refused: usize,
@@ -168,8 +170,9 @@ impl Replica {
             )
             .await?;
         {
-            let conn = self.conn();
-            conn.execute(
+            let mut conn = self.conn();
+            let tx = conn.transaction()?;
+            tx.execute(
                 "UPDATE sync_state SET server_url = ?1, token = ?2, device_id = ?3,
                    user_json = ?4, villages_json = ?5 WHERE id = 1",
                 params![
@@ -180,6 +183,15 @@ impl Replica {
                     serde_json::to_string(&resp.villages)?
                 ],
             )?;
+            // The server takes a stamp only from the device that made it: changes made
+            // before this enrolment (stamped by the local node, or by a device id revoked
+            // since) are this device's now. A stamp's text is `wall(15)-counter(5)-node`.
+            tx.execute(
+                "UPDATE outbox SET hlc = substr(hlc, 1, 22) || ?1
+                 WHERE status IN ('pending', 'in_flight', 'refused')",
+                [resp.device_id.to_string()],
+            )?;
+            tx.commit()?;
         }
         Ok(Enrollment {
             server_url: base,
@@ -256,7 +268,8 @@ impl Replica {
         if !snapshot_done {
             report.progress.phase = "snapshot";
             notify(&report.progress);
-            report.snapshot_records = self.snapshot(&mut report.progress).await?;
+            (report.snapshot_records, report.snapshot_unreadable) =
+                self.snapshot(&mut report.progress).await?;
         }
         report.progress.phase = "push";
         notify(&report.progress);
@@ -347,7 +360,8 @@ impl Replica {
         }
     }
 
-    async fn snapshot(&self, progress: &mut Progress) -> Result<usize, Error> {
+    /// Takes the snapshot; the field values landed and the records the server left out.
+    async fn snapshot(&self, progress: &mut Progress) -> Result<(usize, usize), Error> {
         let (base, token) = self.endpoint()?;
         let snap: Snapshot = self
             .send_json::<(), _>(
@@ -360,7 +374,13 @@ impl Replica {
             .await?;
         let n = self.apply_snapshot(&snap)?;
         progress.records_down += n as u64;
-        Ok(n)
+        if !snap.unreadable.is_empty() {
+            tracing::warn!(
+                records = snap.unreadable.len(),
+                "the server left records it cannot read out of the snapshot"
+            );
+        }
+        Ok((n, snap.unreadable.len()))
     }
 
     async fn push_all(
@@ -370,6 +390,7 @@ impl Replica {
         notify: &(dyn Fn(&Progress) + Sync),
     ) -> Result<(), Error> {
         let mut batch = opts.push_batch.max(1);
+        let mut restamped = false;
         loop {
             let set = match self.in_flight_set()? {
                 Some(set) => set,
@@ -386,6 +407,17 @@ impl Replica {
                     report.refused += tally.refused;
                     report.progress.records_up += set.changes.len() as u64;
                     notify(&report.progress);
+                }
+                Err(Error::Server {
+                    code: ErrorCode::ClockSkew,
+                    ..
+                }) if !restamped => {
+                    // This device's clock ran ahead when the changes were made: stamp them
+                    // again by the server's time (its answer carried it) and send the same
+                    // set again. Once per round: a second refusal is an error to show.
+                    restamped = true;
+                    let n = self.restamp_waiting()?;
+                    tracing::warn!(changes = n, "device clock ahead of the server: restamped");
                 }
                 Err(Error::Server {
                     code: ErrorCode::TooLarge,
@@ -510,6 +542,7 @@ impl Replica {
                 .body(gz);
         }
         let resp = req.send().await.map_err(network)?;
+        self.note_answer_time(resp.headers())?;
         let status = resp.status();
         let bytes = resp.bytes().await.map_err(network)?;
         progress.bytes_down += bytes.len() as u64;
@@ -517,6 +550,23 @@ impl Replica {
             return serde_json::from_slice(&bytes).map_err(|e| Error::BadResponse(e.to_string()));
         }
         Err(server_error(status.as_u16(), &bytes))
+    }
+}
+
+impl Replica {
+    /// Notes the server's clock from an answer's [`SERVER_TIME_HEADER`], if it has one.
+    pub(crate) fn note_answer_time(
+        &self,
+        headers: &reqwest::header::HeaderMap,
+    ) -> Result<(), Error> {
+        let server_ms = headers
+            .get(SERVER_TIME_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<i64>().ok());
+        match server_ms {
+            Some(ms) => self.note_server_time(ms),
+            None => Ok(()),
+        }
     }
 }
 

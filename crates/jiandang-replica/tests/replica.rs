@@ -567,3 +567,54 @@ fn a_village_save_returns_the_village_rules_findings() {
         .expect("save");
     assert_eq!(r.findings(v).expect("findings"), nv.findings);
 }
+
+/// The device refuses to save what the server would refuse (issue 11, item 2): a field over
+/// the limits of `jiandang_protocol::limits` is `field_limit`, and nothing of the save is
+/// written; a field within them saves.
+#[test]
+fn a_field_over_the_servers_limits_is_refused_on_the_device_and_nothing_is_saved() {
+    let dir = tempfile::tempdir().expect("dir");
+    let r = open(&dir);
+    let nested = |levels: usize| (0..levels).fold(json!("x"), |v, _| json!([v]));
+    let deep_path = (0..9).fold(json!("x"), |v, i| json!({ format!("k{i}"): v }));
+    let cases: Vec<(&str, Value, Option<&str>)> = vec![
+        (
+            "16 levels of value",
+            json!({"help": {"units": nested(16)}}),
+            None,
+        ),
+        (
+            "17 levels of value",
+            json!({"help": {"units": nested(17)}}),
+            Some("help.units"),
+        ),
+        (
+            "a 9-segment path",
+            deep_path,
+            Some("k8.k7.k6.k5.k4.k3.k2.k1.k0"),
+        ),
+        (
+            "a 70 KB note",
+            json!({"note": "字".repeat(24_000)}),
+            Some("note"),
+        ),
+        ("a 60 KB note", json!({"note": "字".repeat(20_000)}), None),
+    ];
+    for (name, doc, refused) in cases {
+        let id = Replica::new_id();
+        let before = r.outbox().expect("outbox").len();
+        let got = r.save_record(RecordKind::HelpUnit, id, VILLAGE, &doc);
+        match refused {
+            None => {
+                got.unwrap_or_else(|e| panic!("{name}: {e}"));
+            }
+            Some(path) => {
+                let e = got.err().unwrap_or_else(|| panic!("{name}: saved"));
+                assert_eq!(e.code(), "field_limit", "{name}");
+                assert!(e.to_string().contains(path), "{name}: {e}");
+                assert_eq!(r.get_record(id).expect("get"), None, "{name}");
+                assert_eq!(r.outbox().expect("outbox").len(), before, "{name}");
+            }
+        }
+    }
+}

@@ -2,12 +2,13 @@
 //! their SHA-256 is stored), and the [`Caller`] extractor that every other handler takes.
 
 use std::collections::BTreeSet;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::OnceLock;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use axum::Json;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use jiandang_protocol::{
     EnrollRequest, EnrollResponse, ErrorCode, PROTOCOL_VERSION, Role, UserInfo, VillageInfo,
@@ -65,9 +66,27 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// `POST /api/v1/enroll`.
+/// The address a request came from, when the server runs with connect info
+/// (`into_make_service_with_connect_info`); `None` otherwise.
+pub struct PeerAddr(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PeerAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<PeerAddr, Self::Rejection> {
+        Ok(PeerAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
+/// `POST /api/v1/enroll`. Throttled per user name and per address ([`crate::throttle`]).
 pub async fn enroll(
     State(state): State<AppState>,
+    PeerAddr(address): PeerAddr,
     Wire(req): Wire<EnrollRequest>,
 ) -> Result<Json<EnrollResponse>, AppError> {
     let device_name = req.device_name.trim().to_owned();
@@ -75,6 +94,17 @@ pub async fn enroll(
         return Err(AppError::bad_request("设备名称应为 1 到 100 个字"));
     }
     let username = req.username.trim().to_owned();
+    let attempt = state
+        .sign_ins
+        .begin(&username, address, state.clock.now_ms())
+        .map_err(|wait_ms| {
+            let seconds = u64::try_from(wait_ms.saturating_add(999) / 1000).unwrap_or(1);
+            AppError::new(
+                ErrorCode::TooManyAttempts,
+                format!("登录失败次数过多，请 {seconds} 秒后再试"),
+            )
+            .with_retry_after(seconds)
+        })?;
     let user = state
         .db
         .call(move |conn| user_by_name(conn, &username))
@@ -92,6 +122,7 @@ pub async fn enroll(
     let Some(user) = user.filter(|u| ok && !u.disabled) else {
         return Err(AppError::new(ErrorCode::Unauthorized, "用户名或密码错误"));
     };
+    state.sign_ins.succeeded(attempt, state.clock.now_ms());
     let token = new_token();
     let hash = token_hash(&token);
     let device_id = Uuid::new_v4();

@@ -9,8 +9,8 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use jiandang_domain::RecordKind;
 use jiandang_protocol::{
-    Change, Conflict, ConflictList, ConflictSide, ErrorCode, Hlc, PROTOCOL_VERSION, Resolution,
-    ResolveConflict,
+    Change, Conflict, ConflictList, ConflictSide, ErrorCode, Hlc, Outcome, PROTOCOL_VERSION,
+    Resolution, ResolveConflict, limits,
 };
 use rusqlite::{Connection, Row};
 use serde::Deserialize;
@@ -20,6 +20,7 @@ use crate::AppState;
 use crate::auth::{Caller, parse_uuid};
 use crate::error::AppError;
 use crate::extract::Wire;
+use crate::references;
 use crate::sync::{self, parse_hlc};
 
 /// The node name of stamps the server makes itself.
@@ -79,6 +80,7 @@ pub async fn resolve(
     let id: u64 = id
         .parse()
         .map_err(|_| AppError::bad_request("冲突编号应为正整数"))?;
+    let id = sync::check_seq(id, "冲突编号")?;
     let now_ms = state.clock.now_ms();
     let rules = state.rules.clone();
     let conflict = state
@@ -118,6 +120,16 @@ pub async fn resolve(
                 base_seq,
                 hlc,
             };
+            // The county admin's value keeps the limits and the village's references,
+            // like any device's.
+            if !change.new.is_null()
+                && let Err(e) = limits::check_field(&change.field, &change.new)
+            {
+                return Err(AppError::bad_request(e.to_string()));
+            }
+            if let Some(Outcome::Refused { code, message }) = references::check(&tx, &change)? {
+                return Err(AppError::new(code, message));
+            }
             let seq = sync::log_change(
                 &tx,
                 &change,

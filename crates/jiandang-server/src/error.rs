@@ -13,6 +13,8 @@ pub struct AppError {
     cause: Option<String>,
     /// The bytes of a blob held, for a 409 on a blob upload.
     upload_offset: Option<u64>,
+    /// Seconds to wait, for a 429 (`Retry-After`).
+    retry_after: Option<u64>,
 }
 
 impl AppError {
@@ -22,6 +24,7 @@ impl AppError {
             message: message.into(),
             cause: None,
             upload_offset: None,
+            retry_after: None,
         }
     }
 
@@ -55,6 +58,11 @@ impl AppError {
         self.upload_offset = Some(held);
         self
     }
+
+    pub fn with_retry_after(mut self, seconds: u64) -> AppError {
+        self.retry_after = Some(seconds);
+        self
+    }
 }
 
 impl From<rusqlite::Error> for AppError {
@@ -84,6 +92,11 @@ impl IntoResponse for AppError {
             response
                 .headers_mut()
                 .insert("Upload-Offset", HeaderValue::from(held));
+        }
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

@@ -13,8 +13,9 @@ use serde_json::Value;
 
 use crate::error::AppError;
 
-/// A JSON body of protocol version [`PROTOCOL_VERSION`]: malformed → 400 `bad_request`,
-/// over the body limit → 413 `too_large`, another version → 426 `protocol_version`.
+/// A JSON body of protocol version [`PROTOCOL_VERSION`]: not `Content-Type:
+/// application/json` → 415 `unsupported_media_type`, malformed → 400 `bad_request`, over the
+/// body limit → 413 `too_large`, another version → 426 `protocol_version`.
 pub struct Wire<T>(pub T);
 
 impl<S, T> FromRequest<S> for Wire<T>
@@ -25,6 +26,12 @@ where
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Wire<T>, AppError> {
+        if !is_json(req.headers()) {
+            return Err(AppError::new(
+                ErrorCode::UnsupportedMediaType,
+                "请求内容类型应为 application/json",
+            ));
+        }
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|rejection| body_error(rejection.status()))?;
@@ -41,6 +48,17 @@ where
             .map_err(|e| AppError::bad_request(format!("请求内容格式不对：{e}")))?;
         Ok(Wire(message))
     }
+}
+
+/// Whether the request says its body is JSON (`application/json`, parameters allowed).
+/// Checked so that a body sent as anything else (a form post from a browser page, say) is
+/// never taken for a message.
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"))
 }
 
 /// The error for a body that could not be read.

@@ -18,17 +18,20 @@ pub mod extract;
 pub mod history;
 pub mod merge;
 pub mod prng;
+pub mod references;
 pub mod rules;
 pub mod sync;
+pub mod throttle;
 pub mod window;
 
 use std::path::Path;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post, put};
-use jiandang_protocol::{Health, PROTOCOL_VERSION};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::Method;
+use axum::routing::{MethodRouter, get, head, post, put};
+use jiandang_protocol::{Health, PROTOCOL_VERSION, SERVER_TIME_HEADER};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::decompression::RequestDecompressionLayer;
 
@@ -45,6 +48,8 @@ pub struct AppState {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub rules: Arc<rules::Rules>,
+    /// Failed sign-ins per user name and address.
+    pub sign_ins: Arc<throttle::SignInThrottle>,
 }
 
 impl AppState {
@@ -55,56 +60,122 @@ impl AppState {
             db: Db::with_readers(conn, path),
             clock,
             rules: Arc::new(rules::Rules::shangqiu_2018()),
+            sign_ins: Arc::new(throttle::SignInThrottle::new()),
         })
     }
 }
 
-/// Every route of the API.
-pub fn router(state: AppState) -> Router {
-    let blob_routes = Router::new().route(
-        "/api/v1/blobs/{sha256}",
-        get(blobs::get)
-            .head(blobs::head)
-            .put(blobs::put)
-            .layer(DefaultBodyLimit::max(blobs::MAX_CHUNK)),
-    );
-    let api = Router::new()
-        .route("/api/v1/health", get(health))
-        .route("/api/v1/enroll", post(auth::enroll))
-        .route("/api/v1/push", post(sync::push))
-        .route("/api/v1/pull", get(sync::pull))
-        .route("/api/v1/snapshot", get(sync::snapshot))
-        .route("/api/v1/records/{id}/history", get(history::get))
-        .route("/api/v1/conflicts", get(conflicts::list))
-        .route("/api/v1/conflicts/{id}/resolve", post(conflicts::resolve))
-        .route(
+/// One route of the API: method and path, as [`router`] serves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteSpec {
+    pub method: Method,
+    pub path: &'static str,
+}
+
+/// Every route of the API, with its handler: the one list [`router`] is built from and
+/// [`routes`] reports (the authorization matrix test walks it, so a route added here without
+/// its row in that test fails it).
+fn api_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    let blob = "/api/v1/blobs/{sha256}";
+    // Blob bodies are raw bytes of one chunk: their own, smaller limit.
+    let chunk_limit = || DefaultBodyLimit::max(blobs::MAX_CHUNK);
+    vec![
+        (Method::GET, "/api/v1/health", get(health)),
+        (Method::POST, "/api/v1/enroll", post(auth::enroll)),
+        (Method::POST, "/api/v1/push", post(sync::push)),
+        (Method::GET, "/api/v1/pull", get(sync::pull)),
+        (Method::GET, "/api/v1/snapshot", get(sync::snapshot)),
+        (
+            Method::GET,
+            "/api/v1/records/{id}/history",
+            get(history::get),
+        ),
+        (Method::GET, "/api/v1/conflicts", get(conflicts::list)),
+        (
+            Method::POST,
+            "/api/v1/conflicts/{id}/resolve",
+            post(conflicts::resolve),
+        ),
+        (Method::GET, "/api/v1/admin/users", get(admin::list_users)),
+        (
+            Method::POST,
             "/api/v1/admin/users",
-            get(admin::list_users).post(admin::create_user),
-        )
-        .route("/api/v1/admin/users/{id}", put(admin::update_user))
-        .route("/api/v1/admin/devices", get(admin::list_devices))
-        .route(
+            post(admin::create_user),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/admin/users/{id}",
+            put(admin::update_user),
+        ),
+        (
+            Method::GET,
+            "/api/v1/admin/devices",
+            get(admin::list_devices),
+        ),
+        (
+            Method::POST,
             "/api/v1/admin/devices/{id}/revoke",
             post(admin::revoke_device),
-        )
-        .route(
-            "/api/v1/admin/phases",
-            get(admin::get_phases).put(admin::put_phases),
-        )
-        .route("/api/v1/admin/villages/{id}/window", get(admin::get_window))
-        .route(
+        ),
+        (Method::GET, "/api/v1/admin/phases", get(admin::get_phases)),
+        (Method::PUT, "/api/v1/admin/phases", put(admin::put_phases)),
+        (
+            Method::GET,
+            "/api/v1/admin/villages/{id}/window",
+            get(admin::get_window),
+        ),
+        (
+            Method::POST,
             "/api/v1/admin/villages/{id}/reopen",
             post(admin::reopen_village),
-        )
-        .layer(DefaultBodyLimit::max(MAX_JSON_BODY));
-    api.merge(blob_routes)
+        ),
+        (Method::GET, blob, get(blobs::get).layer(chunk_limit())),
+        (Method::HEAD, blob, head(blobs::head).layer(chunk_limit())),
+        (Method::PUT, blob, put(blobs::put).layer(chunk_limit())),
+    ]
+}
+
+/// Every route [`router`] serves (a `GET` route answers `HEAD` too, with the same checks).
+pub fn routes() -> Vec<RouteSpec> {
+    api_routes()
+        .into_iter()
+        .map(|(method, path, _)| RouteSpec { method, path })
+        .collect()
+}
+
+/// Every route of the API.
+pub fn router(state: AppState) -> Router {
+    let mut api = Router::new();
+    for (_, path, handler) in api_routes() {
+        api = api.route(path, handler);
+    }
+    api.layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(extract::check_protocol_header))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            server_time,
+        ))
         .layer(RequestDecompressionLayer::new())
         // gzip at its best level: answers are JSON for links as slow as 2G, and the largest,
         // a village's snapshot, is 2 % smaller than at the default level for ~20 ms more.
         .layer(CompressionLayer::new().quality(CompressionLevel::Best))
         .with_state(state)
+}
+
+/// Puts the server's clock on every answer ([`SERVER_TIME_HEADER`], UTC ms), so that a
+/// device can tell its own clock is wrong and stamp by the server's time instead.
+async fn server_time(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let mut response = next.run(req).await;
+    response.headers_mut().insert(
+        SERVER_TIME_HEADER,
+        axum::http::HeaderValue::from(state.clock.now_ms()),
+    );
+    response
 }
 
 /// `GET /api/v1/health`, without auth.

@@ -112,13 +112,18 @@ impl Rules {
 }
 
 /// The household a record belongs to: itself, its `household_id`, or the household its
-/// `subject_id` names (GPS fixes and photos).
+/// `subject_id` names (GPS fixes and photos); only ever a household of the record's own
+/// village, so that a link into another village never gets that household judged, its
+/// findings overwritten or returned.
 fn household_of(tx: &Connection, record: Uuid) -> Result<Option<Uuid>, AppError> {
-    let kind: Option<String> = tx
-        .prepare_cached("SELECT kind FROM records WHERE id = ?1")?
-        .query_row([record.to_string()], |r| r.get(0))
+    let row: Option<(String, String)> = tx
+        .prepare_cached("SELECT kind, village_id FROM records WHERE id = ?1")?
+        .query_row([record.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    let link = match kind.as_deref().and_then(RecordKind::parse) {
+    let Some((kind, village)) = row else {
+        return Ok(None);
+    };
+    let link = match RecordKind::parse(&kind) {
         Some(RecordKind::Household) => return Ok(Some(record)),
         Some(
             RecordKind::Member
@@ -141,9 +146,10 @@ fn household_of(tx: &Connection, record: Uuid) -> Result<Option<Uuid>, AppError>
     };
     let is_household: bool = tx
         .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM records WHERE id = ?1 AND kind = 'household')",
+            "SELECT EXISTS (SELECT 1 FROM records
+                 WHERE id = ?1 AND kind = 'household' AND village_id = ?2)",
         )?
-        .query_row([target.to_string()], |r| r.get(0))?;
+        .query_row(params![target.to_string(), village], |r| r.get(0))?;
     Ok(is_household.then_some(target))
 }
 
@@ -173,7 +179,14 @@ fn record_form(tx: &Connection, id: Uuid, read: Read<'_>) -> Result<Option<Value
                 .prepare_cached("SELECT doc FROM records WHERE id = ?1")?
                 .query_row([id.to_string()], |r| r.get(0))
                 .optional()?;
-            let doc: Option<Value> = doc.map(|d| serde_json::from_str(&d)).transpose()?;
+            // A form that cannot be read is judged as empty: the bundle then lacks what it
+            // held (a finding says so), rather than failing every push of the household.
+            let doc: Option<Value> = doc.map(|d| {
+                crate::sync::read_form(&d).unwrap_or_else(|| {
+                    tracing::warn!(record = %id, "rules: a stored record cannot be read");
+                    Value::Object(serde_json::Map::new())
+                })
+            });
             Ok(doc.filter(|d| d.as_object().is_none_or(|m| !m.is_empty())))
         }
     }
@@ -192,18 +205,24 @@ fn load_bundle(
     let mut records: Vec<(RecordKind, Value)> = vec![(RecordKind::Household, form)];
     // Not a join of fields and records: joined, SQLite's check of the partial indexes marks
     // the statement to be prepared again after every use (the cache clears its bindings),
-    // which cost more than the rest of the lookup.
+    // which cost more than the rest of the lookup. Only records of the household's own
+    // village belong to it: a record of another village naming it is not its member.
     let linked: Vec<(String, String)> = tx
         .prepare_cached(
             "SELECT r.id, r.kind FROM records r WHERE r.id IN (
                  SELECT record_id FROM fields WHERE path = 'household_id' AND value = ?1
                  UNION ALL
                  SELECT record_id FROM fields WHERE path = 'subject_id' AND value = ?1)
+                 AND r.village_id = (SELECT village_id FROM records WHERE id = ?2)
              ORDER BY 2, 1",
         )?
-        .query_map([serde_json::to_string(&household.to_string())?], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?
+        .query_map(
+            params![
+                serde_json::to_string(&household.to_string())?,
+                household.to_string()
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?
         .collect::<Result<_, _>>()?;
     for (id, kind) in linked {
         let Some(kind) = RecordKind::parse(&kind) else {

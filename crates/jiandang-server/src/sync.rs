@@ -9,8 +9,8 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use jiandang_domain::{Date, RecordKind};
 use jiandang_protocol::{
-    Change, ChangeResult, ChangeSet, ErrorCode, Hlc, LoggedChange, Outcome, PROTOCOL_VERSION,
-    PullPage, PushResponse, Role, Snapshot, SnapshotRecord, unflatten,
+    CLOCK_TOLERANCE_MS, Change, ChangeResult, ChangeSet, ErrorCode, Hlc, LoggedChange, Outcome,
+    PROTOCOL_VERSION, PullPage, PushResponse, Role, Snapshot, SnapshotRecord, limits, unflatten,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Deserialize;
@@ -22,7 +22,7 @@ use crate::auth::{Caller, parse_uuid};
 use crate::error::AppError;
 use crate::extract::Wire;
 use crate::merge::{self, Current, Decision, Incoming};
-use crate::{rules, window};
+use crate::{references, rules, window};
 
 /// Most changes one set may carry.
 pub const MAX_CHANGES_PER_SET: usize = 5_000;
@@ -39,13 +39,8 @@ pub async fn push(
     if set.device_id != caller.device_id {
         return Err(AppError::bad_request("变更集的设备编号与登录设备不一致"));
     }
-    if set.changes.len() > MAX_CHANGES_PER_SET {
-        return Err(AppError::new(
-            ErrorCode::TooLarge,
-            format!("一个变更集最多 {MAX_CHANGES_PER_SET} 条修改，请分批同步"),
-        ));
-    }
     let now_ms = state.clock.now_ms();
+    check_set(&set, caller.device_id, now_ms)?;
     let today = state.clock.today_beijing();
     let ctx = state.rules.clone();
     let response = state
@@ -54,6 +49,7 @@ pub async fn push(
             let push = Push {
                 caller: &caller,
                 set_id: set.change_set_id,
+                max_seq: max_seq(conn)?,
                 now_ms,
                 today,
                 rules: &ctx,
@@ -62,6 +58,45 @@ pub async fn push(
         })
         .await?;
     Ok(Json(response))
+}
+
+/// What a change set must be to be looked at at all; a set that is not is refused as a
+/// whole and changes nothing:
+/// - at most [`MAX_CHANGES_PER_SET`] changes (`too_large`);
+/// - every `base_seq` a sequence number there can be (`bad_request`);
+/// - every stamp made by the sending device: its node is the device id (`bad_request`; a
+///   device naming another node could win ties it should lose, or pass as the server);
+/// - no stamp further ahead of the server's clock than [`CLOCK_TOLERANCE_MS`]
+///   (`clock_skew`; every answer carries the server's time in
+///   [`jiandang_protocol::SERVER_TIME_HEADER`]): a fast clock would otherwise win every
+///   concurrent edit for as long as it is ahead.
+///
+/// Per-change checks (path and value limits, villages, references, the exit gate) come
+/// later, in [`Push::apply_change`], and refuse only that change.
+pub fn check_set(set: &ChangeSet, device: Uuid, now_ms: i64) -> Result<(), AppError> {
+    if set.changes.len() > MAX_CHANGES_PER_SET {
+        return Err(AppError::new(
+            ErrorCode::TooLarge,
+            format!("一个变更集最多 {MAX_CHANGES_PER_SET} 条修改，请分批同步"),
+        ));
+    }
+    let node = device.to_string();
+    let latest = now_ms.saturating_add(CLOCK_TOLERANCE_MS);
+    for change in &set.changes {
+        check_seq(change.base_seq, "base_seq")?;
+        if change.hlc.node != node {
+            return Err(AppError::bad_request(
+                "修改的时钟戳不是本设备的（节点与登录设备不一致）",
+            ));
+        }
+        if change.hlc.wall_ms > latest {
+            return Err(AppError::new(
+                ErrorCode::ClockSkew,
+                "本机时间比服务器快，修改的时间戳不可信。请校正手机时间；本机会按服务器时间重新标记后再上传",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The query of `GET /api/v1/pull`.
@@ -79,13 +114,22 @@ pub async fn pull(
     query: Result<Query<PullQuery>, QueryRejection>,
 ) -> Result<Json<PullPage>, AppError> {
     let Query(query) = query.map_err(|_| AppError::bad_request("after 和 limit 应为非负整数"))?;
+    let after = check_seq(query.after, "after")?;
     let limit = query
         .limit
         .unwrap_or(DEFAULT_PULL_LIMIT)
         .clamp(1, MAX_PULL_LIMIT);
     let page = state
         .db
-        .read(move |conn| pull_page(conn, &caller, query.after, limit))
+        .read(move |conn| {
+            // The page and its cursor come from one read transaction (one snapshot of the
+            // log): read apart, a push that committed between them was passed by the cursor
+            // without being in the page, and the device never saw it.
+            let tx = conn.transaction()?;
+            let page = pull_page(&tx, &caller, after, limit)?;
+            tx.commit()?;
+            Ok(page)
+        })
         .await?;
     Ok(Json(page))
 }
@@ -102,10 +146,26 @@ pub async fn snapshot(
     Ok(Json(snapshot))
 }
 
+/// The largest county sequence number there can be: SQLite's integers are signed 64-bit.
+pub const MAX_SEQ: u64 = i64::MAX as u64;
+
+/// A sequence number a request names (a pull cursor, a change's `base_seq`): at most
+/// [`MAX_SEQ`], else `bad_request` (unchecked, it failed as a database error, 500).
+pub fn check_seq(seq: u64, name: &str) -> Result<u64, AppError> {
+    if seq > MAX_SEQ {
+        return Err(AppError::bad_request(format!(
+            "{name} 超出序号范围（最大 {MAX_SEQ}）"
+        )));
+    }
+    Ok(seq)
+}
+
 /// One push being applied.
 struct Push<'a> {
     caller: &'a Caller,
     set_id: Uuid,
+    /// The county's last seq before this set: no change can be based on a later one.
+    max_seq: u64,
     now_ms: i64,
     today: Date,
     rules: &'a rules::Rules,
@@ -208,8 +268,21 @@ impl Push<'_> {
         if let Some(outcome) = logged_outcome(tx, change.change_id)? {
             return Ok(outcome);
         }
-        if let Err(message) = check_path(&change.field) {
-            return Ok(refused(ErrorCode::BadRequest, message));
+        if change.base_seq > self.max_seq {
+            return Ok(refused(
+                ErrorCode::BadRequest,
+                "修改所依据的序号大于服务器当前序号",
+            ));
+        }
+        if let Err(e) = limits::check_field(&change.field, &change.new) {
+            // Clearing a field the server holds is always allowed, so that a value stored
+            // before the limits held can still be removed.
+            let clears_held = change.new.is_null()
+                && !change.field.is_empty()
+                && current_field(tx, change.record_id, &change.field)?.is_some();
+            if !clears_held {
+                return Ok(refused(ErrorCode::BadRequest, e.to_string()));
+            }
         }
         if is_spot_check_kind(change.kind) {
             return Ok(refused(
@@ -240,6 +313,9 @@ impl Push<'_> {
             }
         };
         if let Some(refusal) = village {
+            return Ok(refusal);
+        }
+        if let Some(refusal) = references::check(tx, change)? {
             return Ok(refusal);
         }
         if let Some(message) = self.rules.exit_gate(tx, change)? {
@@ -337,14 +413,6 @@ fn is_spot_check_kind(kind: RecordKind) -> bool {
         kind,
         RecordKind::SpotCheck | RecordKind::ScreenedHousehold | RecordKind::VillageScreening
     )
-}
-
-/// A field path is a dot path of non-empty keys.
-fn check_path(path: &str) -> Result<(), String> {
-    if path.is_empty() || path.len() > 200 || path.split('.').any(str::is_empty) {
-        return Err(format!("字段路径无效：{path}"));
-    }
-    Ok(())
 }
 
 /// The outcome of a change the log already holds (a change re-sent in another set).
@@ -537,10 +605,12 @@ fn update_doc(
         .prepare_cached("SELECT doc FROM records WHERE id = ?1")?
         .query_row([record.to_string()], |r| r.get(0))
         .optional()?;
-    let Some(doc) = doc else {
+    // A form that cannot be read (written before the limits held) is rebuilt from the
+    // fields, so that the record can still be edited and the bad field cleared.
+    let Some(doc) = doc.as_deref().and_then(read_form) else {
         return rebuild_doc(tx, record);
     };
-    let mut leaves = doc_leaves(&serde_json::from_str(&doc)?);
+    let mut leaves = doc_leaves(&doc);
     let mut last = 0;
     for (path, value, seq) in edits {
         if value.is_null() {
@@ -691,16 +761,25 @@ fn take_snapshot(conn: &mut Connection, caller: &Caller) -> Result<Snapshot, App
         .query_row([&user], |r| r.get(0))?;
     let hlc = hlc.as_deref().map(parse_hlc).transpose()?;
     let mut records: Vec<(SnapshotOrder, SnapshotRecord)> = Vec::new();
+    let mut unreadable = Vec::new();
     {
         let mut stmt = tx.prepare_cached(records_sql)?;
         let mut rows = stmt.query([&user])?;
         while let Some(row) = rows.next()? {
+            let id = parse_uuid(&row.get::<_, String>(0)?)?;
             let kind: String = row.get(1)?;
-            let kind = RecordKind::parse(&kind)
-                .ok_or_else(|| AppError::internal(format!("bad kind in db: {kind}")))?;
-            let doc: Value = serde_json::from_str(&row.get::<_, String>(3)?)?;
+            // A record the server cannot read (or the device could not) is set aside and
+            // named, not allowed to fail the snapshot of its whole village.
+            let (Some(kind), Some(doc)) = (
+                RecordKind::parse(&kind),
+                read_form(&row.get::<_, String>(3)?),
+            ) else {
+                tracing::warn!(record = %id, "snapshot: a stored record cannot be read; left out");
+                unreadable.push(id);
+                continue;
+            };
             let record = SnapshotRecord {
-                id: parse_uuid(&row.get::<_, String>(0)?)?,
+                id,
                 kind,
                 village_id: parse_uuid(&row.get::<_, String>(2)?)?,
                 leaves: doc_leaves(&doc),
@@ -710,11 +789,17 @@ fn take_snapshot(conn: &mut Connection, caller: &Caller) -> Result<Snapshot, App
     }
     tx.commit()?;
     records.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(Snapshot::build(
-        cursor,
-        hlc,
-        records.into_iter().map(|(_, r)| r),
-    ))
+    let mut snapshot = Snapshot::build(cursor, hlc, records.into_iter().map(|(_, r)| r));
+    snapshot.unreadable = unreadable;
+    Ok(snapshot)
+}
+
+/// A record's stored JSON form, if it can be read and is no deeper than fields within the
+/// limits make it (`None`: a form written before the limits held, or damaged).
+pub fn read_form(text: &str) -> Option<Value> {
+    serde_json::from_str(text)
+        .ok()
+        .filter(limits::form_within_limits)
 }
 
 /// Where a record goes in a snapshot: village by village, household by household (the

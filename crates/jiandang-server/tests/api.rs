@@ -179,7 +179,11 @@ async fn send_raw(
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
+    let typed = headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
     let req = match body {
+        Some(b) if typed => req.body(Body::from(b)),
         Some(b) => req
             .header("Content-Type", "application/json")
             .body(Body::from(b)),
@@ -513,9 +517,16 @@ async fn a_replayed_set_gets_its_first_answer_and_a_repeated_change_is_not_appli
     let third = push(&f.app, &f.worker, &rebatched).await;
     assert_eq!(outcome(&third, 0), &json!({"status": "accepted", "seq": 1}));
     assert_eq!(count(&f.path, "change_log"), 2);
-    // Another device may not claim the set's id.
+    // Another device may not claim the set's id (even with stamps of its own).
     let mut stolen = set.clone();
     stolen["device_id"] = json!(f.worker2_device);
+    for c in stolen["changes"].as_array_mut().expect("changes") {
+        let hlc: Hlc = serde_json::from_value(c["hlc"].clone()).expect("hlc");
+        c["hlc"] = json!(Hlc {
+            node: f.worker2_device.to_string(),
+            ..hlc
+        });
+    }
     let (status, body) = call(
         &f.app,
         "POST",
@@ -794,7 +805,7 @@ async fn a_village_not_assigned_can_be_neither_pushed_nor_pulled() {
         &f.admin,
         &json!({"protocol": 2, "change_set_id": Uuid::new_v4(), "device_id": f.admin_device,
                 "changes": [change(&Edit { record: in_b, kind: "household", village: f.village_b,
-                    field: "basic.year", new: json!(2018), base_seq: 0, wall_ms: 1, device: Uuid::nil() })]}),
+                    field: "basic.year", new: json!(2018), base_seq: 0, wall_ms: 1, device: f.admin_device })]}),
     )
     .await;
     assert_eq!(outcome(&by_admin, 0)["status"], "accepted");
@@ -917,6 +928,24 @@ async fn blobs_upload_in_chunks_resume_and_verify() {
     let bytes: Vec<u8> = (0..1_500_000u32).map(|i| (i % 251) as u8).collect();
     let sha = hex::encode(Sha256::digest(&bytes));
     let total = bytes.len();
+    let wrong = "ab".repeat(32);
+    // A blob is its photo records' (the device pushes the record first): one names `sha`,
+    // another `wrong`.
+    for name in [&sha, &wrong] {
+        let photo = change(&Edit {
+            record: Uuid::new_v4(),
+            kind: "photo",
+            village: f.village_a,
+            field: "sha256",
+            new: json!(name),
+            base_seq: 0,
+            wall_ms: 1,
+            device: f.worker_device,
+        });
+        let answer = push(&f.app, &f.worker, &change_set(f.worker_device, vec![photo])).await;
+        assert_eq!(outcome(&answer, 0)["status"], "accepted");
+    }
+    let octets = [("Content-Type", "application/octet-stream")];
     let uri = |offset: usize| format!("/api/v1/blobs/{sha}?offset={offset}&total={total}");
     let head = |app: Router, token: String| {
         let sha = sha.clone();
@@ -940,7 +969,7 @@ async fn blobs_upload_in_chunks_resume_and_verify() {
     let put = |offset: usize, chunk: &[u8]| {
         let (app, uri, token, chunk) =
             (f.app.clone(), uri(offset), f.worker.clone(), chunk.to_vec());
-        async move { send_raw(&app, "PUT", &uri, Some(&token), &[], Some(chunk)).await }
+        async move { send_raw(&app, "PUT", &uri, Some(&token), &octets, Some(chunk)).await }
     };
     let (status, headers, _) = put(0, &bytes[..700_000]).await;
     assert_eq!(status, StatusCode::OK);
@@ -976,13 +1005,12 @@ async fn blobs_upload_in_chunks_resume_and_verify() {
     assert!(got == bytes);
 
     // Bytes that do not hash to the name: 422, and the partial is dropped.
-    let wrong = "ab".repeat(32);
     let (status, _, body) = send_raw(
         &f.app,
         "PUT",
         &format!("/api/v1/blobs/{wrong}?offset=0&total=3"),
         Some(&f.worker),
-        &[],
+        &octets,
         Some(b"abc".to_vec()),
     )
     .await;
@@ -1024,7 +1052,8 @@ async fn blobs_upload_in_chunks_resume_and_verify() {
         ),
     ];
     for (uri, chunk, status, code) in cases {
-        let (got, _, body) = send_raw(&f.app, "PUT", &uri, Some(&f.worker), &[], Some(chunk)).await;
+        let (got, _, body) =
+            send_raw(&f.app, "PUT", &uri, Some(&f.worker), &octets, Some(chunk)).await;
         let body: Value = serde_json::from_slice(&body).expect("json");
         assert_eq!((got, body["code"].as_str()), (status, Some(code)), "{uri}");
     }
@@ -1387,16 +1416,6 @@ async fn the_county_admin_manages_users_villages_and_phases() {
         (json!([f.village_a]), json!("work_team_member"))
     );
     let record = Uuid::new_v4();
-    let edit = change(&Edit {
-        record,
-        kind: "household",
-        village: f.village_a,
-        field: "basic.year",
-        new: json!(2018),
-        base_seq: 0,
-        wall_ms: 1,
-        device: Uuid::nil(),
-    });
     let (_, devices) = call(&f.app, "GET", "/api/v1/admin/devices", Some(&f.admin), None).await;
     let device = devices["devices"]
         .as_array()
@@ -1407,6 +1426,16 @@ async fn the_county_admin_manages_users_villages_and_phases() {
         .expect("device")
         .parse::<Uuid>()
         .expect("uuid");
+    let edit = change(&Edit {
+        record,
+        kind: "household",
+        village: f.village_a,
+        field: "basic.year",
+        new: json!(2018),
+        base_seq: 0,
+        wall_ms: 1,
+        device,
+    });
     let answer = push(&f.app, &token, &change_set(device, vec![edit])).await;
     assert_eq!(outcome(&answer, 0)["status"], "accepted");
 

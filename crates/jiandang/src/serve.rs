@@ -1,5 +1,6 @@
 //! `jiandang serve`: the county server on a socket, over one SQLite file.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -29,7 +30,11 @@ pub fn run(args: &Args) -> ExitCode {
 }
 
 fn serve(args: &Args) -> anyhow::Result<()> {
+    // Colour only on a terminal (and never with NO_COLOR): a county keeps this log in a file,
+    // where escape codes are noise to every reader and grep.
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     tracing_subscriber::fmt()
+        .with_ansi(colour)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
@@ -45,7 +50,11 @@ fn serve(args: &Args) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("listening on {}", args.listen))?;
         tracing::info!(addr = %listener.local_addr()?, db = %args.db.display(), "county server listening");
-        axum::serve(listener, router(state))
+        axum::serve(
+            listener,
+            // The peer address: sign-in is throttled per address too.
+            router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
             .with_graceful_shutdown(async {
                 // If the signal handler cannot be installed, run until killed.
                 if tokio::signal::ctrl_c().await.is_err() {

@@ -1,6 +1,7 @@
 // Sync screen: what waits, photos uploaded, last success, refusals (the field by its form
 // label, the server's reason, a way to open the record and to resend that one change),
-// conflicts the county sent back; says plainly when the server cannot be reached.
+// conflicts the county sent back; says plainly when the server cannot be reached, and when
+// the phone's clock is wrong.
 
 import { backend, errorMessage, type RecordPlace, type SyncStatus } from "../backend";
 import { currentApp, go } from "../app";
@@ -21,6 +22,16 @@ function whereText(p: RecordPlace): string {
   return p.household_number ? `${form} · 户编号 ${p.household_number}` : form;
 }
 
+/** The line that tells the user the phone's clock is wrong; `skewMs` is server minus device. */
+export function clockSentence(skewMs: number): string {
+  const off = Math.abs(skewMs);
+  const minutes = Math.round(off / 60_000);
+  const hours = Math.round(off / 3_600_000);
+  const days = Math.round(off / 86_400_000);
+  const amount = days >= 1 ? `${days} 天` : hours >= 1 ? `${hours} 小时` : `${minutes} 分钟`;
+  return `本机时间不准：比县服务器${skewMs < 0 ? "快" : "慢"}约 ${amount}。请在手机设置中校正时间（打开“自动设置时间”）；在此之前，修改按服务器时间记录。`;
+}
+
 const RESENT: Record<string, string> = {
   requeued: "已重新提交，下次同步时上传",
   superseded: "该字段之后已有新的修改，会随新修改一起上传，无需重新提交",
@@ -34,6 +45,7 @@ function render(el: HTMLElement, s: SyncStatus, refresh: (s: SyncStatus) => void
     el,
     h("div", { class: `sync-summary ${s.online === false ? "offline" : ""}`, id: "sync-sentence" }, syncSentence(s)),
     s.last_error ? h("div", { class: "error-box", id: "sync-error", "data-code": s.last_error.code }, s.last_error.message) : null,
+    s.clock_wrong && s.clock_skew_ms !== null ? h("div", { class: "error-box", id: "clock-wrong" }, clockSentence(s.clock_skew_ms)) : null,
     h(
       "dl",
       { class: "sync-facts" },

@@ -6,7 +6,7 @@ import { homeView } from "./home";
 import { beijingToday, householdView } from "./household";
 import { villageView } from "./village";
 import { loginView } from "./login";
-import { syncView } from "./sync";
+import { clockSentence, syncView } from "./sync";
 import { syncSentence } from "./shell";
 
 function field(path: string, widget: FieldDef["widget"], extra: Partial<FieldDef> = {}): FieldDef {
@@ -106,6 +106,8 @@ const offline: SyncStatus = {
     },
   ],
   conflicts: [],
+  clock_wrong: false,
+  clock_skew_ms: 1200,
 };
 const list: HouseholdList = {
   counts: { all: 2, registered: 2, exited_this_year: 0, new: 0, returned: 0, has_errors: 1, not_visited: 1, waiting: 1 },
@@ -192,6 +194,27 @@ describe("sync screen", () => {
     expect(el.querySelector("#sync-sentence")?.textContent).toContain("无法连接县服务器");
     expect(el.querySelector("#photos-progress")?.textContent).toBe("1 / 2");
     expect(el.querySelector("#refused [data-code='entry_closed']")?.textContent).toContain("录入期已结束");
+  });
+
+  it("tells the user when the phone's clock is wrong, and only then", async () => {
+    shell({ sync_status: { ...offline, clock_wrong: true, clock_skew_ms: -3 * 86_400_000 - 5_000 } });
+    await loadApp();
+    const el = await syncView();
+    document.body.replaceChildren(el);
+    expect(el.querySelector("#clock-wrong")?.textContent).toBe(
+      "本机时间不准：比县服务器快约 3 天。请在手机设置中校正时间（打开“自动设置时间”）；在此之前，修改按服务器时间记录。",
+    );
+    shell();
+    const fine = await syncView();
+    expect(fine.querySelector("#clock-wrong")).toBeNull();
+  });
+
+  it.each([
+    [-3 * 86_400_000, "快约 3 天"],
+    [2 * 3_600_000 + 60_000, "慢约 2 小时"],
+    [-7 * 60_000, "快约 7 分钟"],
+  ])("clock off by %d ms reads %s", (skew, want) => {
+    expect(clockSentence(skew)).toContain(want);
   });
 
   it("names the refused field by its form label and opens the record it is about", async () => {
