@@ -55,6 +55,10 @@ jpeg "$tmp/neg.jpg"
 camera_exif "$tmp/neg.jpg" 1 -GPSLatitudeRef= -GPSLongitudeRef=
 python3 patch_exif.py srational-negative "$tmp/neg.jpg" gps-srational-negative.jpg
 
+# GPS 0/0: what phones without a fix write.
+jpeg gps-zero.jpg
+camera_exif gps-zero.jpg 1 -GPSLatitude=0 -GPSLongitude=0
+
 # Broken EXIF: the GPS pointer past the segment (the rest readable), and a first IFD that is
 # not there (nothing readable).
 python3 patch_exif.py broken-gps-pointer orientation-1.jpg exif-broken-gps.jpg
@@ -96,6 +100,7 @@ convert "$tmp/scene.png" -quality 80 photo.webp
 
 # PNG: a screenshot (flat colours, no noise) is accepted; one cut short is not.
 convert -size 120x90 xc:'#d02828' -size 120x90 xc:'#2850d0' +append \
-  \( -size 120x90 xc:'#28a048' -size 120x90 xc:'#e8c828' +append \) -append screenshot.png
+  \( -size 120x90 xc:'#28a048' -size 120x90 xc:'#e8c828' +append \) -append \
+  -define png:exclude-chunks=date,time screenshot.png
 size=$(stat -c %s screenshot.png)
 head -c $((size * 6 / 10)) screenshot.png >truncated.png
