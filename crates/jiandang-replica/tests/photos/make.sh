@@ -68,13 +68,15 @@ python3 patch_exif.py broken-ifd0 orientation-1.jpg exif-broken.jpg
 jpeg no-exif.jpg -strip
 
 # JPEG encodings phones and chat apps produce, all to be accepted: progressive, restart
-# markers (hardware encoders), 4:2:2, grayscale, and bytes after the end of the image (a
+# markers (hardware encoders), 4:2:2, grayscale, CMYK, and bytes after the end of the image (a
 # motion photo's video, a vendor trailer).
 jpeg progressive.jpg -interlace JPEG
 camera_exif progressive.jpg 1
 jpegtran -restart 1 -copy all orientation-1.jpg >restart-markers.jpg
 convert "$tmp/scene.png" -quality 88 -sampling-factor 2x1 subsampling-422.jpg
 convert "$tmp/scene.png" -colorspace Gray -quality 88 grayscale.jpg
+# CMYK (Adobe), as a scanner or a document export writes.
+convert "$tmp/scene.png" -colorspace CMYK -quality 88 cmyk.jpg
 cp orientation-1.jpg trailer-after-end.jpg
 head -c 3000 /dev/zero | tr '\0' '\125' >>trailer-after-end.jpg
 
