@@ -251,6 +251,7 @@ fn photo_view(replica: &Replica, r: &StoredRecord, uploaded: bool) -> Option<Pho
         thumbnail: format!("data:image/jpeg;base64,{}", base64_encode(&thumb)),
         uploaded,
         taken_at: view::beijing_minutes(p.taken_at.millis()),
+        note: None,
     })
 }
 
@@ -748,8 +749,13 @@ pub fn add_photo(
         .replica
         .get_record(p.id)?
         .ok_or_else(|| CmdError::new("not_found", "照片记录未保存"))?;
-    photo_view(&state.replica, &record, false)
-        .ok_or_else(|| CmdError::new("photo", "照片缩略图无法读取"))
+    let mut view = photo_view(&state.replica, &record, false)
+        .ok_or_else(|| CmdError::new("photo", "照片缩略图无法读取"))?;
+    // Reading the EXIF again costs microseconds; it tells a missing position from a damaged one.
+    view.note = jiandang_replica::photo::read_exif(&bytes)
+        .position_note()
+        .map(str::to_owned);
+    Ok(view)
 }
 
 /// Where the record a refusal or conflict is about can be opened: its kind (for the field's

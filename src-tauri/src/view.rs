@@ -142,6 +142,10 @@ pub struct PhotoView {
     pub thumbnail: String,
     pub uploaded: bool,
     pub taken_at: String,
+    /// Said once, when the photo is added: why it has no position (no GPS in the photo, or
+    /// its EXIF damaged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// `YYYY-MM-DD HH:MM` in Beijing time, for people.

@@ -169,6 +169,8 @@ export interface PhotoView {
   thumbnail: string;
   uploaded: boolean;
   taken_at: string;
+  /** Only when just added: why the photo has no position. */
+  note?: string;
 }
 
 export interface GpsView {

@@ -27,8 +27,13 @@ pub enum Error {
     },
     #[error("服务器答复无法识别：{0}")]
     BadResponse(String),
-    #[error("照片无法读取：{0}")]
-    Photo(String),
+    /// A file refused as a photo; the message says what to do instead.
+    #[error("{0}")]
+    Photo(#[from] crate::photo::Refusal),
+    /// The encoder failed on a decoded picture (it writes to memory: not expected to
+    /// happen); the cause is in the log.
+    #[error("照片压缩失败，请重新拍照")]
+    PhotoEncode(String),
     #[error("服务器上的照片校验不一致，将重新上传")]
     BlobMismatch,
     /// A field over the limits the server keeps (`jiandang_protocol::limits`): refused
@@ -52,7 +57,8 @@ impl Error {
             Error::Network(_) => "network",
             Error::Server { code, .. } => code.as_str(),
             Error::BadResponse(_) => "bad_response",
-            Error::Photo(_) => "photo",
+            Error::Photo(refusal) => refusal.code(),
+            Error::PhotoEncode(_) => "photo_encode",
             Error::BlobMismatch => "blob_mismatch",
             Error::FieldLimit { .. } => "field_limit",
         }

@@ -498,7 +498,7 @@ fn an_imported_photo_is_scaled_stripped_named_by_sha256_and_keeps_its_exif_time_
     let err = r
         .import_photo(b"not a photo", h, VILLAGE, PhotoKind::Other)
         .expect_err("garbage");
-    assert_eq!(err.code(), "photo");
+    assert_eq!(err.code(), "photo_format");
 }
 
 #[test]

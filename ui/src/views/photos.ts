@@ -48,7 +48,7 @@ export function photoPanel(
       const p = await backend().addPhoto(subjectId, villageId, kind.value, bytes);
       grid.prepend(photoTile(p));
       onAdded?.(p);
-      mount(out, h("div", { class: "ok-box" }, "照片已保存 · 待上传"));
+      mount(out, h("div", { class: "ok-box" }, "照片已保存 · 待上传"), p.note ? h("div", { class: "hint", id: "photo-note" }, p.note) : null);
     } catch (e) {
       mount(out, h("div", { class: "error-box" }, errorMessage(e)));
     } finally {

@@ -390,6 +390,34 @@ describe("household page references", () => {
     expect(photo.textContent).toBe("房屋正面 · 2018-10-12 16:30");
   });
 
+  it("says why a photo just added has no position, and shows a refusal's message", async () => {
+    const added = { id: "p2", subject_id: "h1", kind: "house_front", thumbnail: "data:image/jpeg;base64,BBBB", uploaded: false, taken_at: "2018-10-12 16:30" };
+    const note = "照片的拍摄信息（EXIF）已损坏，读不出拍摄位置。照片已保存；需要位置时请在“GPS 定位”里记录。";
+    let answer: () => unknown = () => ({ ...added, note });
+    shell({ get_household: hb, add_photo: () => answer() });
+    await loadApp();
+    const el = await householdView("h1");
+    document.body.replaceChildren(el);
+    const input = el.querySelector<HTMLInputElement>("#photo-file")!;
+    const choose = async () => {
+      // jsdom's File has no arrayBuffer(): the chosen file is one that has.
+      const file = { name: "a.jpg", arrayBuffer: async () => new Uint8Array([0xff, 0xd8, 0xff]).buffer };
+      Object.defineProperty(input, "files", { value: [file], configurable: true });
+      input.dispatchEvent(new Event("change"));
+      await settle();
+    };
+    await choose();
+    expect(el.querySelector("#photo-result .ok-box")?.textContent).toBe("照片已保存 · 待上传");
+    expect(el.querySelector("#photo-note")?.textContent).toBe(note);
+    expect(el.querySelector("#photo-grid [data-id='p2']")).not.toBeNull();
+
+    const refusal = "这张照片是 HEIC 格式，本应用读不了，没有保存。";
+    answer = () => Promise.reject({ code: "photo_format", message: refusal });
+    await choose();
+    expect(el.querySelector("#photo-result .error-box")?.textContent).toBe(refusal);
+    expect(el.querySelector("#photo-note")).toBeNull();
+  });
+
   it("opens on the record and field the sync screen points to", async () => {
     shell({ get_household: hb });
     await loadApp();
