@@ -3,8 +3,8 @@
 //! one by one.
 
 use serde::{Deserialize, Serialize};
-
-use crate::form::FormDef;
+use serde_json::Value;
+use uuid::Uuid;
 
 /// The kinds of record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -36,10 +36,14 @@ pub enum RecordKind {
     GpsFix,
     /// A photo attached to a record.
     Photo,
+    /// 贫困户退出程序 (W1, Q2).
+    ExitProcedure,
+    /// 入户核实 (C1): a door visit, section by section.
+    Visit,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 13] = [
+    pub const ALL: [RecordKind; 15] = [
         RecordKind::Household,
         RecordKind::Member,
         RecordKind::MemberChange,
@@ -53,6 +57,8 @@ impl RecordKind {
         RecordKind::Procedure,
         RecordKind::GpsFix,
         RecordKind::Photo,
+        RecordKind::ExitProcedure,
+        RecordKind::Visit,
     ];
 
     /// The snake_case name used on the wire and in the databases.
@@ -71,6 +77,8 @@ impl RecordKind {
             RecordKind::Procedure => "procedure",
             RecordKind::GpsFix => "gps_fix",
             RecordKind::Photo => "photo",
+            RecordKind::ExitProcedure => "exit_procedure",
+            RecordKind::Visit => "visit",
         }
     }
 
@@ -79,22 +87,14 @@ impl RecordKind {
     }
 }
 
-/// Every form, one per record kind, in [`RecordKind::ALL`] order.
-pub fn forms() -> Vec<FormDef> {
-    use crate::forms;
-    vec![
-        forms::household::household(),
-        forms::member::member(),
-        forms::member_change::member_change(),
-        forms::village::village(),
-        forms::village::natural_village(),
-        forms::help::help_unit(),
-        forms::help::helper(),
-        forms::help::work_team_member(),
-        forms::measures::household_exit_measures(),
-        forms::measures::village_exit_measures(),
-        forms::procedure::procedure(),
-        forms::gps::gps_fix(),
-        forms::gps::photo(),
-    ]
+/// A record as sync stores it: its kind, id and village from the store's columns, and its
+/// JSON form (which may lack `id` and `village_id`: the columns hold them). What the judgement
+/// pipeline and the actions take, on the device, on the server and from a file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredRecord {
+    pub kind: RecordKind,
+    pub id: Uuid,
+    /// The village whose devices hold the record (its scope).
+    pub village_id: Uuid,
+    pub doc: Value,
 }
