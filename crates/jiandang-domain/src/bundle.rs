@@ -52,30 +52,15 @@ pub struct HouseholdBundle {
     pub visits: Vec<Visit>,
 }
 
-/// An action the household file asks the check to judge as well.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RequestedAction {
-    /// Mark the household 已脱贫 this year: runs the exit gate.
-    Exit,
-}
-
 /// Runs every household-level rule over the bundle: the household and its members
 /// (FORMS.md §7), each member, member changes (W6), the procedure (W5), the exit-measure
-/// sheet (C4), GPS fixes and photos (C5), and the links between the records. Does not run
-/// the exit gate; see [`check_exit`]. Dates are judged as of the end of the policy year
-/// (the last day of its data year); use [`check_household_bundle_on`] to give the day.
+/// sheet (C4), exit procedures (W1, Q2), door visits (C1), GPS fixes and photos (C5), and the
+/// links between the records. Does not run the exit gate; see `crate::exit::check_exit`.
+/// Dates are judged as of the end of the policy year. The judgement pipeline
+/// (`crate::judge`) is what the device, the server and `jiandang check` call; this stays
+/// until they all do.
 pub fn check_household_bundle(b: &HouseholdBundle, policy: &YearPolicy) -> Vec<Finding> {
-    check_household_bundle_on(b, policy, policy.age_reference_date)
-}
-
-/// [`check_household_bundle`] as of the Beijing date `on` (changes dated later, fixes and
-/// photos taken later, are refused).
-pub fn check_household_bundle_on(
-    b: &HouseholdBundle,
-    policy: &YearPolicy,
-    on: Date,
-) -> Vec<Finding> {
+    let on = policy.age_reference_date;
     // The end of `on`, Beijing time: anything taken that day is not in the future.
     check_rules(
         b,
@@ -176,6 +161,10 @@ pub(crate) fn check_rules(
         out.extend(prefixed(
             "exit_measures",
             rules::measures::check_household_exit_measures(em, exit_year, policy),
+        ));
+        out.extend(prefixed(
+            "exit_measures",
+            rules::measures::check_exit_measures_against_help(em, &b.household),
         ));
         if em.household_id != hid {
             out.push(link_error("exit_measures.household_id", "脱贫措施"));

@@ -41,17 +41,6 @@ code_list! {
     }
 }
 
-impl ProcedureStep {
-    pub const ALL: [ProcedureStep; 6] = [
-        ProcedureStep::Application,
-        ProcedureStep::DemocraticAppraisal,
-        ProcedureStep::FirstNotice,
-        ProcedureStep::Comparison,
-        ProcedureStep::SecondNotice,
-        ProcedureStep::Announcement,
-    ];
-}
-
 /// One step as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]

@@ -3,6 +3,7 @@
 
 use jiandang_domain::Date;
 use jiandang_domain::bundle::HouseholdBundle;
+use jiandang_domain::codes::Coded;
 use jiandang_domain::codes::household::{ExitStatus, MemberStatus, PovertyCause};
 use jiandang_domain::household::Household;
 use jiandang_domain::lifecycle::{
