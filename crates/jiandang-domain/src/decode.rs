@@ -78,10 +78,12 @@ pub struct Salvaged<T> {
 pub fn salvage<T: DeserializeOwned + Serialize>(value: &Value) -> Salvaged<T> {
     // Each round removes one field; a form has a few hundred leaves at most.
     const MAX_ROUNDS: usize = 64;
-    let mut trial = value.clone();
     let mut findings = Vec::new();
+    // A copy only once a field has to go.
+    let mut trial: Option<Value> = None;
     for _ in 0..MAX_ROUNDS {
-        match locate::<T>(&trial) {
+        let current = trial.as_ref().unwrap_or(value);
+        match locate::<T>(current) {
             Ok(record) => {
                 unknown_fields("", value, &record, &mut findings);
                 return Salvaged {
@@ -95,11 +97,12 @@ pub fn salvage<T: DeserializeOwned + Serialize>(value: &Value) -> Salvaged<T> {
                     join("", &path),
                     zh_message(&first),
                 ));
-                let before = trial.clone();
-                remove(&mut trial, &path);
-                if path.is_empty() || trial == before {
+                let mut next = current.clone();
+                remove(&mut next, &path);
+                if path.is_empty() || next == *current {
                     break;
                 }
+                trial = Some(next);
             }
         }
     }
@@ -111,7 +114,8 @@ pub fn salvage<T: DeserializeOwned + Serialize>(value: &Value) -> Salvaged<T> {
 
 /// Decodes `value`, or finds the path of the innermost field responsible and serde's message.
 fn locate<T: DeserializeOwned>(value: &Value) -> Result<T, (Vec<Step>, String)> {
-    let first = match serde_json::from_value::<T>(value.clone()) {
+    // Read from the borrowed value: no copy of the record on the way that succeeds.
+    let first = match T::deserialize(value) {
         Ok(t) => return Ok(t),
         Err(e) => e.to_string(),
     };
