@@ -26,7 +26,7 @@ use uuid::Uuid;
 
 use crate::bundle::HouseholdBundle;
 use crate::finding::Finding;
-use crate::judge::{Context, household_bundle};
+use crate::judge::{Context, household_bundle, household_bundles};
 use crate::lifecycle::{self, HouseholdState};
 use crate::record::{RecordKind, StoredRecord};
 
@@ -92,16 +92,17 @@ pub fn gate(
     ctx: &Context<'_>,
 ) -> Result<(), Vec<Finding>> {
     let year = ctx.policy.year;
+    let was: BTreeMap<Uuid, HouseholdState> = household_bundles(before)
+        .into_iter()
+        .map(|(id, b)| (id, HouseholdState::at(&b.household, year)))
+        .collect();
     let mut out = Vec::new();
-    for h in after.iter().filter(|r| r.kind == RecordKind::Household) {
-        let Some(bundle) = household_bundle(h.id, after) else {
-            continue;
-        };
-        let was = household_bundle(h.id, before).map(|b| HouseholdState::at(&b.household, year));
-        if was == Some(HouseholdState::at(&bundle.household, year)) {
+    for (id, bundle) in household_bundles(after) {
+        let before = was.get(&id).copied();
+        if before == Some(HouseholdState::at(&bundle.household, year)) {
             continue;
         }
-        if let Err(reasons) = lifecycle::check_transition(was, &bundle, ctx.policy) {
+        if let Err(reasons) = lifecycle::check_transition(before, &bundle, ctx.policy) {
             out.extend(reasons);
         }
     }

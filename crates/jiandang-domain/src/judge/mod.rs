@@ -158,6 +158,16 @@ pub fn household_bundle(household: Uuid, records: &[StoredRecord]) -> Option<Hou
     household::build(g, &a).map(|built| built.bundle)
 }
 
+/// Every household's bundle among `records`, by the household's id, assembled once (the
+/// households that do not read are left out).
+pub fn household_bundles(records: &[StoredRecord]) -> BTreeMap<Uuid, HouseholdBundle> {
+    let a = assemble::assemble(records);
+    a.households
+        .iter()
+        .filter_map(|g| household::build(g, &a).map(|built| (records[g.root].id, built.bundle)))
+        .collect()
+}
+
 /// Where each record of a household's bundle sits in the household file form (`household`,
 /// `members[2]`), by id.
 pub(crate) fn places(household: Uuid, records: &[StoredRecord]) -> BTreeMap<Uuid, String> {
