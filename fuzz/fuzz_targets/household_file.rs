@@ -4,9 +4,9 @@
 #![no_main]
 
 use jiandang_domain::Timestamp;
-use jiandang_domain::bundle::check_file_json;
+use jiandang_domain::judge::Context;
+use jiandang_domain::judge::file::check_file;
 use jiandang_domain::policy::YearPolicy;
-use jiandang_domain::rules::village::check_village_file_json;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -14,6 +14,6 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let policy = YearPolicy::shangqiu_2018();
-    let _ = check_file_json(text, &policy);
-    let _ = check_village_file_json(text, &policy, Timestamp::from_millis(1_543_000_000_000));
+    let ctx = Context::new(&policy, Timestamp::from_millis(1_543_000_000_000));
+    let _ = check_file(text, &ctx);
 });

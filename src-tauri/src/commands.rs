@@ -36,7 +36,7 @@ fn outbox(replica: &Replica) -> CmdResult<OutboxIndex> {
 
 #[tauri::command]
 pub fn get_form_bundle() -> FormBundle {
-    jiandang_domain::form::bundle()
+    jiandang_domain::catalog::bundle()
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -55,6 +55,8 @@ pub fn household_bundle(
         exit_measures,
         gps_fixes,
         photos,
+        // The exit procedure and door visits come with the domain's pipeline (issue 12 part 2).
+        ..HouseholdBundle::default()
     })
 }
 

@@ -46,7 +46,7 @@ async fn write(
         let mut changes = Vec::new();
         for i in 0..(1 + n % 4) {
             hlc = hlc.tick(clock());
-            let (record, village) = if i == 0 && n % 3 == 0 {
+            let (record, village) = if i == 0 && n.is_multiple_of(3) {
                 shared[(n as usize) % shared.len()]
             } else {
                 (Uuid::now_v7(), villages[(n as usize) % villages.len()])

@@ -2,21 +2,21 @@
 //! measures, GPS fixes, photos), the household-level check that runs every rule over it, and
 //! the household file form `jiandang check` and the sync server read.
 //!
-//! File form (`docs/records.md`):
+//! File form (`docs/records.md`; `crate::judge::file` reads it):
 //! ```json
 //! {"household": {...}, "members": [...], "member_changes": [...],
-//!  "procedure": {...} | null, "exit_measures": {...} | null,
-//!  "gps_fixes": [...], "photos": [...], "requested_action": "exit" | null}
+//!  "procedure": {...} | null, "exit_measures": {...} | null, "exit_procedures": [...],
+//!  "visits": [...], "gps_fixes": [...], "photos": [...], "requested_action": "exit" | null}
 //! ```
 //! Only `household` is required. Finding paths are in this form (`members[1].id_number`).
 
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::codes::household::ExitStatus;
-use crate::exit::check_exit;
+pub use crate::decode::{RecordsError, decode};
+use crate::exit_procedure::{self, ExitProcedure};
 use crate::finding::Finding;
 use crate::geo::GpsFix;
 use crate::household::Household;
@@ -29,6 +29,7 @@ use crate::procedure::{self, Procedure};
 use crate::record::RecordKind;
 use crate::rules;
 use crate::time::{Date, Timestamp};
+use crate::visit::{self, Visit};
 
 /// A 贫困户 and its dependent records.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -45,77 +46,43 @@ pub struct HouseholdBundle {
     pub exit_measures: Option<HouseholdExitMeasures>,
     pub gps_fixes: Vec<GpsFix>,
     pub photos: Vec<PhotoRef>,
-}
-
-/// An action the household file asks the check to judge as well.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RequestedAction {
-    /// Mark the household 已脱贫 this year: runs the exit gate.
-    Exit,
-}
-
-/// Why a household file or a set of records could not be read. `path` is the JSON path of
-/// the problem (`members[2].birth_date`), empty for the document as a whole.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RecordsError {
-    /// Not JSON at all.
-    #[error("第{line}行第{column}列：JSON格式错误：{message}")]
-    Syntax {
-        line: usize,
-        column: usize,
-        message: String,
-    },
-    /// JSON, but a value does not fit the record.
-    #[error("{path}：{message}")]
-    Invalid { path: String, message: String },
-}
-
-impl RecordsError {
-    /// Stable machine code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            RecordsError::Syntax { .. } => "records.syntax",
-            RecordsError::Invalid { .. } => "records.invalid",
-        }
-    }
-
-    /// The JSON path of the problem (empty for a syntax error).
-    pub fn path(&self) -> &str {
-        match self {
-            RecordsError::Syntax { .. } => "",
-            RecordsError::Invalid { path, .. } => path,
-        }
-    }
-
-    fn invalid(path: impl Into<String>, message: impl Into<String>) -> RecordsError {
-        RecordsError::Invalid {
-            path: path.into(),
-            message: message.into(),
-        }
-    }
+    /// 退出程序 (W1, Q2), one per exit proposed.
+    pub exit_procedures: Vec<ExitProcedure>,
+    /// 入户核实 (C1), one per door visit.
+    pub visits: Vec<Visit>,
 }
 
 /// Runs every household-level rule over the bundle: the household and its members
 /// (FORMS.md §7), each member, member changes (W6), the procedure (W5), the exit-measure
-/// sheet (C4), GPS fixes and photos (C5), and the links between the records. Does not run
-/// the exit gate; see [`check_exit`]. Dates are judged as of the end of the policy year
-/// (the last day of its data year); use [`check_household_bundle_on`] to give the day.
+/// sheet (C4), exit procedures (W1, Q2), door visits (C1), GPS fixes and photos (C5), and the
+/// links between the records. Does not run the exit gate; see `crate::exit::check_exit`.
+/// Dates are judged as of the end of the policy year. The judgement pipeline
+/// (`crate::judge`) is what the device, the server and `jiandang check` call; this stays
+/// until they all do.
 pub fn check_household_bundle(b: &HouseholdBundle, policy: &YearPolicy) -> Vec<Finding> {
-    check_household_bundle_on(b, policy, policy.age_reference_date)
+    let on = policy.age_reference_date;
+    // The end of `on`, Beijing time: anything taken that day is not in the future.
+    check_rules(
+        b,
+        policy,
+        on,
+        Timestamp::beijing_midnight(on.add_days(1)),
+        false,
+    )
 }
 
-/// [`check_household_bundle`] as of the Beijing date `on` (changes dated later, fixes and
-/// photos taken later, are refused).
-pub fn check_household_bundle_on(
+/// Every household-level rule over the bundle, paths in the file form: member changes and
+/// procedure steps are judged as of the Beijing date `on`, GPS fixes and photos against the
+/// instant `now`; `exiting` says the household exits this year (its exit-measure sheet, C4,
+/// is then due). The exit gate is not among them: the judgement pipeline
+/// (`crate::judge`) adds it by the household's state.
+pub(crate) fn check_rules(
     b: &HouseholdBundle,
     policy: &YearPolicy,
     on: Date,
+    now: Timestamp,
+    exiting: bool,
 ) -> Vec<Finding> {
-    check_bundle(b, policy, on, false)
-}
-
-fn check_bundle(b: &HouseholdBundle, policy: &YearPolicy, on: Date, exiting: bool) -> Vec<Finding> {
     let mut out = rules::household::check(&b.household, &b.members, policy);
     let hid = b.household.id;
     // Ids are made where a record is created; a nil one means a hand-written or broken
@@ -181,7 +148,9 @@ fn check_bundle(b: &HouseholdBundle, policy: &YearPolicy, on: Date, exiting: boo
         );
     }
     if let Some(em) = &b.exit_measures {
-        let exit_year = if exiting {
+        // A household proposed for exit (预脱贫) collects its sheet ahead of the mark.
+        let proposed = b.household.basic.status == Some(ExitStatus::PreExit);
+        let exit_year = if exiting || proposed {
             Some(policy.year)
         } else {
             let basic = &b.household.basic;
@@ -193,12 +162,28 @@ fn check_bundle(b: &HouseholdBundle, policy: &YearPolicy, on: Date, exiting: boo
             "exit_measures",
             rules::measures::check_household_exit_measures(em, exit_year, policy),
         ));
+        out.extend(prefixed(
+            "exit_measures",
+            rules::measures::check_exit_measures_against_help(em, &b.household),
+        ));
         if em.household_id != hid {
             out.push(link_error("exit_measures.household_id", "脱贫措施"));
         }
     }
-    // The end of `on`, Beijing time: anything taken that day is not in the future.
-    let now = Timestamp::beijing_midnight(on.add_days(1));
+    for (i, p) in b.exit_procedures.iter().enumerate() {
+        let at = format!("exit_procedures[{i}]");
+        out.extend(prefixed(&at, exit_procedure::check(p, &b.members, policy)));
+        if p.household_id != hid {
+            out.push(link_error(&format!("{at}.household_id"), "退出程序"));
+        }
+    }
+    for (i, v) in b.visits.iter().enumerate() {
+        let at = format!("visits[{i}]");
+        out.extend(prefixed(&at, visit::check(v)));
+        if v.household_id != hid {
+            out.push(link_error(&format!("{at}.household_id"), "入户核实记录"));
+        }
+    }
     for (i, g) in b.gps_fixes.iter().enumerate() {
         out.extend(prefixed(
             &format!("gps_fixes[{i}]"),
@@ -213,6 +198,8 @@ fn check_bundle(b: &HouseholdBundle, policy: &YearPolicy, on: Date, exiting: boo
         .chain(b.member_changes.iter().map(|c| c.id))
         .chain(b.procedure.iter().map(|p| p.id))
         .chain(b.exit_measures.iter().map(|e| e.id))
+        .chain(b.exit_procedures.iter().map(|p| p.id))
+        .chain(b.visits.iter().map(|v| v.id))
         .collect();
     for (i, p) in b.photos.iter().enumerate() {
         out.extend(prefixed(
@@ -290,6 +277,8 @@ impl HouseholdBundle {
                     }
                     b.exit_measures = Some(decode(&at, value)?);
                 }
+                RecordKind::ExitProcedure => b.exit_procedures.push(decode(&at, value)?),
+                RecordKind::Visit => b.visits.push(decode(&at, value)?),
                 RecordKind::GpsFix => b.gps_fixes.push(decode(&at, value)?),
                 RecordKind::Photo => b.photos.push(decode(&at, value)?),
                 other => {
@@ -302,308 +291,6 @@ impl HouseholdBundle {
         }
         b.household = household.ok_or_else(|| RecordsError::invalid("", "缺少贫困户记录"))?;
         Ok(b)
-    }
-}
-
-/// Reads a household file (the form in this module's docs) and returns every finding: the
-/// household-level rules, unknown fields as warnings, and, when `requested_action` is
-/// `"exit"`, the exit gate's reasons. Unreadable input is an error naming the JSON path.
-pub fn check_file_json(text: &str, policy: &YearPolicy) -> Result<Vec<Finding>, RecordsError> {
-    let (bundle, action, mut unknown) = read_file_json(text)?;
-    let exiting = action == Some(RequestedAction::Exit);
-    let mut out = check_bundle(&bundle, policy, policy.age_reference_date, exiting);
-    if exiting && let Err(reasons) = check_exit(&bundle, policy) {
-        out.extend(reasons);
-    }
-    out.append(&mut unknown);
-    Ok(out)
-}
-
-/// Parses a household file into its bundle and requested action, with a warning for every
-/// field the file has and the model does not know (a typo would otherwise vanish silently).
-pub fn read_file_json(
-    text: &str,
-) -> Result<(HouseholdBundle, Option<RequestedAction>, Vec<Finding>), RecordsError> {
-    let root: Value = serde_json::from_str(text).map_err(|e| RecordsError::Syntax {
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-    })?;
-    let Value::Object(obj) = &root else {
-        return Err(RecordsError::invalid(
-            "",
-            "文件应为一个JSON对象，含 household 等字段",
-        ));
-    };
-    const KEYS: [&str; 8] = [
-        "household",
-        "members",
-        "member_changes",
-        "procedure",
-        "exit_measures",
-        "gps_fixes",
-        "photos",
-        "requested_action",
-    ];
-    if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
-        return Err(RecordsError::invalid(
-            k.as_str(),
-            format!("未知字段；文件只能含 {}", KEYS.join("、")),
-        ));
-    }
-    let household_value = obj
-        .get("household")
-        .filter(|v| !v.is_null())
-        .ok_or_else(|| RecordsError::invalid("household", "缺少贫困户记录"))?;
-    let mut unknown = Vec::new();
-    let household: Household = decode("household", household_value)?;
-    unknown_fields("household", household_value, &household, &mut unknown);
-    let members: Vec<Member> = decode_list(obj, "members", &mut unknown)?;
-    let member_changes: Vec<MemberChange> = decode_list(obj, "member_changes", &mut unknown)?;
-    let gps_fixes: Vec<GpsFix> = decode_list(obj, "gps_fixes", &mut unknown)?;
-    let photos: Vec<PhotoRef> = decode_list(obj, "photos", &mut unknown)?;
-    let procedure: Option<Procedure> = decode_optional(obj, "procedure", &mut unknown)?;
-    let exit_measures: Option<HouseholdExitMeasures> =
-        decode_optional(obj, "exit_measures", &mut unknown)?;
-    let action = match obj.get("requested_action") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(
-            decode::<RequestedAction>("requested_action", v).map_err(|_| {
-                RecordsError::invalid(
-                    "requested_action",
-                    "requested_action 只能为 \"exit\" 或 null",
-                )
-            })?,
-        ),
-    };
-    Ok((
-        HouseholdBundle {
-            household,
-            members,
-            member_changes,
-            procedure,
-            exit_measures,
-            gps_fixes,
-            photos,
-        },
-        action,
-        unknown,
-    ))
-}
-
-/// Deserializes `value` as a `T`; on failure finds the innermost field responsible and names
-/// it: `at` + the path inside `value`.
-///
-/// How the path is found without a path-tracking deserializer: serde stops at the first bad
-/// value it meets, so removing the key (or array element) that holds it changes the error,
-/// while removing any other key leaves the same first error. Descending key by key along the
-/// one whose removal changes the error ends at the culprit.
-pub fn decode<T: DeserializeOwned>(at: &str, value: &Value) -> Result<T, RecordsError> {
-    let first = match serde_json::from_value::<T>(value.clone()) {
-        Ok(t) => return Ok(t),
-        Err(e) => e.to_string(),
-    };
-    let first_is_missing = first.starts_with("missing field");
-    let mut path: Vec<Step> = Vec::new();
-    'descend: while let Some(node) = get(value, &path) {
-        let children: Vec<Step> = match node {
-            Value::Object(map) => map.keys().cloned().map(Step::Key).collect(),
-            Value::Array(items) => (0..items.len()).map(Step::Index).collect(),
-            _ => break,
-        };
-        for child in children {
-            let mut trial = value.clone();
-            let mut full = path.clone();
-            full.push(child.clone());
-            remove(&mut trial, &full);
-            // When the first error is itself a missing field, removing another required key
-            // only makes that key's own "missing field" error: that says nothing about where
-            // the first error was.
-            let changed = match serde_json::from_value::<T>(trial) {
-                Ok(_) => true,
-                Err(e) => {
-                    let e = e.to_string();
-                    let own_missing = match &child {
-                        Step::Key(k) => e.starts_with(&format!("missing field `{k}`")),
-                        Step::Index(_) => false,
-                    };
-                    e != first && !(first_is_missing && own_missing)
-                }
-            };
-            if changed {
-                path = full;
-                continue 'descend;
-            }
-        }
-        break;
-    }
-    let mut where_ = at.to_owned();
-    for step in &path {
-        match step {
-            Step::Key(k) => {
-                if !where_.is_empty() {
-                    where_.push('.');
-                }
-                where_.push_str(k);
-            }
-            Step::Index(i) => where_.push_str(&format!("[{i}]")),
-        }
-    }
-    Err(RecordsError::invalid(where_, zh_message(&first)))
-}
-
-/// serde's English messages, said in zh-CN for the collector; the original stays appended
-/// for whoever debugs the file.
-fn zh_message(msg: &str) -> String {
-    let between = |start: &str, end: &str| -> Option<String> {
-        let rest = msg.split_once(start)?.1;
-        Some(rest.split_once(end).map_or(rest, |(a, _)| a).to_owned())
-    };
-    if msg.starts_with("unknown code")
-        && let (Some(code), Some(list)) = (between("unknown code ", " for"), between("(", ")"))
-    {
-        return format!("代码 {code} 不在代码表“{list}”中");
-    }
-    if let Some(field) = between("missing field `", "`") {
-        return format!("缺少必填字段 {field}");
-    }
-    if msg.starts_with("unknown variant")
-        && let Some(value) = between("unknown variant `", "`")
-    {
-        let allowed = msg.split_once("expected ").map_or("", |(_, e)| e);
-        return format!("取值 {value} 无效，应为 {allowed}");
-    }
-    if msg.starts_with("invalid type") {
-        return format!("类型不符（{msg}）");
-    }
-    if msg.contains("UUID") || msg.contains("invalid character") || msg.contains("invalid length") {
-        return format!("标识应为UUID，例如 0192f3a0-5b1c-7a00-8000-000000000001（{msg}）");
-    }
-    if msg.is_ascii() {
-        return format!("格式错误（{msg}）");
-    }
-    // Our own types already speak Chinese (日期、金额、面积).
-    msg.to_owned()
-}
-
-#[derive(Debug, Clone)]
-enum Step {
-    Key(String),
-    Index(usize),
-}
-
-fn get<'v>(mut v: &'v Value, path: &[Step]) -> Option<&'v Value> {
-    for step in path {
-        v = match step {
-            Step::Key(k) => v.get(k)?,
-            Step::Index(i) => v.get(*i)?,
-        };
-    }
-    Some(v)
-}
-
-fn remove(v: &mut Value, path: &[Step]) {
-    let Some((last, parent)) = path.split_last() else {
-        return;
-    };
-    let mut node = v;
-    for step in parent {
-        let next = match step {
-            Step::Key(k) => node.get_mut(k),
-            Step::Index(i) => node.get_mut(*i),
-        };
-        match next {
-            Some(n) => node = n,
-            None => return,
-        }
-    }
-    match (last, node) {
-        (Step::Key(k), Value::Object(map)) => {
-            map.remove(k);
-        }
-        (Step::Index(i), Value::Array(items)) if *i < items.len() => {
-            items.remove(*i);
-        }
-        _ => {}
-    }
-}
-
-fn decode_list<T: DeserializeOwned + Serialize>(
-    obj: &serde_json::Map<String, Value>,
-    key: &str,
-    unknown: &mut Vec<Finding>,
-) -> Result<Vec<T>, RecordsError> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                let at = format!("{key}[{i}]");
-                let t: T = decode(&at, v)?;
-                unknown_fields(&at, v, &t, unknown);
-                Ok(t)
-            })
-            .collect(),
-        Some(_) => Err(RecordsError::invalid(key, "应为数组")),
-    }
-}
-
-fn decode_optional<T: DeserializeOwned + Serialize>(
-    obj: &serde_json::Map<String, Value>,
-    key: &str,
-    unknown: &mut Vec<Finding>,
-) -> Result<Option<T>, RecordsError> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => {
-            let t: T = decode(key, v)?;
-            unknown_fields(key, v, &t, unknown);
-            Ok(Some(t))
-        }
-    }
-}
-
-/// Warns about every key of `input` the model dropped: serialising the decoded record back
-/// gives every field the model knows.
-fn unknown_fields<T: Serialize>(at: &str, input: &Value, decoded: &T, out: &mut Vec<Finding>) {
-    let Ok(known) = serde_json::to_value(decoded) else {
-        return;
-    };
-    walk_unknown(at, input, &known, out);
-}
-
-fn walk_unknown(at: &str, input: &Value, known: &Value, out: &mut Vec<Finding>) {
-    match (input, known) {
-        (Value::Object(i), Value::Object(k)) => {
-            for (key, v) in i {
-                let path = format!("{at}.{key}");
-                match k.get(key) {
-                    Some(kv) => walk_unknown(&path, v, kv, out),
-                    None if is_empty(v) => {}
-                    None => out.push(Finding::warning(
-                        "records.unknown_field",
-                        path,
-                        "未知字段，已忽略；请检查字段名是否拼写正确",
-                    )),
-                }
-            }
-        }
-        (Value::Array(i), Value::Array(k)) => {
-            for (n, (iv, kv)) in i.iter().zip(k).enumerate() {
-                walk_unknown(&format!("{at}[{n}]"), iv, kv, out);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn is_empty(v: &Value) -> bool {
-    match v {
-        Value::Null => true,
-        Value::Array(a) => a.is_empty(),
-        Value::Object(o) => o.is_empty(),
-        _ => false,
     }
 }
 

@@ -68,3 +68,10 @@ impl Finding {
 pub fn has_errors(findings: &[Finding]) -> bool {
     findings.iter().any(Finding::is_error)
 }
+
+/// Keeps the first of findings alike in code, path and message (two rules that reach the same
+/// conclusion say it once).
+pub fn dedup(findings: &mut Vec<Finding>) {
+    let mut seen = std::collections::HashSet::new();
+    findings.retain(|f| seen.insert((f.code.clone(), f.path.clone(), f.message.clone())));
+}

@@ -41,7 +41,8 @@ pub struct FieldDef {
     pub required: bool,
     /// Computed by the domain (e.g. 人均纯收入); shown, never typed.
     pub derived: bool,
-    /// When the field applies; always when absent.
+    /// When the field applies; always when absent. For a column of a list, the paths it
+    /// names are the row's (`step`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relevance: Option<Relevance>,
     /// The national system's column id (aac073 …), for exports.
@@ -304,12 +305,3 @@ pub struct FormBundle {
 
 /// Version of the form bundle's shape. 2: `references` widget and `refers_to`.
 pub const FORM_BUNDLE_VERSION: u32 = 2;
-
-/// The form bundle the UI and the server read.
-pub fn bundle() -> FormBundle {
-    FormBundle {
-        version: FORM_BUNDLE_VERSION,
-        forms: crate::record::forms(),
-        code_lists: crate::codes::all(),
-    }
-}

@@ -38,6 +38,12 @@ fn one() -> u32 {
     1
 }
 
+/// Whether a position lies in China's bounding box (WGS-84), the coarse check a typo (swapped
+/// or truncated coordinates) fails.
+pub fn in_china(point: Point<f64>) -> bool {
+    (73.0..=136.0).contains(&point.x()) && (3.0..=54.0).contains(&point.y())
+}
+
 /// Great-circle distance between two WGS-84 points, in metres (haversine, mean radius).
 pub fn distance_m(a: Point<f64>, b: Point<f64>) -> f64 {
     const R: f64 = 6_371_008.8;

@@ -1,13 +1,17 @@
 //! The household's lifecycle as a state machine: 候选 (candidate, in the W5 procedure) →
-//! 在册 (registered, poor) → 预脱贫 (province pre-exit review, C9) → 已脱贫 in year Y → 返贫 in
-//! year Y′ → 预脱贫 → 已脱贫 … and 销户 (closed) when every member has naturally decreased. Each transition is a function that gives the
-//! new state or every reason it is refused.
+//! 在册 (registered, poor) → 预脱贫 (proposed for exit; the province's pre-exit review, C9) →
+//! 已脱贫 in year Y (after the exit procedure, `crate::exit_procedure`) → 返贫 in year Y′ →
+//! 预脱贫 → 已脱贫 … and 销户 (closed) when every member has naturally decreased. Each
+//! transition is a function that gives the new state or every reason it is refused;
+//! [`check_transition`] is the gate every change of a household's state passes, whichever
+//! way it comes (an action on the device, a push, a conflict's resolution).
 
 use serde::{Deserialize, Serialize};
 
 use crate::bundle::HouseholdBundle;
 use crate::codes::household::ExitStatus;
 use crate::exit::check_exit;
+use crate::exit_procedure::{self, ExitProcedure};
 use crate::finding::Finding;
 use crate::household::Household;
 use crate::member::Member;
@@ -53,6 +57,22 @@ impl HouseholdState {
         }
     }
 
+    /// The state a household record shows in the policy year `year`: as [`HouseholdState::of`],
+    /// except that a record marked 已脱贫 (or 返贫) without its year is taken as marked in
+    /// `year`, so that leaving the year out never slips past the gate.
+    pub fn at(h: &Household, year: i32) -> HouseholdState {
+        let b = &h.basic;
+        match b.status {
+            Some(ExitStatus::Exited | ExitStatus::ExitedNoPolicy) => HouseholdState::Exited {
+                year: b.exit_year.unwrap_or(year),
+            },
+            Some(ExitStatus::Returned) => HouseholdState::Returned {
+                year: b.return_year.unwrap_or(year),
+            },
+            _ => HouseholdState::of(h),
+        }
+    }
+
     /// Whether the household counts as poor (未脱贫 or 返贫).
     pub fn is_poor(self) -> bool {
         matches!(
@@ -61,7 +81,8 @@ impl HouseholdState {
         )
     }
 
-    fn zh(self) -> &'static str {
+    /// The state's name for the collector.
+    pub fn zh(self) -> &'static str {
         match self {
             HouseholdState::Candidate => "待识别",
             HouseholdState::Registered => "未脱贫",
@@ -124,8 +145,9 @@ pub fn pre_exit(
     }
 }
 
-/// Marks the household 已脱贫 in the policy year (W1, W2, C9): refused unless it passed the
-/// pre-exit review (预脱贫) and the exit gate still passes on today's data.
+/// Marks the household 已脱贫 in the policy year (W1, W2, C9, Q2): refused unless it was
+/// proposed (预脱贫), the exit gate still passes on today's data, and this year's exit
+/// procedure is complete, the household's own recognition included.
 pub fn exit(
     state: HouseholdState,
     bundle: &HouseholdBundle,
@@ -145,6 +167,9 @@ pub fn exit(
         other => out.push(not_from(other, "标记脱贫")),
     }
     if let Err(reasons) = check_exit(bundle, policy) {
+        out.extend(reasons);
+    }
+    if let Err(reasons) = check_exit_procedure(bundle, policy) {
         out.extend(reasons);
     }
     if out.is_empty() {
@@ -215,6 +240,102 @@ pub fn close(state: HouseholdState, members: &[Member]) -> Result<HouseholdState
         Ok(HouseholdState::Closed)
     } else {
         Err(out)
+    }
+}
+
+/// This year's exit procedure, complete (W1, Q2): paths in the household file form.
+pub fn check_exit_procedure(b: &HouseholdBundle, policy: &YearPolicy) -> Result<(), Vec<Finding>> {
+    let Some((i, p)) = open_exit_procedure(b, policy.year) else {
+        return Err(vec![
+            Finding::error(
+                "exit_procedure.missing",
+                "exit_procedures",
+                format!(
+                    "{}年退出程序尚未记录：须经民主评议、核实、户主签字认可、村内公示、乡镇审核公告",
+                    policy.year
+                ),
+            )
+            .requirement("W1"),
+        ]);
+    };
+    exit_procedure::check_complete(p, &b.members, policy).map_err(|reasons| {
+        reasons
+            .into_iter()
+            .map(|mut f| {
+                f.path = if f.path.is_empty() {
+                    format!("exit_procedures[{i}]")
+                } else {
+                    format!("exit_procedures[{i}].{}", f.path)
+                };
+                f
+            })
+            .collect()
+    })
+}
+
+/// The exit procedure of `year` under way or complete: the latest (by id, which is time
+/// ordered) without a failed step, with its index in the bundle.
+pub fn open_exit_procedure(b: &HouseholdBundle, year: i32) -> Option<(usize, &ExitProcedure)> {
+    b.exit_procedures
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.year == Some(year) && !p.has_failed())
+        .max_by_key(|(_, p)| p.id)
+}
+
+/// The gate on a change of a household's state: whether the household may go from `before`
+/// (`None`: its record is new) to the state its record shows in `after`, the bundle as it
+/// would be with the change. Every state change goes through the transition of its action:
+/// 预脱贫 through [`pre_exit`], 已脱贫 this year through [`exit`], 返贫 through
+/// [`return_to_poverty`], 在册 from 候选 through [`register`]. Taking a proposal back
+/// (预脱贫 → 未脱贫 or 返贫) is allowed. A new record may show any state except 预脱贫 or 已脱贫
+/// this year, which need their transitions: households exited in earlier years, returned or
+/// registered ones come from the register as they are.
+pub fn check_transition(
+    before: Option<HouseholdState>,
+    after: &HouseholdBundle,
+    policy: &YearPolicy,
+) -> Result<(), Vec<Finding>> {
+    use HouseholdState::*;
+    let to = HouseholdState::at(&after.household, policy.year);
+    if before == Some(to) {
+        return Ok(());
+    }
+    let from = before.unwrap_or(Registered);
+    let refused = |from: HouseholdState| {
+        Err(vec![
+            Finding::error(
+                "lifecycle.not_allowed",
+                "household.basic.status",
+                format!("脱贫状态不能由“{}”改为“{}”", from.zh(), to.zh()),
+            )
+            .requirement("W1"),
+        ])
+    };
+    let procedure = |kind: ProcedureKind| {
+        after
+            .procedure
+            .clone()
+            .filter(|p| p.kind == kind)
+            .unwrap_or(Procedure {
+                kind,
+                ..Procedure::default()
+            })
+    };
+    match (before, to) {
+        (_, Exited { year }) if year == policy.year => exit(from, after, policy).map(|_| ()),
+        (_, PreExit) => pre_exit(from, after, policy).map(|_| ()),
+        (None, _) => Ok(()),
+        (Some(PreExit), Registered | Returned { .. }) => Ok(()),
+        (Some(Candidate), Registered) => {
+            register(Candidate, &procedure(ProcedureKind::NewIdentification)).map(|_| ())
+        }
+        (Some(from @ Exited { .. }), Returned { year }) => {
+            return_to_poverty(from, &procedure(ProcedureKind::Return), year).map(|_| ())
+        }
+        // Correcting the year of an earlier exit or return is data, not a transition.
+        (Some(Exited { .. }), Exited { .. }) | (Some(Returned { .. }), Returned { .. }) => Ok(()),
+        (Some(from), _) => refused(from),
     }
 }
 

@@ -171,13 +171,6 @@ impl Member {
         self.health.contains(&Health::Disabled)
     }
 
-    /// 长期慢性病 or 患有大病.
-    pub fn is_ill(&self) -> bool {
-        self.health
-            .iter()
-            .any(|h| matches!(h, Health::ChronicIllness | Health::SeriousIllness))
-    }
-
     /// Whether the member is in school this year.
     pub fn in_school(&self) -> bool {
         self.student_status.is_some_and(StudentStatus::in_school)

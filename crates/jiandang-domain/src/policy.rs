@@ -1,9 +1,15 @@
-//! The year's policy as data (年度政策参数): income period, poverty line, which transfers
-//! count, the age reference date. Rules take it as an argument so next year is new data,
-//! not new code.
+//! The year's policy as data (年度政策参数): where and when it applies, the income period, the
+//! poverty line, which transfers count, the exit thresholds, the age reference date and the
+//! year's timeline. A county's office sets it for its county and year; the server serves it
+//! and a device keeps it with its snapshot, so every rule takes it as an argument and next
+//! year (or another county) is new data, not new code.
+//!
+//! JSON form: `policies/shangqiu-2018.json` in this crate is the demo's (and a complete
+//! example). [`YearPolicy::from_json`] reads and checks one.
 
 use serde::{Deserialize, Serialize};
 
+use crate::code_list;
 use crate::money::Money;
 use crate::time::Date;
 
@@ -36,11 +42,59 @@ impl TransferItem {
     ];
 }
 
-/// The policy parameters of one year's dynamic management.
+code_list! {
+    /// A phase of the year's timeline (NOTICE.md "Timeline").
+    pub enum PhaseName: "phase", "2018", "工作阶段" {
+        Deployment = ("deployment", "动员部署", "deployment and training"),
+        FieldWork = ("field_work", "入户调查", "field work: appraisals, exits, identification, collection"),
+        Entry = ("entry", "数据录入", "data entry; closes at the end of its last day"),
+        Analysis = ("analysis", "数据分析", "analysis; the problem list goes to the counties"),
+        Verification = ("verification", "问题核实", "field verification of the problem list"),
+        Correction = ("correction", "数据整改", "corrections in the system"),
+        Summary = ("summary", "总结上报", "summary report"),
+    }
+}
+
+/// One phase of the timeline, with its Beijing dates (both inclusive).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Phase {
+    pub name: PhaseName,
+    pub starts: Date,
+    /// Inclusive: `entry` ending 2018-11-30 closes at 11-30 24:00 Beijing time.
+    pub ends: Date,
+    /// Whether devices may write records during the phase (the server's entry window).
+    pub writes_open: bool,
+}
+
+/// Where a policy applies: the city or county whose office set it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyArea {
+    /// The leading digits of the administrative division code it covers (`4114` = 商丘市,
+    /// every county under it; a six-digit code is one county).
+    pub code: String,
+    pub name: String,
+}
+
+impl PolicyArea {
+    /// Whether the policy covers the place with this division code (a village's 12 digits).
+    pub fn covers(&self, division_code: &str) -> bool {
+        !self.code.is_empty() && division_code.starts_with(&self.code)
+    }
+}
+
+/// The policy parameters of one year's dynamic management in one area.
+///
+/// Evaluation thresholds of the spot-checks (错退率, 漏评率, 认可度, incidence; issue 13, the
+/// `spotcheck` module) belong here too, as one more field holding that module's
+/// `EvaluationPolicy`, with their values in each `policies/*.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct YearPolicy {
+    /// Where it applies.
+    pub area: PolicyArea,
     /// The data year (aar040), e.g. 2018.
     pub year: i32,
+    /// The document that sets it (for the county office and the exports).
+    pub source: String,
     /// First day of the income period (C6), Beijing date.
     pub income_period_start: Date,
     /// Last day of the income period, inclusive.
@@ -49,6 +103,13 @@ pub struct YearPolicy {
     pub poverty_line: Money,
     /// Transfer items counted in income (C6). Items not listed are shown but not summed.
     pub counted_transfers: Vec<TransferItem>,
+    /// The fewest days the exit notice (退出公示) stays up in the village before the town may
+    /// announce the exit (W1; the provincial procedure asks for a notice without objection,
+    /// seven days is Henan's practice and our reading).
+    pub exit_notice_min_days: u32,
+    /// A village may exit (W4) and an exited village is fine (W3) when its poverty incidence
+    /// is below this many per cent.
+    pub village_exit_incidence_percent: u32,
     /// The first day of the year's door-to-door field work (the notice's timeline: 10-01): a
     /// household's 入户核实日期 on or after it is a visit of this year.
     pub visits_from: Date,
@@ -62,32 +123,78 @@ pub struct YearPolicy {
     pub working_age_min: i32,
     /// Oldest working age, inclusive.
     pub working_age_max: i32,
-    /// A village may exit (W4) and an exited village is fine (W3) when its poverty incidence
-    /// is below this many per cent.
-    pub village_exit_incidence_percent: u32,
+    /// The year's timeline, in order, not overlapping.
+    pub phases: Vec<Phase>,
+}
+
+/// Why a policy document was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    /// Not a policy document at all.
+    #[error("政策参数格式错误：{0}")]
+    Syntax(String),
+    /// A policy, but its values do not fit together.
+    #[error("政策参数不一致：{0}")]
+    Inconsistent(String),
 }
 
 impl YearPolicy {
     /// Shangqiu 2018 (商脱贫组办〔2018〕48号): income period 2017-10-01 … 2018-09-30, line
     /// 3400 元, 低保金 and 养老保险金 counted (C6) along with the form's other regular transfers,
-    /// field work from 2018-10-01, ages on 2018-12-31, compulsory school age 6–15, working age
-    /// 16–65, village exit below 2 %.
+    /// field work from 2018-10-01, entry closing 2018-11-30, ages on 2018-12-31, compulsory
+    /// school age 6–15, working age 16–65, village exit below 2 %. The demo county's policy
+    /// and the tests' one; nothing else takes it as a default.
     pub fn shangqiu_2018() -> YearPolicy {
-        let date = |y, m, d| Date::new(y, m, d).unwrap_or_else(|_| unreachable_date());
-        YearPolicy {
-            year: 2018,
-            income_period_start: date(2017, 10, 1),
-            income_period_end: date(2018, 9, 30),
-            poverty_line: Money::from_yuan(3400),
-            counted_transfers: TransferItem::ALL.to_vec(),
-            visits_from: date(2018, 10, 1),
-            age_reference_date: date(2018, 12, 31),
-            compulsory_school_age_min: 6,
-            compulsory_school_age_max: 15,
-            working_age_min: 16,
-            working_age_max: 65,
-            village_exit_incidence_percent: 2,
+        match YearPolicy::from_json(SHANGQIU_2018) {
+            Ok(policy) => policy,
+            // `tests/policy.rs` reads the embedded document, so this cannot happen in a build
+            // that passed its tests.
+            Err(e) => panic!("the embedded Shangqiu 2018 policy does not read: {e}"),
         }
+    }
+
+    /// Reads a policy document (the JSON form of this type) and checks that its values fit
+    /// together.
+    pub fn from_json(text: &str) -> Result<YearPolicy, PolicyError> {
+        let policy: YearPolicy =
+            serde_json::from_str(text).map_err(|e| PolicyError::Syntax(e.to_string()))?;
+        policy.check()?;
+        Ok(policy)
+    }
+
+    /// Whether the values fit together: the income period in order, a positive line, age
+    /// ranges in order, the phases in order and not overlapping.
+    pub fn check(&self) -> Result<(), PolicyError> {
+        let bad = |m: String| Err(PolicyError::Inconsistent(m));
+        if self.income_period_start > self.income_period_end {
+            return bad("收入计算期起始日期晚于截止日期".to_owned());
+        }
+        if self.poverty_line.fen() <= 0 {
+            return bad("扶贫标准应大于0".to_owned());
+        }
+        if self.compulsory_school_age_min > self.compulsory_school_age_max
+            || self.working_age_min > self.working_age_max
+        {
+            return bad("年龄范围的下限大于上限".to_owned());
+        }
+        if self.village_exit_incidence_percent > 100 {
+            return bad("贫困发生率标准应在0至100之间".to_owned());
+        }
+        for phase in &self.phases {
+            if phase.starts > phase.ends {
+                return bad(format!("阶段“{}”的开始日期晚于结束日期", zh(phase.name)));
+            }
+        }
+        for pair in self.phases.windows(2) {
+            if pair[1].starts <= pair[0].ends {
+                return bad(format!(
+                    "阶段“{}”与“{}”的日期重叠或顺序颠倒",
+                    zh(pair[0].name),
+                    zh(pair[1].name)
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Whether a transfer item counts toward income this year.
@@ -114,9 +221,30 @@ impl YearPolicy {
     pub fn in_income_period(&self, date: Date) -> bool {
         (self.income_period_start..=self.income_period_end).contains(&date)
     }
+
+    /// The phase `date` (Beijing) falls in, if any.
+    pub fn phase_on(&self, date: Date) -> Option<&Phase> {
+        self.phases
+            .iter()
+            .find(|p| (p.starts..=p.ends).contains(&date))
+    }
+
+    /// Whether devices may write records on `date` by the timeline (a county may still reopen
+    /// a village after it; that is the server's).
+    pub fn writes_open_on(&self, date: Date) -> bool {
+        self.phase_on(date).is_some_and(|p| p.writes_open)
+    }
+
+    /// The last day of the data year: dates of the year's records (member changes, procedure
+    /// steps) are not later than it.
+    pub fn year_end(&self) -> Date {
+        Date::new(self.year, 12, 31).unwrap_or(self.age_reference_date)
+    }
 }
 
-// The constant dates above are valid; this keeps `unwrap()` out of library code.
-fn unreachable_date() -> Date {
-    Date::from_days_since_epoch(0)
+/// The Shangqiu 2018 policy document.
+pub const SHANGQIU_2018: &str = include_str!("../policies/shangqiu-2018.json");
+
+fn zh(name: PhaseName) -> &'static str {
+    crate::codes::Coded::zh(name)
 }

@@ -3,8 +3,8 @@
 //! one by one.
 
 use serde::{Deserialize, Serialize};
-
-use crate::form::FormDef;
+use serde_json::Value;
+use uuid::Uuid;
 
 /// The kinds of record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -36,6 +36,10 @@ pub enum RecordKind {
     GpsFix,
     /// A photo attached to a record.
     Photo,
+    /// 贫困户退出程序 (W1, Q2).
+    ExitProcedure,
+    /// 入户核实 (C1): a door visit, section by section.
+    Visit,
     /// 入户核查表: a supervisor's blind check of a drawn household (EVALUATION.md §4, §5).
     SpotCheck,
     /// 非建档立卡户排查表: a non-registered household met in a screened village.
@@ -45,7 +49,7 @@ pub enum RecordKind {
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 16] = [
+    pub const ALL: [RecordKind; 18] = [
         RecordKind::Household,
         RecordKind::Member,
         RecordKind::MemberChange,
@@ -59,6 +63,8 @@ impl RecordKind {
         RecordKind::Procedure,
         RecordKind::GpsFix,
         RecordKind::Photo,
+        RecordKind::ExitProcedure,
+        RecordKind::Visit,
         RecordKind::SpotCheck,
         RecordKind::ScreenedHousehold,
         RecordKind::VillageScreening,
@@ -80,6 +86,8 @@ impl RecordKind {
             RecordKind::Procedure => "procedure",
             RecordKind::GpsFix => "gps_fix",
             RecordKind::Photo => "photo",
+            RecordKind::ExitProcedure => "exit_procedure",
+            RecordKind::Visit => "visit",
             RecordKind::SpotCheck => "spot_check",
             RecordKind::ScreenedHousehold => "screened_household",
             RecordKind::VillageScreening => "village_screening",
@@ -91,25 +99,14 @@ impl RecordKind {
     }
 }
 
-/// Every form, one per record kind, in [`RecordKind::ALL`] order.
-pub fn forms() -> Vec<FormDef> {
-    use crate::forms;
-    vec![
-        forms::household::household(),
-        forms::member::member(),
-        forms::member_change::member_change(),
-        forms::village::village(),
-        forms::village::natural_village(),
-        forms::help::help_unit(),
-        forms::help::helper(),
-        forms::help::work_team_member(),
-        forms::measures::household_exit_measures(),
-        forms::measures::village_exit_measures(),
-        forms::procedure::procedure(),
-        forms::gps::gps_fix(),
-        forms::gps::photo(),
-        forms::spotcheck::spot_check(),
-        forms::spotcheck::screened_household(),
-        forms::spotcheck::village_screening(),
-    ]
+/// A record as sync stores it: its kind, id and village from the store's columns, and its
+/// JSON form (which may lack `id` and `village_id`: the columns hold them). What the judgement
+/// pipeline and the actions take, on the device, on the server and from a file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredRecord {
+    pub kind: RecordKind,
+    pub id: Uuid,
+    /// The village whose devices hold the record (its scope).
+    pub village_id: Uuid,
+    pub doc: Value,
 }

@@ -2,7 +2,7 @@
 //! named; the ready example passes.
 
 use jiandang_domain::Money;
-use jiandang_domain::bundle::{HouseholdBundle, read_file_json};
+use jiandang_domain::bundle::HouseholdBundle;
 use jiandang_domain::codes::household::{Health, StudentStatus};
 use jiandang_domain::exit::check_exit;
 use jiandang_domain::household::Assurance;
@@ -10,7 +10,7 @@ use jiandang_domain::policy::YearPolicy;
 
 fn ready() -> HouseholdBundle {
     let text = include_str!("../../../examples/household-ok.json");
-    read_file_json(text).expect("example reads").0
+    serde_json::from_str::<HouseholdBundle>(text).expect("example reads")
 }
 
 /// Applies `edit` to the ready household and compares the gate's (code, path, message start).

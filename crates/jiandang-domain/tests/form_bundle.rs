@@ -4,11 +4,11 @@
 use std::collections::BTreeSet;
 
 use jiandang_domain::RecordKind;
-use jiandang_domain::form;
+use jiandang_domain::catalog;
 
 #[test]
 fn one_form_per_record_kind_in_order() {
-    let bundle = form::bundle();
+    let bundle = catalog::bundle();
     let kinds: Vec<RecordKind> = bundle.forms.iter().map(|f| f.record).collect();
     assert_eq!(kinds, RecordKind::ALL.to_vec());
     let ids: BTreeSet<&str> = bundle.forms.iter().map(|f| f.id).collect();
@@ -17,7 +17,7 @@ fn one_form_per_record_kind_in_order() {
 
 #[test]
 fn code_lists_are_unique_and_every_named_list_exists() {
-    let bundle = form::bundle();
+    let bundle = catalog::bundle();
     let lists: BTreeSet<&str> = bundle.code_lists.iter().map(|l| l.id).collect();
     assert_eq!(
         lists.len(),
@@ -35,13 +35,13 @@ fn code_lists_are_unique_and_every_named_list_exists() {
 
 #[test]
 fn bundle_json_snapshot() {
-    insta::assert_json_snapshot!("form_bundle", form::bundle());
+    insta::assert_json_snapshot!("form_bundle", catalog::bundle());
 }
 
 #[test]
 fn every_reference_names_what_it_refers_to() {
     use jiandang_domain::form::Widget;
-    let bundle = form::bundle();
+    let bundle = catalog::bundle();
     let mut lists = Vec::new();
     for f in &bundle.forms {
         for field in f.fields().chain(f.fields().flat_map(|x| x.columns.iter())) {
@@ -65,6 +65,7 @@ fn every_reference_names_what_it_refers_to() {
             "member_change.proof_photo_ids",
             "village.help.help_unit_ids",
             "procedure.attachment_photo_ids",
+            "exit_procedure.attachment_photo_ids",
             "spot_check.photo_ids",
             "village_screening.natural_village_ids",
         ]

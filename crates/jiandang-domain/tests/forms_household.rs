@@ -1,12 +1,15 @@
-//! The household, member and procedure form definitions (N1, N2, W5): a snapshot holds their
+//! The household, member, procedure, exit-procedure and door-visit form definitions (N1, N2,
+//! W5, W1, C1): a snapshot holds their
 //! JSON stable, and every field of a fully populated model has a definition and every
 //! definition a field of the model (no field the UI cannot show, none it shows in vain).
 
 use std::collections::BTreeSet;
 
 use jiandang_domain::Date;
-use jiandang_domain::bundle::read_file_json;
+use jiandang_domain::bundle::HouseholdBundle;
+use jiandang_domain::codes::Coded;
 use jiandang_domain::codes::household::{DropoutReason, ExitStatus, PovertyCause, WorkStatus};
+use jiandang_domain::exit_procedure::{ExitProcedure, ExitStep, ExitStepRecord};
 use jiandang_domain::form::{FieldDef, FormDef, Widget, leaf_paths};
 use jiandang_domain::forms;
 use jiandang_domain::household::{Household, Pairing, YearHelpMeasures};
@@ -14,16 +17,18 @@ use jiandang_domain::member::Member;
 use jiandang_domain::procedure::{
     Procedure, ProcedureKind, ProcedureStep, StepOutcome, StepRecord,
 };
+use jiandang_domain::visit::{SectionCheck, SectionOutcome, Visit, VisitSection};
 use serde::Serialize;
 use uuid::Uuid;
 
 /// A household with every answer given (from the ready example, plus the answers that only
 /// apply to other households: return, relocation).
 fn full_household() -> Household {
-    let mut h = read_file_json(include_str!("../../../examples/household-ok.json"))
-        .expect("example reads")
-        .0
-        .household;
+    let mut h = serde_json::from_str::<HouseholdBundle>(include_str!(
+        "../../../examples/household-ok.json"
+    ))
+    .expect("example reads")
+    .household;
     h.basic.household_number = Some("4114210000000001".into());
     h.basic.status = Some(ExitStatus::Returned);
     h.basic.exit_year = Some(2016);
@@ -49,10 +54,11 @@ fn full_household() -> Household {
 }
 
 fn full_member() -> Member {
-    let mut m = read_file_json(include_str!("../../../examples/household-ok.json"))
-        .expect("example reads")
-        .0
-        .members[0]
+    let mut m = serde_json::from_str::<HouseholdBundle>(include_str!(
+        "../../../examples/household-ok.json"
+    ))
+    .expect("example reads")
+    .members[0]
         .clone();
     m.person_number = Some("411421000000000101".into());
     m.education = Some(jiandang_domain::codes::household::Education::JuniorHigh);
@@ -74,6 +80,40 @@ fn full_procedure() -> Procedure {
             note: Some("说明".into()),
             attachment_photo_ids: vec![Uuid::nil()],
         }],
+    }
+}
+
+fn full_exit_procedure() -> ExitProcedure {
+    ExitProcedure {
+        id: Uuid::nil(),
+        village_id: Uuid::nil(),
+        household_id: Uuid::nil(),
+        year: Some(2018),
+        steps: vec![ExitStepRecord {
+            step: ExitStep::VillageNotice,
+            date: Some(Date::parse("2018-10-20").unwrap()),
+            outcome: Some(StepOutcome::Passed),
+            notice_days: Some(7),
+            signed_by: Some(Uuid::nil()),
+            note: Some("说明".into()),
+            attachment_photo_ids: vec![Uuid::nil()],
+        }],
+    }
+}
+
+fn full_visit() -> Visit {
+    Visit {
+        id: Uuid::nil(),
+        village_id: Uuid::nil(),
+        household_id: Uuid::nil(),
+        date: Some(Date::parse("2018-10-20").unwrap()),
+        visited_by: Some("李娜".into()),
+        sections: vec![SectionCheck {
+            kind: VisitSection::Income,
+            outcome: Some(SectionOutcome::Changed),
+            note: Some("工资性收入增加".into()),
+        }],
+        note: Some("备注".into()),
     }
 }
 
@@ -154,12 +194,57 @@ fn procedure_form_covers_the_model_w5() {
 }
 
 #[test]
+fn exit_procedure_form_covers_the_model_w1() {
+    // `village_id` is the record's envelope (its village), set by the app, not a form field.
+    let mut json = serde_json::to_value(full_exit_procedure()).unwrap();
+    json.as_object_mut().unwrap().remove("village_id");
+    covers(&forms::exit_procedure::exit_procedure(), &json);
+}
+
+/// The checklist's rows are keyed by `kind`; the rest of a row is its columns (C1).
+#[test]
+fn visit_form_covers_the_model_c1() {
+    let v = full_visit();
+    let form = forms::visit::visit();
+    let mut model = model_paths(&v);
+    model.remove("village_id");
+    let defined: BTreeSet<String> = form.fields().map(|f| f.path.to_owned()).collect();
+    assert_eq!(model, defined);
+    let sections = form.field("sections").expect("sections");
+    let row: BTreeSet<String> = leaf_paths(&serde_json::to_value(&v.sections[0]).unwrap())
+        .into_iter()
+        .filter(|p| p != "kind")
+        .collect();
+    let cols: BTreeSet<String> = sections.columns.iter().map(|c| c.path.to_owned()).collect();
+    assert_eq!(row, cols);
+}
+
+/// A visit goes through what the household's verify screen shows: every section of the
+/// household form, and its members (C1).
+#[test]
+fn a_visit_goes_through_every_section_of_the_household_form_c1() {
+    let mut sections: Vec<&str> = forms::household::household()
+        .sections
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    sections.push("members");
+    let visit: Vec<&str> = VisitSection::ALL.iter().map(|s| s.code()).collect();
+    assert_eq!(visit, sections);
+}
+
+#[test]
 fn relevance_and_code_lists_resolve_n1() {
-    let lists: BTreeSet<&str> = jiandang_domain::codes::all().iter().map(|l| l.id).collect();
+    let lists: BTreeSet<&str> = jiandang_domain::catalog::code_lists()
+        .iter()
+        .map(|l| l.id)
+        .collect();
     for form in [
         forms::household::household(),
         forms::member::member(),
         forms::procedure::procedure(),
+        forms::exit_procedure::exit_procedure(),
+        forms::visit::visit(),
     ] {
         let paths: BTreeSet<&str> = form.fields().map(|f| f.path).collect();
         for f in form
@@ -206,4 +291,9 @@ fn household_and_member_forms_snapshot() {
     insta::assert_json_snapshot!("household_form", forms::household::household());
     insta::assert_json_snapshot!("member_form", forms::member::member());
     insta::assert_json_snapshot!("procedure_form", forms::procedure::procedure());
+    insta::assert_json_snapshot!(
+        "exit_procedure_form",
+        forms::exit_procedure::exit_procedure()
+    );
+    insta::assert_json_snapshot!("visit_form", forms::visit::visit());
 }

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeSet;
 
-use jiandang_domain::codes;
 use jiandang_domain::form::{self, FormDef, Widget};
 use jiandang_domain::forms;
 use jiandang_domain::geo::GpsFix;
@@ -91,7 +90,10 @@ fn check_form_matches(form: &FormDef, instance: &Value) {
     }
 
     // Every code list a field names is registered.
-    let lists: BTreeSet<&str> = codes::all().iter().map(|l| l.id).collect();
+    let lists: BTreeSet<&str> = jiandang_domain::catalog::code_lists()
+        .iter()
+        .map(|l| l.id)
+        .collect();
     for field in form.fields() {
         if let Some(list) = field.code_list {
             assert!(

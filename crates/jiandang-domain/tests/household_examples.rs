@@ -2,15 +2,17 @@
 //! reviewer expects (W1, W2, C9): the ready household passes the exit gate, the one with an
 //! unresolved 住房安全 item is refused with an error naming the item.
 
-use jiandang_domain::Finding;
-use jiandang_domain::bundle::check_file_json;
+use jiandang_domain::judge::{Context, file::check_file};
 use jiandang_domain::policy::YearPolicy;
+use jiandang_domain::{Finding, Timestamp};
 
 const OK: &str = include_str!("../../../examples/household-ok.json");
 const REFUSED: &str = include_str!("../../../examples/household-exit-refused.json");
 
 fn findings(text: &str) -> Vec<Finding> {
-    match check_file_json(text, &YearPolicy::shangqiu_2018()) {
+    let policy = YearPolicy::shangqiu_2018();
+    let now = Timestamp::parse("2019-01-01T00:00:00+08:00").unwrap();
+    match check_file(text, &Context::new(&policy, now)) {
         Ok(f) => f,
         Err(e) => panic!("example does not read: {e}"),
     }

@@ -1,10 +1,13 @@
 //! The household file form (`jiandang check`, docs/records.md) and per-record assembly for
-//! sync (N1, N2): unreadable input names the JSON path of the problem; unknown fields warn.
+//! sync (N1, N2): a value that does not fit its record is an error finding naming its JSON
+//! path (the rest is still judged); a file that is not the documented shape is refused with
+//! the path of the problem; unknown fields warn.
 
-use jiandang_domain::bundle::{HouseholdBundle, RecordsError, check_file_json};
+use jiandang_domain::bundle::{HouseholdBundle, RecordsError};
 use jiandang_domain::household::Decimal2;
+use jiandang_domain::judge::{Context, file::check_file};
 use jiandang_domain::policy::YearPolicy;
-use jiandang_domain::{Money, RecordKind};
+use jiandang_domain::{Finding, Money, RecordKind, Timestamp};
 use serde_json::{Value, json};
 
 const OK: &str = include_str!("../../../examples/household-ok.json");
@@ -13,13 +16,35 @@ fn example() -> Value {
     serde_json::from_str(OK).unwrap()
 }
 
-/// Edits the example, checks it, and compares the error's path and the start of its message.
+/// `jiandang check` on a file, judged at the turn of the data year.
+fn check_file_json(text: &str) -> Result<Vec<Finding>, RecordsError> {
+    let policy = YearPolicy::shangqiu_2018();
+    let now = Timestamp::parse("2019-01-01T00:00:00+08:00").unwrap();
+    check_file(text, &Context::new(&policy, now))
+}
+
+/// Edits the example, checks it, and finds the `records.invalid` error at `path` whose
+/// message has `message_part`.
 fn check_error(edit: impl FnOnce(&mut Value), path: &str, message_part: &str) {
     let mut v = example();
     edit(&mut v);
     let text = serde_json::to_string(&v).unwrap();
-    match check_file_json(&text, &YearPolicy::shangqiu_2018()) {
-        Ok(f) => panic!("expected an error at {path}, got findings {f:#?}"),
+    let f = check_file_json(&text).unwrap_or_else(|e| panic!("{path}: the file reads: {e}"));
+    assert!(
+        f.iter().any(|f| f.code == "records.invalid"
+            && f.is_error()
+            && f.path == path
+            && f.message.contains(message_part)),
+        "expected records.invalid at {path}: {f:#?}"
+    );
+}
+
+/// Edits the example and expects the file refused, at `path`.
+fn check_refused(edit: impl FnOnce(&mut Value), path: &str, message_part: &str) {
+    let mut v = example();
+    edit(&mut v);
+    match check_file_json(&serde_json::to_string(&v).unwrap()) {
+        Ok(f) => panic!("expected the file refused at {path}, got findings {f:#?}"),
         Err(e) => {
             assert_eq!(e.code(), "records.invalid", "{e}");
             assert_eq!(e.path(), path, "{e}");
@@ -75,12 +100,12 @@ fn bad_values_are_named_by_path_n1() {
         "household.pairings[0].helper_id",
         "标识应为UUID",
     );
-    check_error(
+    check_refused(
         |v| v["requested_action"] = json!("delete"),
         "requested_action",
         "exit",
     );
-    check_error(
+    check_refused(
         |v| {
             v.as_object_mut()
                 .unwrap()
@@ -89,19 +114,45 @@ fn bad_values_are_named_by_path_n1() {
         "househld",
         "未知字段",
     );
-    check_error(
+    check_refused(
         |v| {
             v.as_object_mut().unwrap().remove("household");
         },
         "household",
         "缺少贫困户记录",
     );
+    check_refused(|v| v["members"] = json!({}), "members", "应为数组");
+}
+
+#[test]
+fn a_bad_value_is_left_out_and_the_rest_still_judged_n1() {
+    let mut v = example();
+    v["members"][2]["birth_date"] = json!("2004-02-30");
+    v["members"][2]["ethnicity"] = Value::Null;
+    let f = check_file_json(&v.to_string()).unwrap();
+    let got: Vec<(&str, &str)> = f
+        .iter()
+        .map(|f| (f.code.as_str(), f.path.as_str()))
+        .collect();
+    assert!(
+        got.contains(&("records.invalid", "members[2].birth_date")),
+        "{got:?}"
+    );
+    // The member's other fields are still judged, and so is the household with it.
+    assert!(
+        got.contains(&("member.ethnicity_missing", "members[2].ethnicity")),
+        "{got:?}"
+    );
+    assert!(
+        !got.iter().any(|(c, _)| *c == "household.size_mismatch"),
+        "{got:?}"
+    );
 }
 
 #[test]
 fn syntax_errors_give_line_and_column_n1() {
     let broken = OK.replacen("\"household\": {", "\"household\": {,", 1);
-    match check_file_json(&broken, &YearPolicy::shangqiu_2018()) {
+    match check_file_json(&broken) {
         Err(RecordsError::Syntax { line, column, .. }) => {
             assert_eq!((line, column), (2, 17));
         }
@@ -114,7 +165,7 @@ fn unknown_fields_warn_n1() {
     let mut v = example();
     v["household"]["living"]["dilapidatd"] = json!(true);
     v["members"][0]["nmae"] = json!("张某某");
-    let f = check_file_json(&v.to_string(), &YearPolicy::shangqiu_2018()).unwrap();
+    let f = check_file_json(&v.to_string()).unwrap();
     let unknown: Vec<(&str, bool)> = f
         .iter()
         .filter(|f| f.code == "records.unknown_field")
@@ -129,21 +180,33 @@ fn unknown_fields_warn_n1() {
     );
 }
 
+/// The exit standard holds a household proposed (预脱贫) or exited this year, not one still
+/// registered (W1, W2, C9).
 #[test]
-fn exit_is_judged_only_when_asked_w2() {
+fn exit_is_judged_by_state_or_when_asked_w2() {
     let refused = include_str!("../../../examples/household-exit-refused.json");
     let mut v: Value = serde_json::from_str(refused).unwrap();
     v["requested_action"] = Value::Null;
     v["exit_measures"] = Value::Null;
-    let f = check_file_json(&v.to_string(), &YearPolicy::shangqiu_2018()).unwrap();
+    v["exit_procedures"] = json!([]);
+    v["household"]["basic"]["status"] = json!("0");
+    let f = check_file_json(&v.to_string()).unwrap();
     assert!(f.iter().all(|f| !f.is_error()), "{f:#?}");
+    v["household"]["basic"]["status"] = json!("2");
+    let f = check_file_json(&v.to_string()).unwrap();
+    let errors: Vec<&str> = f
+        .iter()
+        .filter(|f| f.is_error())
+        .map(|f| f.code.as_str())
+        .collect();
+    assert_eq!(errors, ["exit.no_worries_unresolved"], "{f:#?}");
 }
 
 #[test]
 fn an_exit_without_its_measures_sheet_warns_c4() {
     let mut v = example();
     v["exit_measures"] = Value::Null;
-    let f = check_file_json(&v.to_string(), &YearPolicy::shangqiu_2018()).unwrap();
+    let f = check_file_json(&v.to_string()).unwrap();
     let codes: Vec<(&str, bool)> = f.iter().map(|f| (f.code.as_str(), f.is_error())).collect();
     assert_eq!(codes, [("exit_measures.missing", false)]);
 }
@@ -255,8 +318,17 @@ proptest::proptest! {
         let path = &all[pick % all.len()];
         // An object fits no leaf of any record.
         set_leaf(&mut v, path, json!({"bad": 1}));
-        match check_file_json(&v.to_string(), &YearPolicy::shangqiu_2018()) {
-            Ok(_) => proptest::prop_assert!(false, "{path} accepted an object"),
+        // A record a required field of which is corrupted cannot be read at all: its error
+        // is on the record.
+        let record = path.split('.').next().unwrap_or("");
+        match check_file_json(&v.to_string()) {
+            Ok(f) => proptest::prop_assert!(
+                f.iter().any(|f| f.code == "records.invalid"
+                    && f.is_error()
+                    && (f.path == *path || f.path == record)),
+                "{} accepted an object: {:#?}", path, f
+            ),
+            // A list of the file's own that is not a list: the file is not the documented shape.
             Err(e) => proptest::prop_assert_eq!(e.path(), path.as_str(), "{}", e),
         }
     }
@@ -295,7 +367,7 @@ proptest::proptest! {
             json!(n)
         };
         set_leaf(&mut v, path, value);
-        let _ = check_file_json(&v.to_string(), &YearPolicy::shangqiu_2018());
+        let _ = check_file_json(&v.to_string());
     }
 }
 
@@ -304,7 +376,7 @@ fn findings_split_by_record_and_derive_n1() {
     let mut v = example();
     v["members"][2]["ethnicity"] = Value::Null;
     v["household"]["basic"]["phone"] = json!("123");
-    let f = check_file_json(&v.to_string(), &YearPolicy::shangqiu_2018()).unwrap();
+    let f = check_file_json(&v.to_string()).unwrap();
     let member: Vec<(String, String)> = jiandang_domain::bundle::record_findings(&f, "members[2]")
         .into_iter()
         .map(|f| (f.code, f.path))
@@ -320,7 +392,7 @@ fn findings_split_by_record_and_derive_n1() {
     assert_eq!(household, ["basic.phone"]);
     assert!(jiandang_domain::bundle::record_findings(&f, "members[1]").is_empty());
 
-    let (mut b, _, _) = jiandang_domain::bundle::read_file_json(OK).unwrap();
+    let mut b: HouseholdBundle = serde_json::from_str(OK).unwrap();
     b.household.income.net_per_capita = None;
     b.members[3].status = jiandang_domain::codes::household::MemberStatus::Decreased;
     b.derive(&YearPolicy::shangqiu_2018());

@@ -2,7 +2,8 @@
 //! when every member has left (W1, W5, W6). Every transition gives the new state or why not.
 
 use jiandang_domain::Date;
-use jiandang_domain::bundle::{HouseholdBundle, read_file_json};
+use jiandang_domain::bundle::HouseholdBundle;
+use jiandang_domain::codes::Coded;
 use jiandang_domain::codes::household::{ExitStatus, MemberStatus, PovertyCause};
 use jiandang_domain::household::Household;
 use jiandang_domain::lifecycle::{
@@ -33,9 +34,8 @@ fn procedure(kind: ProcedureKind) -> Procedure {
 }
 
 fn ready() -> HouseholdBundle {
-    read_file_json(include_str!("../../../examples/household-ok.json"))
+    serde_json::from_str::<HouseholdBundle>(include_str!("../../../examples/household-ok.json"))
         .expect("example reads")
-        .0
 }
 
 fn codes<T: std::fmt::Debug>(r: Result<T, Vec<jiandang_domain::Finding>>) -> Vec<String> {

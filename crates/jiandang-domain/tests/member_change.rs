@@ -8,9 +8,7 @@ use jiandang_domain::codes::village::{
 use jiandang_domain::member::Member;
 use jiandang_domain::member_change::MemberChange;
 use jiandang_domain::policy::YearPolicy;
-use jiandang_domain::rules::member_change::{
-    check_member_change, check_member_changes, check_member_edit,
-};
+use jiandang_domain::rules::member_change::{check_member_change, check_member_changes};
 use jiandang_domain::{Date, Finding, Severity};
 use uuid::Uuid;
 
@@ -329,18 +327,6 @@ fn w6_history_paths_name_the_change() {
         paths.contains(&"member_changes[1].new_head_id"),
         "{paths:?}"
     );
-}
-
-#[test]
-fn w6_no_edit_after_decrease() {
-    use MemberChangeReason::*;
-    let changes = vec![inc(12, Newborn, "2018-01-01"), dec(11, Death, "2018-05-01")];
-    check(
-        "W6",
-        check_member_edit(id(11), &changes),
-        &[("member_change.edit_after_decrease", E)],
-    );
-    check("W6", check_member_edit(id(12), &changes), &[]);
 }
 
 #[test]

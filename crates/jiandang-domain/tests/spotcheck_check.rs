@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 
 use jiandang_domain::codes::household::{ExitStatus, Health, Relationship};
 use jiandang_domain::form::{FieldDef, FormDef, Widget, leaf_paths};
-use jiandang_domain::forms::spotcheck;
 use jiandang_domain::household::Household;
 use jiandang_domain::member::Member;
 use jiandang_domain::record::RecordKind;
@@ -24,6 +23,7 @@ use jiandang_domain::spotcheck::draw::Seed;
 use jiandang_domain::spotcheck::estimate::{
     HouseholdResult, Results, Scope, ScreenedVillage, estimate,
 };
+use jiandang_domain::spotcheck::forms as spotcheck;
 use jiandang_domain::spotcheck::frame::{Frame, FrameHousehold, FrameVersion, FrameVillage};
 use jiandang_domain::spotcheck::plan::{DraftPlan, PlanSpec};
 use jiandang_domain::spotcheck::policy::EvaluationPolicy;
@@ -451,11 +451,7 @@ fn check_forms_cover_their_models_and_reuse_the_collection_forms() {
 /// The scene's check with every observed household and member answer given, so the coverage
 /// test sees every leaf.
 fn full_observed(mut c: SpotCheck) -> SpotCheck {
-    let ok = jiandang_domain::bundle::read_file_json(include_str!(
-        "../../../examples/household-ok.json"
-    ))
-    .expect("example reads")
-    .0;
+    let ok = example_ok();
     let mut h = ok.household;
     h.basic.return_reason = Some(jiandang_domain::codes::household::PovertyCause::Disaster);
     h.basic.return_year = Some(2018);
@@ -477,11 +473,7 @@ fn full_observed(mut c: SpotCheck) -> SpotCheck {
 }
 
 fn full_member(m: Member) -> Member {
-    let ok = jiandang_domain::bundle::read_file_json(include_str!(
-        "../../../examples/household-ok.json"
-    ))
-    .expect("example reads")
-    .0;
+    let ok = example_ok();
     let mut full = ok.members.into_iter().next().unwrap();
     full.id = m.id;
     full.household_id = m.household_id;
@@ -668,4 +660,10 @@ fn county_estimates_count_persons_over_the_sample() {
     )
     .unwrap();
     assert_eq!(town.wrong_exit.unwrap().households, 10);
+}
+
+/// The household file `examples/household-ok.json` as a bundle.
+fn example_ok() -> jiandang_domain::bundle::HouseholdBundle {
+    serde_json::from_str(include_str!("../../../examples/household-ok.json"))
+        .expect("example reads")
 }

@@ -43,7 +43,7 @@ fn fields_of(kind: RecordKind) -> &'static [RefField] {
     static TABLE: OnceLock<BTreeMap<RecordKind, Vec<RefField>>> = OnceLock::new();
     let table = TABLE.get_or_init(|| {
         let mut table: BTreeMap<RecordKind, Vec<RefField>> = BTreeMap::new();
-        for form in jiandang_domain::record::forms() {
+        for form in jiandang_domain::catalog::all() {
             let refs = table.entry(form.record).or_default();
             for field in form.sections.iter().flat_map(|s| &s.fields) {
                 collect(field, refs);

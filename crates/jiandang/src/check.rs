@@ -1,19 +1,19 @@
 //! `jiandang check FILE...`: reads household or village files in the documented JSON form
 //! (docs/records.md) and prints every finding as one JSON object per line on standard output.
 //! A file whose top-level object has a `village` key is a village file; any other is a
-//! household file.
+//! household file. Each file goes through the domain's one judgement pipeline
+//! (`jiandang_domain::judge::file`), the same the device and the server use.
 //!
 //! Exit status: 0 when no file has an error-level finding, 1 when one does, 2 when a file
-//! cannot be read or parsed (that file's problem goes to standard error, naming the file and
-//! the JSON path; the other files are still checked).
+//! cannot be read or is not the documented shape (that file's problem goes to standard error,
+//! naming the file and the JSON path; the other files are still checked).
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use jiandang_domain::bundle::check_file_json;
+use jiandang_domain::judge::{Context, file::check_file};
 use jiandang_domain::policy::YearPolicy;
-use jiandang_domain::rules::village::check_village_file_json;
 use jiandang_domain::{Finding, Severity, Timestamp};
 use serde::Serialize;
 
@@ -34,7 +34,9 @@ struct Line<'a> {
 }
 
 pub fn run(args: &Args) -> ExitCode {
+    // The files are the demo county's year; a county's own policy file is for the server.
     let policy = YearPolicy::shangqiu_2018();
+    let ctx = Context::new(&policy, now());
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let (mut unreadable, mut errors) = (false, false);
@@ -48,12 +50,7 @@ pub fn run(args: &Args) -> ExitCode {
                 continue;
             }
         };
-        let checked = if is_village_file(&text) {
-            check_village_file_json(&text, &policy, now())
-        } else {
-            check_file_json(&text, &policy)
-        };
-        match checked {
+        match check_file(&text, &ctx) {
             Ok(findings) => {
                 for finding in &findings {
                     errors |= finding.severity == Severity::Error;
@@ -84,14 +81,7 @@ pub fn run(args: &Args) -> ExitCode {
     }
 }
 
-/// Whether the file's top-level object holds a village rather than a household. A file
-/// that is not a JSON object goes to the household reader, which explains the problem.
-fn is_village_file(text: &str) -> bool {
-    serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text)
-        .is_ok_and(|root| root.contains_key("village") && !root.contains_key("household"))
-}
-
-/// The present instant: village rules refuse positions and photos dated in the future.
+/// The present instant: positions and photos dated after it are refused.
 fn now() -> Timestamp {
     let ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -47,7 +47,7 @@ fn main() -> ExitCode {
 }
 
 fn print_forms() -> ExitCode {
-    match serde_json::to_string_pretty(&jiandang_domain::form::bundle()) {
+    match serde_json::to_string_pretty(&jiandang_domain::catalog::bundle()) {
         Ok(json) => {
             println!("{json}");
             ExitCode::SUCCESS

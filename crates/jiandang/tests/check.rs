@@ -101,16 +101,17 @@ fn village_file_meeting_the_exit_standard_passes() {
     assert_eq!(finding["requirement"], "C3");
 }
 
-/// Unreadable input: exit 2, a message naming the file and the JSON path, other files still checked.
+/// Input that is not the documented shape: exit 2, a message naming the file and the JSON
+/// path, other files still checked.
 #[test]
 fn unreadable_input_names_file_and_path() {
     let mut ok: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(example("household-ok.json")).expect("example"),
     )
     .expect("example is JSON");
-    ok["members"][1]["birth_date"] = "2018-02-30".into();
+    ok["members"] = "not a list".into();
     let cases: [(&str, String, &str); 3] = [
-        ("bad-date.json", ok.to_string(), "members[1].birth_date"),
+        ("not-a-list.json", ok.to_string(), "members：应为数组"),
         ("truncated.json", "{\"household\": ".into(), "JSON格式错误"),
         (
             "no-household.json",
@@ -137,4 +138,33 @@ fn unreadable_input_names_file_and_path() {
     let r = run(&[PathBuf::from("/nonexistent/household.json")]);
     assert_eq!(r.status, 2);
     assert!(r.stderr.contains("/nonexistent/household.json"));
+}
+
+/// A value that does not fit its record is an error finding at its path (exit 1), and the
+/// rest of the file is still judged: nothing in it is dropped silently (N1).
+#[test]
+fn a_value_that_does_not_fit_is_a_finding_at_its_path() {
+    let mut ok: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(example("household-ok.json")).expect("example"),
+    )
+    .expect("example is JSON");
+    ok["members"][1]["birth_date"] = "2018-02-30".into();
+    ok["members"][2]["ethnicity"] = serde_json::Value::Null;
+    let r = run(&[temp_file("bad-date.json", &ok.to_string())]);
+    assert_eq!(r.status, 1, "{}", r.stderr);
+    let at = |code: &str, path: &str| {
+        r.lines
+            .iter()
+            .any(|l| l["code"] == code && l["path"] == path && l["severity"] == "error")
+    };
+    assert!(
+        at("records.invalid", "members[1].birth_date"),
+        "{:?}",
+        r.lines
+    );
+    assert!(
+        at("member.ethnicity_missing", "members[2].ethnicity"),
+        "{:?}",
+        r.lines
+    );
 }

@@ -5,18 +5,21 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use jiandang_domain::form::{FormDef, Widget, bundle};
+use jiandang_domain::catalog::bundle;
+use jiandang_domain::form::{FormDef, Widget};
 
 const BEGIN: &str = "<!-- fields:begin (generated from the form definitions; see crates/jiandang/tests/records_doc.rs) -->";
 const END: &str = "<!-- fields:end -->";
 
 /// The forms whose records a household file holds, with the file key they sit under.
-const FILE_FORMS: [(&str, &str); 7] = [
+const FILE_FORMS: [(&str, &str); 9] = [
     ("household", "household"),
     ("member", "members[]"),
     ("member_change", "member_changes[]"),
     ("procedure", "procedure"),
     ("household_exit_measures", "exit_measures"),
+    ("exit_procedure", "exit_procedures[]"),
+    ("visit", "visits[]"),
     ("gps_fix", "gps_fixes[]"),
     ("photo", "photos[]"),
 ];

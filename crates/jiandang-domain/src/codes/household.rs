@@ -41,6 +41,32 @@ impl HouseholdAttribute {
         )
     }
 
+    /// The attribute once the household has exited (FORMS.md §1.3: 01 → 05, 04 → 02,
+    /// 06 → 03, 07 → 08); an exited one stays.
+    pub fn on_exit(self) -> HouseholdAttribute {
+        use HouseholdAttribute::*;
+        match self {
+            General => GeneralExited,
+            Allowance => AllowanceExited,
+            Support => SupportExited,
+            AllowanceSupport => AllowanceSupportExited,
+            exited => exited,
+        }
+    }
+
+    /// The attribute once an exited household is poor again (the reverse of
+    /// [`HouseholdAttribute::on_exit`]).
+    pub fn on_return(self) -> HouseholdAttribute {
+        use HouseholdAttribute::*;
+        match self {
+            GeneralExited => General,
+            AllowanceExited => Allowance,
+            SupportExited => Support,
+            AllowanceSupportExited => AllowanceSupport,
+            poor => poor,
+        }
+    }
+
     /// Whether the household receives the minimum living allowance (低保).
     pub fn is_allowance(self) -> bool {
         matches!(
@@ -474,9 +500,9 @@ code_list! {
     }
 }
 
-/// The lists of this module and of the household's procedure (W5), for [`super::all`].
+/// The lists of this module, for `crate::forms::code_lists`.
 pub fn lists() -> Vec<&'static CodeList> {
-    let mut lists = vec![
+    vec![
         YesNo::LIST,
         HouseholdAttribute::LIST,
         ExitStatus::LIST,
@@ -501,7 +527,5 @@ pub fn lists() -> Vec<&'static CodeList> {
         WorkStatus::LIST,
         DropoutReason::LIST,
         MemberStatus::LIST,
-    ];
-    lists.extend(crate::procedure::lists());
-    lists
+    ]
 }

@@ -123,16 +123,3 @@ macro_rules! code_list {
         }
     };
 }
-
-/// Every code list of the forms, in a stable order (the UI and the exports read this).
-pub fn all() -> Vec<&'static CodeList> {
-    let mut lists = Vec::new();
-    lists.extend(household::lists());
-    lists.extend(village::lists());
-    lists.extend([
-        <crate::geo::GpsSource as Coded>::LIST,
-        <crate::photo::PhotoKind as Coded>::LIST,
-    ]);
-    lists.extend(crate::spotcheck::codes::lists());
-    lists
-}

@@ -258,7 +258,7 @@ code_list! {
     }
 }
 
-/// The lists of this module, for [`super::all`].
+/// The lists of this module, for `crate::forms::code_lists`.
 pub fn lists() -> Vec<&'static CodeList> {
     vec![
         Affiliation::LIST,

@@ -1,6 +1,7 @@
-//! The form definitions, one module per group of records; [`crate::record::forms`] lists
-//! them in record-kind order for the form bundle.
+//! The form definitions, one module per group of records (the spot-check forms sit with the
+//! spot-checks, in `spotcheck::forms`); `catalog` gathers them into the form bundle.
 
+pub mod exit_procedure;
 pub mod gps;
 pub mod help;
 pub mod household;
@@ -8,5 +9,5 @@ pub mod measures;
 pub mod member;
 pub mod member_change;
 pub mod procedure;
-pub mod spotcheck;
 pub mod village;
+pub mod visit;

@@ -5,9 +5,8 @@
 use geo_types::Point;
 
 use crate::finding::Finding;
-use crate::geo::{GpsFix, distance_m};
+use crate::geo::{GpsFix, distance_m, in_china};
 use crate::photo::{PhotoRef, is_sha256_hex};
-use crate::rules::village::in_china;
 use crate::time::Timestamp;
 
 /// Accuracy (metres) beyond which a fix is flagged.

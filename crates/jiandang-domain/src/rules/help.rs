@@ -10,7 +10,7 @@ use crate::finding::Finding;
 use crate::help::{HelpUnit, Helper, WorkTeamMember};
 use crate::household::Household;
 use crate::id_number::IdNumber;
-use crate::rules::village::is_phone;
+use crate::phone::is_phone;
 use crate::time::Date;
 
 /// Units, helpers and work-team members together. Paths are `help_units[i].…`,

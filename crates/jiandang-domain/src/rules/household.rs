@@ -13,8 +13,8 @@ use crate::finding::Finding;
 use crate::household::{Decimal2, Household, NoWorriesItem};
 use crate::member::Member;
 use crate::money::Money;
+use crate::phone::is_mobile_phone;
 use crate::policy::YearPolicy;
-use crate::rules::member::is_mobile_phone;
 
 /// Every household-level finding.
 pub fn check(h: &Household, members: &[Member], policy: &YearPolicy) -> Vec<Finding> {

@@ -10,6 +10,7 @@ use crate::codes::household::{
 };
 use crate::finding::Finding;
 use crate::member::Member;
+use crate::phone::is_mobile_phone;
 use crate::policy::YearPolicy;
 
 /// Every finding about one member. Decreased members are checked only for their identity
@@ -34,12 +35,6 @@ pub fn check(m: &Member, policy: &YearPolicy) -> Vec<Finding> {
         );
     }
     out
-}
-
-/// Whether `s` is an 11-digit mobile number.
-pub fn is_mobile_phone(s: &str) -> bool {
-    let s = s.trim();
-    s.len() == 11 && s.starts_with('1') && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn identity(m: &Member, out: &mut Vec<Finding>) {

@@ -240,22 +240,6 @@ pub fn check_member_changes(
     out
 }
 
-/// Editing a member as present after a decrease was recorded for them is refused.
-pub fn check_member_edit(member_id: Uuid, changes: &[MemberChange]) -> Vec<Finding> {
-    let decreased = changes
-        .iter()
-        .any(|c| c.member_id == member_id && c.direction == ChangeDirection::Decrease);
-    if decreased {
-        vec![w6_error(
-            "member_change.edit_after_decrease",
-            "",
-            "该成员已自然减少（死亡、迁出等），不能再作为在户成员修改信息",
-        )]
-    } else {
-        Vec::new()
-    }
-}
-
 fn direction_zh(direction: ChangeDirection) -> &'static str {
     match direction {
         ChangeDirection::Increase => "增加",

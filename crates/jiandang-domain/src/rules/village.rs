@@ -9,11 +9,11 @@ use std::collections::BTreeMap;
 use geo_types::Point;
 
 use crate::codes::village::VillageAttribute;
-use serde_json::Value;
 
-use crate::bundle::{RecordsError, decode};
 use crate::finding::Finding;
+use crate::geo::in_china;
 use crate::household::Decimal2;
+use crate::phone::is_phone;
 use crate::policy::YearPolicy;
 use crate::rules;
 use crate::time::Timestamp;
@@ -775,6 +775,18 @@ pub fn check_village_bundle(
     policy: &YearPolicy,
     now: Timestamp,
 ) -> Vec<Finding> {
+    check_village_rules(b, policy, now, true)
+}
+
+/// [`check_village_bundle`], with or without the help units' and work team's own checks
+/// (`rules::help::check_help`): the judgement pipeline runs those once over the county's help
+/// records, not once per village.
+pub(crate) fn check_village_rules(
+    b: &VillageBundle,
+    policy: &YearPolicy,
+    now: Timestamp,
+    with_help: bool,
+) -> Vec<Finding> {
     let v = &b.village;
     let mut out = prefixed("village", check_village(v, policy));
     out.extend(check_natural_villages(v, &b.natural_villages));
@@ -799,11 +811,13 @@ pub fn check_village_bundle(
             .requirement("C7"),
         );
     }
-    out.extend(rules::help::check_help(
-        &b.help_units,
-        &[],
-        &b.work_team_members,
-    ));
+    if with_help {
+        out.extend(rules::help::check_help(
+            &b.help_units,
+            &[],
+            &b.work_team_members,
+        ));
+    }
     for (i, m) in b.work_team_members.iter().enumerate() {
         if m.village_id != v.id {
             out.push(
@@ -886,99 +900,6 @@ pub fn check_village_bundle(
     out
 }
 
-/// Reads a village file (the [`VillageBundle`] JSON form) and returns every finding of
-/// [`check_village_bundle`], plus a warning for each field the file has and the model does
-/// not know (a typo would otherwise vanish). Unreadable input is an error naming the JSON
-/// path of the problem, as for household files.
-pub fn check_village_file_json(
-    text: &str,
-    policy: &YearPolicy,
-    now: Timestamp,
-) -> Result<Vec<Finding>, RecordsError> {
-    let root: Value = serde_json::from_str(text).map_err(|e| RecordsError::Syntax {
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-    })?;
-    const KEYS: [&str; 9] = [
-        "village",
-        "natural_villages",
-        "help_units",
-        "work_team_members",
-        "exit_measures",
-        "gps_fixes",
-        "photos",
-        "stats",
-        "requested_action",
-    ];
-    let Value::Object(obj) = &root else {
-        return Err(RecordsError::Invalid {
-            path: String::new(),
-            message: "文件应为一个JSON对象，含 village 等字段".to_owned(),
-        });
-    };
-    if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
-        return Err(RecordsError::Invalid {
-            path: k.clone(),
-            message: format!("未知字段；文件只能含 {}", KEYS.join("、")),
-        });
-    }
-    if obj.get("village").is_none_or(Value::is_null) {
-        return Err(RecordsError::Invalid {
-            path: "village".to_owned(),
-            message: "缺少贫困村记录".to_owned(),
-        });
-    }
-    let bundle: VillageBundle = decode("", &root)?;
-    let mut out = check_village_bundle(&bundle, policy, now);
-    out.extend(unknown_fields(&root, &bundle));
-    Ok(out)
-}
-
-/// A warning for every key of `input` the model dropped (serialising the decoded bundle back
-/// gives every field the model knows), descending into objects and list elements. The same
-/// finding as the household file's.
-fn unknown_fields(input: &Value, bundle: &VillageBundle) -> Vec<Finding> {
-    fn walk(at: &str, input: &Value, known: &Value, out: &mut Vec<Finding>) {
-        match (input, known) {
-            (Value::Object(i), Value::Object(k)) => {
-                for (key, v) in i {
-                    let path = if at.is_empty() {
-                        key.clone()
-                    } else {
-                        format!("{at}.{key}")
-                    };
-                    match k.get(key) {
-                        Some(kv) => walk(&path, v, kv, out),
-                        None if v.is_null() => {}
-                        None => out.push(Finding::warning(
-                            "records.unknown_field",
-                            path,
-                            "未知字段，已忽略；请检查字段名是否拼写正确",
-                        )),
-                    }
-                }
-            }
-            (Value::Array(i), Value::Array(k)) => {
-                for (n, (iv, kv)) in i.iter().zip(k).enumerate() {
-                    walk(&format!("{at}[{n}]"), iv, kv, out);
-                }
-            }
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    if let Ok(known) = serde_json::to_value(bundle) {
-        walk("", input, &known, &mut out);
-    }
-    out
-}
-
-/// Whether a position lies in China's bounding box (WGS-84), the coarse check a typo fails.
-pub fn in_china(point: Point<f64>) -> bool {
-    (73.0..=136.0).contains(&point.x()) && (3.0..=54.0).contains(&point.y())
-}
-
 /// Coordinates given as two fields under `section`: both or neither, and inside China.
 fn check_coordinates(
     longitude: Option<f64>,
@@ -1042,17 +963,6 @@ fn negative(out: &mut Vec<Finding>, path: &str, value: Option<Decimal2>, code: &
     if value.is_some_and(|v| v.hundredths() < 0) {
         out.push(Finding::error(code, path, "面积和里程不能为负数").requirement("C3"));
     }
-}
-
-/// 11-digit mobile number, or a fixed line with area code (`0370-1234567`, 10–12 digits).
-pub(crate) fn is_phone(s: &str) -> bool {
-    let s = s.trim();
-    let digits: String = s.chars().filter(|c| *c != '-' && *c != ' ').collect();
-    if !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return false;
-    }
-    (digits.len() == 11 && digits.starts_with('1'))
-        || (digits.starts_with('0') && (10..=12).contains(&digits.len()))
 }
 
 fn prefixed(prefix: &str, findings: Vec<Finding>) -> Vec<Finding> {

@@ -20,6 +20,7 @@ pub mod codes;
 pub mod diff;
 pub mod draw;
 pub mod estimate;
+pub mod forms;
 pub mod frame;
 pub mod plan;
 pub mod policy;
