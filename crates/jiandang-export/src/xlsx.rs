@@ -76,9 +76,17 @@ pub fn workbook(
 ) -> Result<Vec<u8>, ExportError> {
     let mut wb = Workbook::new();
     let formats = Formats::new();
+    // One progress over every table: table i of n reports i·total + done of n·total.
     let mut built = Vec::new();
-    for kind in kinds {
-        built.push(tables::build(*kind, register, progress));
+    let n = kinds.len() as u64;
+    for (i, kind) in kinds.iter().enumerate() {
+        let scaled = |p: Progress| {
+            progress(Progress {
+                done: i as u64 * p.total + p.done,
+                total: n * p.total,
+            })
+        };
+        built.push(tables::build(*kind, register, &scaled));
     }
     let counts: Vec<(String, usize)> = built
         .iter()

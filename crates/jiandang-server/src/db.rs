@@ -29,6 +29,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002-subject-index",
         include_str!("../../../migrations/server/0002-subject-index/up.sql"),
     ),
+    (
+        "0003-export-log",
+        include_str!("../../../migrations/server/0003-export-log/up.sql"),
+    ),
 ];
 
 /// Why the database could not be opened.

@@ -23,16 +23,6 @@ use jiandang_domain::codes::village::{
     ChangeDirection, ChangeProof, DevelopmentDirection, HouseholdMeasureKind, MemberChangeReason,
     Terrain, VillageAttribute, VillageCadrePost, VillageMeasureKind,
 };
-use jiandang_domain::measures::{
-    HouseholdExitMeasures, HouseholdMeasure, VillageExitMeasures, VillageMeasure,
-};
-use jiandang_domain::member_change::MemberChange;
-use jiandang_domain::procedure::{Procedure, ProcedureKind, ProcedureStep, StepOutcome, StepRecord};
-use jiandang_domain::village::{
-    NaturalVillage, NaturalVillageBasic, NaturalVillageInfrastructure, NaturalVillagePopulation,
-    Village, VillageBasic, VillageExitItems, VillageHealth, VillageIncome, VillageLand,
-    VillagePopulation, VillageRoads,
-};
 use jiandang_domain::geo::{GpsFix, GpsSource};
 use jiandang_domain::help::Helper;
 use jiandang_domain::household::{
@@ -41,8 +31,20 @@ use jiandang_domain::household::{
 };
 use jiandang_domain::id_number::check_char;
 use jiandang_domain::income::Income;
+use jiandang_domain::measures::{
+    HouseholdExitMeasures, HouseholdMeasure, VillageExitMeasures, VillageMeasure,
+};
 use jiandang_domain::member::Member;
+use jiandang_domain::member_change::MemberChange;
 use jiandang_domain::policy::YearPolicy;
+use jiandang_domain::procedure::{
+    Procedure, ProcedureKind, ProcedureStep, StepOutcome, StepRecord,
+};
+use jiandang_domain::village::{
+    NaturalVillage, NaturalVillageBasic, NaturalVillageInfrastructure, NaturalVillagePopulation,
+    Village, VillageBasic, VillageExitItems, VillageHealth, VillageIncome, VillageLand,
+    VillagePopulation, VillageRoads,
+};
 use jiandang_domain::{Date, Money, RecordKind, Timestamp};
 use jiandang_protocol::{Hlc, Phase, Role, flatten, unflatten};
 use rusqlite::{Connection, params};
@@ -903,17 +905,21 @@ pub fn add_year_events(
                 household.income.business_income = Some(Money::from_yuan(
                     500 * members.iter().filter(|m| m.is_present()).count() as i64,
                 ));
-                let procedure = procedure(&mut rng, household.id, ProcedureKind::Return, Some(reason));
+                let procedure =
+                    procedure(&mut rng, household.id, ProcedureKind::Return, Some(reason));
                 writer.record(RecordKind::Procedure, procedure.id, *village, &procedure)?;
                 report.returns += 1;
             }
             if household.basic.status != Some(ExitStatus::Exited) || household == before {
-                if let Some(change) =
-                    member_change(&mut rng, &mut household, &mut members, *village, &mut person)
-                {
+                if let Some(change) = member_change(
+                    &mut rng,
+                    &mut household,
+                    &mut members,
+                    *village,
+                    &mut person,
+                ) {
                     if let Some(new) = members.iter().find(|m| {
-                        m.id == change.member_id
-                            && !members_before.iter().any(|b| b.id == m.id)
+                        m.id == change.member_id && !members_before.iter().any(|b| b.id == m.id)
                     }) {
                         writer.record(RecordKind::Member, new.id, *village, new)?;
                     }
@@ -933,7 +939,13 @@ pub fn add_year_events(
                 }
             }
             if household != before {
-                writer.update(RecordKind::Household, household.id, *village, &before, &household)?;
+                writer.update(
+                    RecordKind::Household,
+                    household.id,
+                    *village,
+                    &before,
+                    &household,
+                )?;
                 touched.insert(household.id);
             }
             people += present as u32;
@@ -946,13 +958,18 @@ pub fn add_year_events(
         // names with characters outside the BMP and an ID number ending in X.
         for k in 0..1 + rng.below(2) {
             let rare = *index == 0 && k == 0;
-            let (household, members) = new_household(&mut rng, &policy, *village, rare, &mut person);
+            let (household, members) =
+                new_household(&mut rng, &policy, *village, rare, &mut person);
             writer.record(RecordKind::Household, household.id, *village, &household)?;
             for m in &members {
                 writer.record(RecordKind::Member, m.id, *village, m)?;
             }
-            let procedure =
-                procedure(&mut rng, household.id, ProcedureKind::NewIdentification, None);
+            let procedure = procedure(
+                &mut rng,
+                household.id,
+                ProcedureKind::NewIdentification,
+                None,
+            );
             writer.record(RecordKind::Procedure, procedure.id, *village, &procedure)?;
             touched.insert(household.id);
             people += members.len() as u32;
@@ -980,7 +997,11 @@ pub fn add_year_events(
                 id: rng.uuid(),
                 village_id: *village,
                 basic: NaturalVillageBasic {
-                    name: Some(format!("{}{}组", village_name.trim_end_matches('村'), n + 1)),
+                    name: Some(format!(
+                        "{}{}组",
+                        village_name.trim_end_matches('村'),
+                        n + 1
+                    )),
                     code: Some(format!("{:02}{:02}", index + 1, n + 1)),
                     longitude: None,
                     latitude: None,
@@ -1010,7 +1031,12 @@ pub fn add_year_events(
         }
         if exits_2018 {
             let measures = village_exit_measures(&mut rng, *village);
-            writer.record(RecordKind::VillageExitMeasures, measures.id, *village, &measures)?;
+            writer.record(
+                RecordKind::VillageExitMeasures,
+                measures.id,
+                *village,
+                &measures,
+            )?;
             report.village_exits += 1;
         }
     }
@@ -1057,7 +1083,12 @@ fn load_households(
 }
 
 /// Marks a household 已脱贫 in 2018, with the income above the line that it takes.
-fn exit_2018(household: &mut Household, members: &[Member], policy: &YearPolicy, rng: &mut SplitMix64) {
+fn exit_2018(
+    household: &mut Household,
+    members: &[Member],
+    policy: &YearPolicy,
+    rng: &mut SplitMix64,
+) {
     let size = members.iter().filter(|m| m.is_present()).count().max(1) as i64;
     household.basic.status = Some(ExitStatus::Exited);
     household.basic.exit_year = Some(2018);
@@ -1153,7 +1184,11 @@ fn member_change(
     let (direction, reason, member_id, on) = if roll < 6 {
         let head = members.iter().find(|m| m.is_head())?;
         let birth = date(rng)?;
-        let sex = if rng.chance(50) { Sex::Male } else { Sex::Female };
+        let sex = if rng.chance(50) {
+            Sex::Male
+        } else {
+            Sex::Female
+        };
         *person += 1;
         let surname: String = head.name.chars().take(1).collect();
         let given: String = (0..2).map(|_| *rng.pick(GIVEN)).collect();
@@ -1166,7 +1201,11 @@ fn member_change(
             id_number: Some(fake_id_number("411421", birth, sex, *person)),
             birth_date: Some(birth),
             relationship: Some(if head.age_on_2018() >= 45 {
-                if sex == Sex::Male { Relationship::Grandson } else { Relationship::Granddaughter }
+                if sex == Sex::Male {
+                    Relationship::Grandson
+                } else {
+                    Relationship::Granddaughter
+                }
             } else if sex == Sex::Male {
                 Relationship::Son
             } else {
@@ -1183,10 +1222,17 @@ fn member_change(
         };
         let id = child.id;
         members.push(child);
-        (ChangeDirection::Increase, MemberChangeReason::Newborn, id, Some(birth))
+        (
+            ChangeDirection::Increase,
+            MemberChangeReason::Newborn,
+            id,
+            Some(birth),
+        )
     } else if roll < 10 {
         let (reason, m) = if let Some(m) = members.iter_mut().find(|m| {
-            m.is_present() && m.relationship == Some(Relationship::Daughter) && m.age_on_2018() >= 20
+            m.is_present()
+                && m.relationship == Some(Relationship::Daughter)
+                && m.age_on_2018() >= 20
         }) {
             (MemberChangeReason::MarriageOut, m)
         } else {
@@ -1240,8 +1286,12 @@ fn new_household(
 ) -> (Household, Vec<Member>) {
     let id = rng.uuid();
     let surname = if rare { "王" } else { *rng.pick(SURNAMES) };
-    let head_birth = Date::new(1960 + rng.below(25) as i32, 1 + rng.below(12) as u32, 1 + rng.below(28) as u32)
-        .unwrap_or_else(|_| Date::from_days_since_epoch(0));
+    let head_birth = Date::new(
+        1960 + rng.below(25) as i32,
+        1 + rng.below(12) as u32,
+        1 + rng.below(28) as u32,
+    )
+    .unwrap_or_else(|_| Date::from_days_since_epoch(0));
     let spouse_birth = head_birth.add_days(rng.range(-900, 900));
     let mut members = Vec::new();
     for (k, (relationship, sex, birth)) in [
@@ -1278,8 +1328,16 @@ fn new_household(
             education: Some(Education::JuniorHigh),
             student_status: Some(StudentStatus::NotInSchool),
             student_status_last_year: Some(StudentStatus::NotInSchool),
-            health: vec![if k == 0 { Health::SeriousIllness } else { Health::Healthy }],
-            labour_skill: Some(if k == 0 { LabourSkill::LostCapacity } else { LabourSkill::Ordinary }),
+            health: vec![if k == 0 {
+                Health::SeriousIllness
+            } else {
+                Health::Healthy
+            }],
+            labour_skill: Some(if k == 0 {
+                LabourSkill::LostCapacity
+            } else {
+                LabourSkill::Ordinary
+            }),
             basic_medical_insurance: Some(true),
             critical_illness_insurance: Some(true),
             phone: (k == 0).then(|| format!("13{:09}", rng.below(1_000_000_000))),
@@ -1364,7 +1422,11 @@ fn village_form(
             code: Some(format!("41142110{:04}", index + 1)),
             name: Some(name.to_owned()),
             division_code: Some(format!("41142110{:04}", index + 1)),
-            attribute: Some(if exits_2018 { VillageAttribute::Exited } else { VillageAttribute::Poor }),
+            attribute: Some(if exits_2018 {
+                VillageAttribute::Exited
+            } else {
+                VillageAttribute::Poor
+            }),
             deep_poverty: Some(rng.chance(10)),
             exit_year: exits_2018.then_some(2018),
             development_direction: Some(*rng.pick(&[
@@ -1373,7 +1435,12 @@ fn village_form(
                 DevelopmentDirection::Labour,
             ])),
             terrain: Some(Terrain::Plain),
-            head_name: Some(format!("{}{}{}", rng.pick(SURNAMES), rng.pick(GIVEN), rng.pick(GIVEN))),
+            head_name: Some(format!(
+                "{}{}{}",
+                rng.pick(SURNAMES),
+                rng.pick(GIVEN),
+                rng.pick(GIVEN)
+            )),
             head_post: Some(VillageCadrePost::PartySecretary),
             head_phone: Some(format!("13{:09}", rng.below(1_000_000_000))),
             party_members: Some(15 + rng.below(30) as u32),

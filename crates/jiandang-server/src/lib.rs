@@ -14,6 +14,7 @@ pub mod conflicts;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod exports;
 pub mod extract;
 pub mod history;
 pub mod merge;
@@ -96,6 +97,10 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/admin/villages/{id}/reopen",
             post(admin::reopen_village),
         )
+        .route("/api/v1/exports/jobs", post(exports::start_job))
+        .route("/api/v1/exports/jobs/{id}", get(exports::job))
+        .route("/api/v1/exports/jobs/{id}/file", get(exports::job_file))
+        .route("/api/v1/exports/{file}", get(exports::get))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY));
     api.merge(blob_routes)
         .fallback(not_found)
