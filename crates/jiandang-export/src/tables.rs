@@ -239,7 +239,19 @@ impl FormColumns {
         let mut extra = extra_after;
         for section in &self.form.sections {
             for f in section.fields.iter().filter(|f| self.has(f.path)) {
-                out.push(of_field(self.form.id, Some(section.title_zh), f));
+                let mut col = of_field(self.form.id, Some(section.title_zh), f);
+                // A label the section repeats (未解决原因 under each 两不愁三保障 item) says
+                // which item it belongs to: the field its relevance depends on.
+                let repeated = section
+                    .fields
+                    .iter()
+                    .filter(|x| x.label_zh == f.label_zh)
+                    .count()
+                    > 1;
+                if repeated && let Some(q) = qualifier(&self.form, f) {
+                    col.title = format!("{}（{}）", col.title, q);
+                }
+                out.push(col);
                 if let Some((after, cols)) = &mut extra
                     && *after == f.path
                 {
@@ -284,6 +296,18 @@ impl FormColumns {
         }
         out
     }
+}
+
+/// The label of the field `f`'s relevance depends on (`不愁吃` for its 未解决原因).
+pub fn qualifier(form: &FormDef, f: &FieldDef) -> Option<&'static str> {
+    use jiandang_domain::form::Relevance;
+    let path = match f.relevance.as_ref()? {
+        Relevance::Equals { path, .. }
+        | Relevance::AnyOf { path, .. }
+        | Relevance::Present { path } => *path,
+        Relevance::All { .. } => return None,
+    };
+    form.field(path).map(|x| x.label_zh)
 }
 
 fn json<T: Serialize>(record: &T) -> Value {

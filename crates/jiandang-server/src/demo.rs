@@ -1228,18 +1228,25 @@ fn member_change(
             id,
             Some(birth),
         )
-    } else if roll < 10 {
-        let (reason, m) = if let Some(m) = members.iter_mut().find(|m| {
-            m.is_present()
-                && m.relationship == Some(Relationship::Daughter)
-                && m.age_on_2018() >= 20
-        }) {
+    } else if roll < 16 {
+        let pick = |m: &Member, r: Relationship, age: i32| {
+            m.is_present() && m.relationship == Some(r) && m.age_on_2018() >= age
+        };
+        let (reason, m) = if let Some(m) = members
+            .iter_mut()
+            .find(|m| pick(m, Relationship::Daughter, 20))
+        {
             (MemberChangeReason::MarriageOut, m)
+        } else if let Some(m) = members
+            .iter_mut()
+            .find(|m| m.is_present() && !m.is_head() && m.age_on_2018() >= 65)
+        {
+            (MemberChangeReason::Death, m)
         } else {
             let m = members
                 .iter_mut()
-                .find(|m| m.is_present() && !m.is_head() && m.age_on_2018() >= 70)?;
-            (MemberChangeReason::Death, m)
+                .find(|m| pick(m, Relationship::Son, 18))?;
+            (MemberChangeReason::RegistrationOut, m)
         };
         m.status = MemberStatus::Decreased;
         (ChangeDirection::Decrease, reason, m.id, date(rng))
@@ -1257,6 +1264,7 @@ fn member_change(
         proof: Some(match reason {
             MemberChangeReason::Newborn => ChangeProof::BirthCertificate,
             MemberChangeReason::MarriageOut => ChangeProof::MarriageCertificate,
+            MemberChangeReason::RegistrationOut => ChangeProof::MigrationCertificate,
             _ => ChangeProof::DeathCertificate,
         }),
         proof_photo_ids: Vec::new(),
