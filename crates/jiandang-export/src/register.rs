@@ -244,6 +244,8 @@ pub fn assemble(places: &Places, scope: Scope, records: Vec<StoredRecord>) -> Re
         let key = |h: &HouseholdEntry| {
             (
                 order.get(&h.bundle.household.village_id).copied(),
+                // New households (no number assigned yet) after the registered ones.
+                h.bundle.household.basic.household_number.is_none(),
                 h.bundle.household.basic.household_number.clone(),
                 h.bundle.household.id,
             )

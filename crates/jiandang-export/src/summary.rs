@@ -256,7 +256,7 @@ fn measures_by_category(exited: &[&HouseholdEntry]) -> Section {
         header: vec![
             "措施类别".into(),
             "享受户数".into(),
-            "占已采集户比例".into(),
+            "占已采集户比例（%）".into(),
         ],
         rows,
         total_rows: Vec::new(),
@@ -399,6 +399,7 @@ fn member_changes(changes: &[&jiandang_domain::member_change::MemberChange]) -> 
 pub fn xlsx(s: &Summary, register: &Register, meta: &ExportMeta) -> Result<Vec<u8>, ExportError> {
     let mut wb = Workbook::new();
     let f = Formats::new();
+    let bold_formats = Formats::bold();
     xlsx::cover(wb.add_worksheet(), &f, Export::Summary, register, meta, &[])?;
     let ws = wb.add_worksheet();
     ws.set_name("工作总结")?;
@@ -434,12 +435,14 @@ pub fn xlsx(s: &Summary, register: &Register, meta: &ExportMeta) -> Result<Vec<u
         }
         r += 1;
         for (i, row) in sec.rows.iter().enumerate() {
+            let formats = if sec.total_rows.contains(&i) {
+                &bold_formats
+            } else {
+                &f
+            };
             for (c, cell) in row.iter().enumerate() {
-                xlsx::write_cell(ws, &f, r, c as u16, cell)?;
+                xlsx::write_cell(ws, formats, r, c as u16, cell)?;
                 widths[c] = widths[c].max(display_width(&cell.display()));
-            }
-            if sec.total_rows.contains(&i) {
-                ws.set_row_format(r, &f.label)?;
             }
             r += 1;
         }

@@ -137,6 +137,9 @@ pub struct Table {
     /// `merged` columns are merged down each run, so the household's key is printed once.
     pub runs: Vec<Range<usize>>,
     pub merged: Vec<usize>,
+    /// The leading columns that say whose row it is (乡镇, 行政村, 户编号, 户主): frozen on
+    /// screen and repeated on every printed page of a wide table.
+    pub key_columns: usize,
 }
 
 impl Table {
@@ -147,6 +150,7 @@ impl Table {
             rows: Vec::new(),
             runs: Vec::new(),
             merged: Vec::new(),
+            key_columns: 0,
         }
     }
 }
@@ -333,7 +337,12 @@ fn households(register: &Register, progress: &dyn Fn(Progress)) -> Table {
     let mut columns = vec![derived(None, TOWN)];
     columns.extend(fc.columns(Some((layout::HEAD_AFTER, head))));
     columns.push(record_id());
+    let key = columns
+        .iter()
+        .position(|c| c.title == "户主姓名")
+        .map_or(1, |i| i + 1);
     let mut t = Table::new(TableKind::Households, columns);
+    t.key_columns = key;
     let total = register.households.len() as u64;
     for (i, h) in register.households.iter().enumerate() {
         let doc = json(&h.bundle.household);
@@ -398,6 +407,7 @@ fn household_rows(register: &Register, kind: TableKind, path: &str) -> Table {
         columns.push(col);
     }
     let mut t = Table::new(kind, columns);
+    t.key_columns = 4;
     for h in &register.households {
         let doc = json(&h.bundle.household);
         let Some(Value::Array(items)) = at(&doc, path) else {
@@ -425,6 +435,7 @@ fn members(register: &Register, progress: &dyn Fn(Progress)) -> Table {
     columns.extend(fc.columns(None));
     columns.push(record_id());
     let mut t = Table::new(TableKind::Members, columns);
+    t.key_columns = 4;
     let total = register.households.len() as u64;
     for (i, h) in register.households.iter().enumerate() {
         for m in &h.bundle.members {
@@ -476,6 +487,7 @@ fn changes(register: &Register, direction: ChangeDirection) -> Table {
     }
     columns.push(record_id());
     let mut t = Table::new(kind, columns);
+    t.key_columns = 4;
     for h in &register.households {
         for c in h
             .bundle
@@ -522,6 +534,7 @@ fn villages(register: &Register) -> Table {
     columns.extend(fc.columns(None));
     columns.push(record_id());
     let mut t = Table::new(TableKind::Villages, columns);
+    t.key_columns = 2;
     for v in &register.villages {
         let mut row = vec![
             Cell::text(v.town_name.clone()),
@@ -544,6 +557,7 @@ fn natural_villages(register: &Register) -> Table {
     columns.extend(fc.columns(None));
     columns.push(record_id());
     let mut t = Table::new(TableKind::NaturalVillages, columns);
+    t.key_columns = 2;
     for v in &register.villages {
         for n in &v.natural_villages {
             let mut row = vec![
@@ -669,6 +683,7 @@ fn household_exit_measures(register: &Register) -> Table {
     }
     columns.push(record_id());
     let mut t = Table::new(TableKind::HouseholdExitMeasures, columns);
+    t.key_columns = 4;
     t.merged = merged_columns(key_len, width, tail_fields.len() + 1);
     for h in &register.households {
         let Some(em) = &h.bundle.exit_measures else {
@@ -727,6 +742,7 @@ fn village_exit_measures(register: &Register) -> Table {
     }
     columns.push(record_id());
     let mut t = Table::new(TableKind::VillageExitMeasures, columns);
+    t.key_columns = 2;
     t.merged = merged_columns(key_len, width, tail_fields.len() + 1);
     for v in &register.villages {
         let Some(em) = &v.exit_measures else {

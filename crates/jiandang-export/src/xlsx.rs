@@ -25,6 +25,9 @@ const MAX_TITLE_WIDTH: usize = 20;
 pub struct Formats {
     pub title: Format,
     pub header: Format,
+    /// A group header merged across its columns: left-aligned, so that on a wide sheet
+    /// printed over several pages its name shows on the page where the group starts.
+    pub group: Format,
     pub text: Format,
     pub int: Format,
     pub two_decimals: Format,
@@ -35,7 +38,19 @@ pub struct Formats {
 
 impl Formats {
     pub fn new() -> Formats {
-        let border = |f: Format| f.set_border(FormatBorder::Thin);
+        Formats::with_weight(false)
+    }
+
+    /// The same formats in bold, for total rows.
+    pub fn bold() -> Formats {
+        Formats::with_weight(true)
+    }
+
+    fn with_weight(bold: bool) -> Formats {
+        let border = |f: Format| {
+            let f = f.set_border(FormatBorder::Thin);
+            if bold { f.set_bold() } else { f }
+        };
         Formats {
             title: Format::new()
                 .set_bold()
@@ -49,6 +64,14 @@ impl Formats {
                     .set_align(FormatAlign::Center)
                     .set_align(FormatAlign::VerticalCenter)
                     .set_background_color("#DDEBF7"),
+            ),
+            group: border(
+                Format::new()
+                    .set_bold()
+                    .set_align(FormatAlign::Left)
+                    .set_align(FormatAlign::VerticalCenter)
+                    .set_indent(1)
+                    .set_background_color("#BDD7EE"),
             ),
             text: border(Format::new().set_align(FormatAlign::VerticalCenter)),
             int: border(Format::new().set_num_format("0")),
@@ -117,11 +140,12 @@ pub fn write_table(ws: &mut Worksheet, f: &Formats, t: &Table) -> Result<(), Xls
     ws.set_name(t.kind.sheet_name())?;
     let ncols = t.columns.len().max(1) as u16;
     let last = ncols - 1;
-    // Title.
+    // Title, left-aligned over the columns: a wide sheet's first page shows it.
+    let title = f.title.clone().set_align(FormatAlign::Left);
     if last > 0 {
-        ws.merge_range(0, 0, 0, last, &t.kind.title_zh(), &f.title)?;
+        ws.merge_range(0, 0, 0, last, &t.kind.title_zh(), &title)?;
     } else {
-        ws.write_string_with_format(0, 0, t.kind.title_zh(), &f.title)?;
+        ws.write_string_with_format(0, 0, t.kind.title_zh(), &title)?;
     }
     ws.set_row_height(0, 28)?;
     // Group headers: consecutive columns of one group merge across; a column without a
@@ -140,9 +164,9 @@ pub fn write_table(ws: &mut Worksheet, f: &Formats, t: &Table) -> Result<(), Xls
                     .last()
                     .unwrap_or(c);
                 if end > c {
-                    ws.merge_range(1, c as u16, 1, end as u16, g, &f.header)?;
+                    ws.merge_range(1, c as u16, 1, end as u16, g, &f.group)?;
                 } else {
-                    ws.write_string_with_format(1, c as u16, g, &f.header)?;
+                    ws.write_string_with_format(1, c as u16, g, &f.group)?;
                 }
                 for i in c..=end {
                     ws.write_string_with_format(2, i as u16, &t.columns[i].title, &f.header)?;
@@ -204,11 +228,34 @@ pub fn write_table(ws: &mut Worksheet, f: &Formats, t: &Table) -> Result<(), Xls
             write_cell(ws, f, first, c as u16, cell)?;
         }
     }
-    ws.set_freeze_panes(HEADER_ROWS, 0)?;
-    print_setup(ws, true)?;
+    // Headers and the row's key stay in view on screen and on every printed page. A table
+    // narrow enough is fitted to the page width; a wide one (the household sheet has a
+    // hundred columns) would shrink to an unreadable strip, so it prints at a fixed scale
+    // across several pages with the key columns repeated on each.
+    let key = t.key_columns.min(t.columns.len()) as u16;
+    ws.set_freeze_panes(HEADER_ROWS, key)?;
+    let total: usize = widths
+        .iter()
+        .map(|w| (*w).clamp(MIN_WIDTH, MAX_WIDTH) + 2)
+        .sum();
+    if total <= FIT_WIDTH {
+        print_setup(ws, true)?;
+    } else {
+        print_setup(ws, true)?;
+        ws.set_print_fit_to_pages(0, 0);
+        ws.set_print_scale(WIDE_SCALE);
+        if key > 0 {
+            ws.set_repeat_columns(0, key - 1)?;
+        }
+    }
     ws.set_repeat_rows(1, HEADER_ROWS - 1)?;
     Ok(())
 }
+
+/// The widest table (in character units) still fitted to one landscape A4 page's width.
+const FIT_WIDTH: usize = 240;
+/// The print scale (%) of a wider table.
+const WIDE_SCALE: u16 = 70;
 
 /// A4, landscape or portrait, fit to one page wide, as long as it takes.
 pub fn print_setup(ws: &mut Worksheet, landscape: bool) -> Result<(), XlsxError> {
@@ -332,12 +379,20 @@ pub fn cover(
             )
         },
     ));
+    let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
     let mut r = 2u32;
     for (k, v) in &rows {
         ws.write_string_with_format(r, 0, k, &f.label)?;
-        ws.write_string(r, 1, v)?;
+        ws.write_string_with_format(r, 1, v, &wrap)?;
+        let lines = display_width(v).div_ceil(COVER_VALUE_WIDTH - 2).max(1);
+        ws.set_row_height(r, 15.0 * lines as f64 + 2.0)?;
         r += 1;
     }
+    let label_width = rows
+        .iter()
+        .map(|(k, _)| display_width(k))
+        .max()
+        .unwrap_or(10);
     if !register.unreadable.is_empty() {
         r += 1;
         for (c, h) in ["记录类型", "记录编号", "所在村", "原因"]
@@ -364,13 +419,16 @@ pub fn cover(
             ws.write_string(r, 3, &u.message)?;
         }
     }
-    ws.set_column_width(0, 18)?;
-    ws.set_column_width(1, 90)?;
+    ws.set_column_width(0, (label_width + 2) as f64)?;
+    ws.set_column_width(1, COVER_VALUE_WIDTH as f64)?;
     ws.set_column_width(2, 14)?;
     ws.set_column_width(3, 40)?;
     print_setup(ws, false)?;
     Ok(())
 }
+
+/// The cover sheet's value column, in character units.
+const COVER_VALUE_WIDTH: usize = 60;
 
 /// `2018-11-15 10:00（北京时间）`.
 pub fn beijing_time(t: jiandang_domain::Timestamp) -> String {
