@@ -1,6 +1,6 @@
-//! 7. export: the county-wide 贫困户信息采集表 of the demo county (baseline and this year's
-//! events, ~9,000 households in the full run) as `jiandang_export` writes it (decode the
-//! records, lay out the official columns, write an xlsx with merged headers, formats and
+//! The export scenario: the county-wide 贫困户信息采集表 of the demo county (baseline and this
+//! year's events, ~9,000 households in the full run) as `jiandang_export` writes it (decode
+//! the records, lay out the official columns, write an xlsx with merged headers, formats and
 //! widths), beside writing the same cells raw with rust_xlsxwriter's constant-memory mode.
 //! Time and peak memory of each.
 //!

@@ -194,7 +194,7 @@ pub fn workbook(
     breaks.truncate(MAX_BREAKS);
     ws.set_page_breaks(&breaks)?;
     xlsx::print_setup(ws, false)?;
-    ws.set_header(&format!(
+    ws.set_header(format!(
         "&L{}&R{}年度",
         register.places.scope_name(register.scope),
         meta.year

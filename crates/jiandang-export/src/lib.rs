@@ -217,12 +217,12 @@ impl Export {
 
     /// Whether the export can be written as `format`.
     pub fn supports(self, format: Format) -> bool {
-        match (self, format) {
-            (Export::Table(_), Format::Xlsx | Format::Csv) => true,
-            (Export::Register | Export::Comparison, Format::Xlsx) => true,
-            (Export::Summary, Format::Xlsx | Format::Html) => true,
-            _ => false,
-        }
+        matches!(
+            (self, format),
+            (Export::Table(_), Format::Xlsx | Format::Csv)
+                | (Export::Register | Export::Comparison, Format::Xlsx)
+                | (Export::Summary, Format::Xlsx | Format::Html)
+        )
     }
 
     /// Whether the export can cover `scope` (the comparison sheet is printed per village).

@@ -303,9 +303,7 @@ fn household(
                     .strip_prefix("records[")
                     .and_then(|rest| rest.split(']').next())
                     .and_then(|i| i.parse::<usize>().ok());
-                let Some(index) = index.filter(|i| *i < group.len()) else {
-                    return None;
-                };
+                let index = index.filter(|i| *i < group.len())?;
                 let r = group.remove(index);
                 let message = match &e {
                     jiandang_domain::bundle::RecordsError::Invalid { path, message } => {

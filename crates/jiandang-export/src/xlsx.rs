@@ -200,8 +200,8 @@ pub fn write_table(ws: &mut Worksheet, f: &Formats, t: &Table) -> Result<(), Xls
     // Rows after the first of a run: their merged columns are left to the merge below.
     let mut continuation = vec![false; t.rows.len()];
     for run in &t.runs {
-        for i in run.start + 1..run.end {
-            continuation[i] = true;
+        for flag in continuation.iter_mut().take(run.end).skip(run.start + 1) {
+            *flag = true;
         }
     }
     for (i, row) in t.rows.iter().enumerate() {

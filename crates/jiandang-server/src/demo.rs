@@ -1076,7 +1076,7 @@ fn load_households(
         .into_iter()
         .map(|h| {
             let mut ms = members.remove(&h.id).unwrap_or_default();
-            ms.sort_by(|a, b| (a.relationship, a.birth_date).cmp(&(b.relationship, b.birth_date)));
+            ms.sort_by_key(|a| (a.relationship, a.birth_date));
             (h, ms)
         })
         .collect())
