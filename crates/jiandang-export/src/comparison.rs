@@ -7,7 +7,7 @@ use jiandang_domain::form::Widget;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 use serde_json::Value;
 
-use crate::cell::{Cell, CodeShown, at, field_cell};
+use crate::cell::{Cell, CodeShown, at, display_width, field_cell};
 use crate::register::{HouseholdEntry, Register};
 use crate::tables::form;
 use crate::xlsx::{self, Formats};
@@ -15,6 +15,8 @@ use crate::{Export, ExportError, ExportMeta, Progress, layout};
 
 /// Columns: two (label, current value, change) triples side by side.
 const COLUMNS: u16 = 6;
+/// Column widths (character units): label, value, change, twice.
+const WIDTHS: [usize; 6] = [16, 22, 16, 16, 22, 16];
 /// Excel keeps at most 1,023 manual page breaks in a sheet.
 const MAX_BREAKS: usize = 1023;
 
@@ -52,8 +54,8 @@ pub fn workbook(
         .set_font_size(14)
         .set_align(FormatAlign::Center);
     let note = Format::new().set_text_wrap();
-    for (c, w) in [16.0, 22.0, 16.0, 16.0, 22.0, 16.0].iter().enumerate() {
-        ws.set_column_width(c as u16, *w)?;
+    for (c, w) in WIDTHS.iter().enumerate() {
+        ws.set_column_width(c as u16, *w as f64)?;
     }
     let household_form = form("household");
     let member_form = form("member");
@@ -115,6 +117,15 @@ pub fn workbook(
             }
             r += 1;
             for chunk in fields.chunks(2) {
+                // A label longer than its column wraps: give the row the lines it needs.
+                let lines = chunk
+                    .iter()
+                    .map(|fd| display_width(fd.label_zh).div_ceil(WIDTHS[0] - 1))
+                    .max()
+                    .unwrap_or(1);
+                if lines > 1 {
+                    ws.set_row_height(r, 15.0 * lines as f64)?;
+                }
                 for (k, fd) in chunk.iter().enumerate() {
                     let c = (k * 3) as u16;
                     let shown = if layout::coded("household", fd.path) {
@@ -143,7 +154,8 @@ pub fn workbook(
         // Members.
         ws.merge_range(r, 0, r, COLUMNS - 1, "家庭成员", &section)?;
         r += 1;
-        let member_cols = ["name", "relationship", "id_number", "birth_date", "health"];
+        // The ID number in the wide column: 18 characters must show whole.
+        let member_cols = ["name", "id_number", "relationship", "birth_date", "health"];
         for (c, p) in member_cols.iter().enumerate() {
             let title = member_form.field(p).map_or(*p, |fd| fd.label_zh);
             ws.write_string_with_format(r, c as u16, title, &label)?;

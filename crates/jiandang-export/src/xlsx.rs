@@ -159,8 +159,13 @@ pub fn write_table(ws: &mut Worksheet, f: &Formats, t: &Table) -> Result<(), Xls
                 c += 1;
             }
             Some(g) => {
+                // A group is merged apart on either side of the key columns: the key's part is
+                // repeated on every printed page and must not carry the rest along.
+                let key = t.key_columns;
                 let end = (c..t.columns.len())
-                    .take_while(|i| t.columns[*i].group.as_deref() == Some(g.as_str()))
+                    .take_while(|i| {
+                        t.columns[*i].group.as_deref() == Some(g.as_str()) && (c >= key || *i < key)
+                    })
                     .last()
                     .unwrap_or(c);
                 if end > c {
