@@ -867,6 +867,13 @@ pub fn add_year_events(
     let mut person = 900_000u32;
     for (village, village_name, index) in &villages {
         let households = load_households(&tx, *village)?;
+        // New households are registered by now (公告 passed): the national system gave them
+        // the village's next numbers.
+        let mut next_number = households
+            .iter()
+            .filter_map(|(h, _)| h.basic.household_number.as_deref()?.parse::<u64>().ok())
+            .max()
+            .unwrap_or(0);
         let mut people = 0u32;
         let mut poor_people = 0u32;
         let mut poor_households = 0u32;
@@ -958,8 +965,10 @@ pub fn add_year_events(
         // names with characters outside the BMP and an ID number ending in X.
         for k in 0..1 + rng.below(2) {
             let rare = *index == 0 && k == 0;
-            let (household, members) =
+            let (mut household, members) =
                 new_household(&mut rng, &policy, *village, rare, &mut person);
+            next_number += 1;
+            household.basic.household_number = Some(format!("{next_number:06}"));
             writer.record(RecordKind::Household, household.id, *village, &household)?;
             for m in &members {
                 writer.record(RecordKind::Member, m.id, *village, m)?;
