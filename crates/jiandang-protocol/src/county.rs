@@ -234,3 +234,33 @@ pub struct ExportJob {
     #[serde(default)]
     pub error_message: Option<String>,
 }
+
+/// One export handed out (the export audit trail).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportLogEntry {
+    pub id: u64,
+    /// Who: absent for `jiandang export` on the server's file (`via` = `cli`).
+    pub user_id: Option<Uuid>,
+    pub username: Option<String>,
+    pub device_id: Option<Uuid>,
+    /// `api` or `cli`.
+    pub via: String,
+    pub export: String,
+    pub format: String,
+    /// `county`, `town` or `village`, with the town's or village's id.
+    pub scope: String,
+    pub scope_id: Option<Uuid>,
+    /// The register's version the export holds (the highest change sequence number).
+    pub version_seq: i64,
+    pub households: u64,
+    pub bytes: u64,
+    /// When, UTC milliseconds.
+    pub created_ms: i64,
+}
+
+/// `GET /api/v1/admin/exports`: the latest exports, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportLog {
+    pub protocol: u32,
+    pub entries: Vec<ExportLogEntry>,
+}

@@ -27,7 +27,9 @@ use jiandang_domain::{RecordKind, Timestamp};
 use jiandang_export::{
     Export, ExportMeta, Format, Place, Places, Progress, Scope, StoredRecord, Town,
 };
-use jiandang_protocol::{ErrorCode, ExportJob, ExportJobRequest, PROTOCOL_VERSION, Role};
+use jiandang_protocol::{
+    ErrorCode, ExportJob, ExportJobRequest, ExportLog, ExportLogEntry, PROTOCOL_VERSION, Role,
+};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -149,6 +151,53 @@ pub async fn job_file(
             "导出尚未完成，请稍后再取",
         )),
     })
+}
+
+/// How many entries `GET /api/v1/admin/exports` answers with.
+const LOG_PAGE: i64 = 1000;
+
+/// `GET /api/v1/admin/exports`: the export audit trail, newest first (county admin).
+pub async fn log(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<ExportLog>, AppError> {
+    caller.require_admin()?;
+    let entries = state
+        .db
+        .read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT l.id, l.user_id, u.username, l.device_id, l.via, l.export, l.format,
+                        l.scope, l.scope_id, l.version_seq, l.households, l.bytes, l.created_ms
+                 FROM export_log l LEFT JOIN users u ON u.id = l.user_id
+                 ORDER BY l.id DESC LIMIT ?1",
+            )?;
+            let mut rows = stmt.query([LOG_PAGE])?;
+            let mut out = Vec::new();
+            let uuid = |s: Option<String>| s.map(|s| parse_uuid(&s)).transpose();
+            while let Some(r) = rows.next()? {
+                out.push(ExportLogEntry {
+                    id: r.get(0)?,
+                    user_id: uuid(r.get(1)?)?,
+                    username: r.get(2)?,
+                    device_id: uuid(r.get(3)?)?,
+                    via: r.get(4)?,
+                    export: r.get(5)?,
+                    format: r.get(6)?,
+                    scope: r.get(7)?,
+                    scope_id: uuid(r.get(8)?)?,
+                    version_seq: r.get(9)?,
+                    households: r.get(10)?,
+                    bytes: r.get(11)?,
+                    created_ms: r.get(12)?,
+                });
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(Json(ExportLog {
+        protocol: PROTOCOL_VERSION,
+        entries,
+    }))
 }
 
 /// Who may export what. Exports hold every name, ID number and phone of their scope: the

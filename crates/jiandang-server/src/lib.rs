@@ -97,6 +97,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/admin/villages/{id}/reopen",
             post(admin::reopen_village),
         )
+        .route("/api/v1/admin/exports", get(exports::log))
         .route("/api/v1/exports/jobs", post(exports::start_job))
         .route("/api/v1/exports/jobs/{id}", get(exports::job))
         .route("/api/v1/exports/jobs/{id}/file", get(exports::job_file))

@@ -768,6 +768,35 @@ async fn exports_are_for_the_county_admin_and_each_is_logged() {
             r.get(0)
         })
         .expect("admin");
+    // The county admin reads the audit trail over the API; a survey worker may not.
+    let (status, _, body) =
+        send(&c.app, "GET", "/api/v1/admin/exports", Some(&c.admin), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let log: Value = serde_json::from_slice(&body).expect("json");
+    let entry = &log["entries"][0];
+    assert_eq!(
+        (
+            &entry["username"],
+            &entry["export"],
+            &entry["scope_id"],
+            &entry["via"]
+        ),
+        (
+            &json!("admin"),
+            &json!("households"),
+            &json!(village.to_string()),
+            &json!("api")
+        )
+    );
+    let (status, _, _) = send(
+        &c.app,
+        "GET",
+        "/api/v1/admin/exports",
+        Some(&c.worker),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(
         row,
         (
