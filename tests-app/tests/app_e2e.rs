@@ -564,7 +564,7 @@ async fn shot_on_error<T>(s: &Session, world: &World, r: Result<T>) -> Result<T>
 /// Step 6: the village page.
 async fn village_forms(s: &Session, world: &World) -> Result<VillageIds> {
     s.click_css("#nav-village").await?;
-    // The demo county has no 贫困村 record yet: the first answer makes it.
+    // The demo county fills in each 贫困村 form (demo::add_year_events): edit it.
     let village = "[data-record='village']";
     s.type_into(&format!("{village} input[name='basic.name']"), VILLAGE_NAME)
         .await?;

@@ -5,7 +5,8 @@
 //! 1. snapshot of the largest demo village ([`snapshot`]); 2. push ingest ([`ingest`]);
 //! 3. pull and a day's work ([`pull`], [`day`]); 4. device list, search, save ([`device`]);
 //! 5. photo compression and a cut upload on a throttled line ([`photo`], [`proxy`]);
-//! 6. N devices syncing at once, with the check that nothing is lost ([`load`]).
+//! 6. N devices syncing at once, with the check that nothing is lost ([`load`]);
+//! 7. the county-wide household workbook beside the same cells written raw ([`export`]).
 //!
 //! Everything runs on 127.0.0.1 in temporary folders, with bounded loops. Speed is reported,
 //! never asserted; the [`Report::checks`] (correctness) must all pass.
@@ -13,6 +14,7 @@
 pub mod county;
 pub mod day;
 pub mod device;
+pub mod export;
 pub mod figure;
 pub mod ingest;
 pub mod load;
@@ -62,6 +64,8 @@ pub struct Options {
     pub devices: usize,
     /// Where to work; a fresh temporary folder when `None`.
     pub work_dir: Option<PathBuf>,
+    /// Run only the export scenario (`jiandang bench --only export`).
+    pub only_export: bool,
 }
 
 impl Options {
@@ -70,6 +74,7 @@ impl Options {
             quick: false,
             devices: 500,
             work_dir: None,
+            only_export: false,
         }
     }
 
@@ -78,6 +83,7 @@ impl Options {
             quick: true,
             devices: 20,
             work_dir: None,
+            only_export: false,
         }
     }
 }
@@ -215,6 +221,8 @@ struct Sizes {
     photo: photo::Plan,
     solo: usize,
     peak_window: Duration,
+    /// The county of the export scenario.
+    export_scale: DemoScale,
 }
 
 impl Sizes {
@@ -245,6 +253,12 @@ impl Sizes {
                 },
                 solo: 2,
                 peak_window: Duration::from_secs(3),
+                export_scale: DemoScale {
+                    towns: 1,
+                    villages_per_town: 2,
+                    first_village_households: 120,
+                    village_households: 100,
+                },
             }
         } else {
             Sizes {
@@ -272,6 +286,7 @@ impl Sizes {
                 },
                 solo: 10,
                 peak_window: Duration::from_secs(60),
+                export_scale: DemoScale::COUNTY,
             }
         }
     }
@@ -315,6 +330,17 @@ async fn scenarios(
     log: &dyn Fn(&str),
 ) -> Result<LoadSummary, BenchError> {
     let sizes = Sizes::of(opts);
+    let export_dir = dir.join("export");
+    std::fs::create_dir_all(&export_dir)?;
+    if opts.only_export {
+        let t = Instant::now();
+        export::run(&export_dir, sizes.export_scale, out)?;
+        log(&format!("export: {:.1} s", t.elapsed().as_secs_f64()));
+        return Ok(LoadSummary {
+            check_passed: true,
+            ..LoadSummary::default()
+        });
+    }
     let t = Instant::now();
     let county_dir = dir.join("county");
     std::fs::create_dir_all(&county_dir)?;
@@ -426,6 +452,17 @@ async fn scenarios(
     }
     log(&format!("photo: {:.1} s", t.elapsed().as_secs_f64()));
     county.stop();
+
+    // 7. Export (before the load test: its county is the demo's full size).
+    let t = Instant::now();
+    if let Err(e) = export::run(&export_dir, sizes.export_scale, out) {
+        out.checks.push(Check::new(
+            "export: the scenario ran to the end",
+            false,
+            e.to_string(),
+        ));
+    }
+    log(&format!("export: {:.1} s", t.elapsed().as_secs_f64()));
 
     // 6. Load.
     let t = Instant::now();

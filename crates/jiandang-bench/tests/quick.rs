@@ -45,6 +45,7 @@ fn quick_suite_is_correct() {
         ("device", 6),
         ("photo", 5),
         ("load", 5),
+        ("export", 3),
     ] {
         check(&report, scenario, min);
     }

@@ -202,3 +202,65 @@ pub struct BlobStatus {
     pub total: u64,
     pub complete: bool,
 }
+
+/// `POST /api/v1/exports/jobs`: makes an export off the request, for the county-wide ones
+/// that take seconds; the answer is an [`ExportJob`] to poll. `export` and `format` as in
+/// `GET /api/v1/exports/{export}.{format}`; no `village` and no `town`: the whole county.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportJobRequest {
+    pub protocol: u32,
+    pub export: String,
+    pub format: String,
+    #[serde(default)]
+    pub village: Option<Uuid>,
+    #[serde(default)]
+    pub town: Option<Uuid>,
+}
+
+/// An export job and how far it has got: `state` is `running`, `done` (fetch the file at
+/// `GET /api/v1/exports/jobs/{id}/file`) or `failed` (`error_code`, `error_message`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportJob {
+    pub protocol: u32,
+    pub id: Uuid,
+    pub state: String,
+    /// Households written so far, of `total`.
+    pub done: u64,
+    pub total: u64,
+    #[serde(default)]
+    pub file_name: Option<String>,
+    #[serde(default)]
+    pub error_code: Option<String>,
+    #[serde(default)]
+    pub error_message: Option<String>,
+}
+
+/// One export handed out (the export audit trail).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportLogEntry {
+    pub id: u64,
+    /// Who: absent for `jiandang export` on the server's file (`via` = `cli`).
+    pub user_id: Option<Uuid>,
+    pub username: Option<String>,
+    pub device_id: Option<Uuid>,
+    /// `api` or `cli`.
+    pub via: String,
+    pub export: String,
+    pub format: String,
+    /// `county`, `town` or `village`, with the town's or village's id.
+    pub scope: String,
+    pub scope_id: Option<Uuid>,
+    /// The register's version the export holds (the highest change sequence number).
+    pub version_seq: i64,
+    pub households: u64,
+    pub bytes: u64,
+    /// When, UTC milliseconds.
+    pub created_ms: i64,
+}
+
+/// `GET /api/v1/admin/exports`: the latest exports, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportLog {
+    pub protocol: u32,
+    pub entries: Vec<ExportLogEntry>,
+}

@@ -33,6 +33,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003-blob-scope",
         include_str!("../../../migrations/server/0003-blob-scope/up.sql"),
     ),
+    (
+        "0004-export-log",
+        include_str!("../../../migrations/server/0004-export-log/up.sql"),
+    ),
 ];
 
 /// Why the database could not be opened.

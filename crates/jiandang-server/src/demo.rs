@@ -13,10 +13,15 @@
 use std::collections::BTreeSet;
 
 use geo_types::Point;
+use jiandang_domain::codes::Coded;
 use jiandang_domain::codes::household::{
     AccessRoadType, DilapidationLevel, Education, Ethnicity, ExitStatus, FuelType, Health,
-    HouseholdAttribute, IdType, IdentificationStandard, LabourSkill, PovertyCause, Relationship,
-    Sex, StudentStatus, WorkStatus,
+    HouseholdAttribute, IdType, IdentificationStandard, LabourSkill, MemberStatus, PovertyCause,
+    Relationship, Sex, StudentStatus, WorkStatus,
+};
+use jiandang_domain::codes::village::{
+    ChangeDirection, ChangeProof, DevelopmentDirection, HouseholdMeasureKind, MemberChangeReason,
+    Terrain, VillageAttribute, VillageCadrePost, VillageMeasureKind,
 };
 use jiandang_domain::geo::{GpsFix, GpsSource};
 use jiandang_domain::help::Helper;
@@ -26,8 +31,20 @@ use jiandang_domain::household::{
 };
 use jiandang_domain::id_number::check_char;
 use jiandang_domain::income::Income;
+use jiandang_domain::measures::{
+    HouseholdExitMeasures, HouseholdMeasure, VillageExitMeasures, VillageMeasure,
+};
 use jiandang_domain::member::Member;
+use jiandang_domain::member_change::MemberChange;
 use jiandang_domain::policy::YearPolicy;
+use jiandang_domain::procedure::{
+    Procedure, ProcedureKind, ProcedureStep, StepOutcome, StepRecord,
+};
+use jiandang_domain::village::{
+    NaturalVillage, NaturalVillageBasic, NaturalVillageInfrastructure, NaturalVillagePopulation,
+    Village, VillageBasic, VillageExitItems, VillageHealth, VillageIncome, VillageLand,
+    VillagePopulation, VillageRoads,
+};
 use jiandang_domain::{Date, Money, RecordKind, Timestamp};
 use jiandang_protocol::{Hlc, Phase, Role, flatten, unflatten};
 use rusqlite::{Connection, params};
@@ -415,6 +432,88 @@ impl Writer<'_> {
     }
 }
 
+impl Writer<'_> {
+    /// Writes the fields where `after` differs from `before` as logged changes of an existing
+    /// record, as a device's edit would be: the old and new value in the log, the field's
+    /// current value, the record's JSON form.
+    fn update<T: Serialize>(
+        &mut self,
+        kind: RecordKind,
+        id: Uuid,
+        village: Uuid,
+        before: &T,
+        after: &T,
+    ) -> Result<(), AppError> {
+        let leaves = |form: &T| -> Result<std::collections::BTreeMap<String, Value>, AppError> {
+            Ok(flatten(&serde_json::to_value(form)?)
+                .into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .collect())
+        };
+        let (old, new) = (leaves(before)?, leaves(after)?);
+        let mut paths: BTreeSet<&String> = old.keys().collect();
+        paths.extend(new.keys());
+        let (id_s, village_s) = (id.to_string(), village.to_string());
+        let (user_s, device_s, set_s) = (
+            self.user.to_string(),
+            self.device.to_string(),
+            self.set_id.to_string(),
+        );
+        let mut seq = None;
+        for path in paths {
+            let (o, n) = (old.get(path), new.get(path));
+            if o == n {
+                continue;
+            }
+            self.hlc = self.hlc.tick(self.now_ms);
+            let change_id = Uuid::from_u128(u128::from(self.changes) | (id.as_u128() << 64));
+            let json = |v: Option<&Value>| serde_json::to_string(v.unwrap_or(&Value::Null));
+            let (old_s, new_s, hlc_s) = (json(o)?, json(n)?, self.hlc.to_string());
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO change_log (change_id, change_set_id, record_id, kind, village_id,
+                         field, old, new, base_seq, hlc, user_id, device_id, received_ms, outcome)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10, ?11, ?12, 'accepted')",
+                )?
+                .execute(params![
+                    change_id.to_string(),
+                    set_s,
+                    id_s,
+                    kind.as_str(),
+                    village_s,
+                    path,
+                    old_s,
+                    new_s,
+                    hlc_s,
+                    user_s,
+                    device_s,
+                    self.now_ms
+                ])?;
+            let s = self.tx.last_insert_rowid();
+            seq = Some(s);
+            if n.is_some() {
+                self.tx
+                    .prepare_cached(
+                        "INSERT OR REPLACE INTO fields (record_id, path, value, seq, hlc, user_id, device_id)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    )?
+                    .execute(params![id_s, path, new_s, s, hlc_s, user_s, device_s])?;
+            } else {
+                self.tx
+                    .prepare_cached("DELETE FROM fields WHERE record_id = ?1 AND path = ?2")?
+                    .execute(params![id_s, path])?;
+            }
+            self.changes += 1;
+        }
+        if let Some(seq) = seq {
+            self.tx
+                .prepare_cached("UPDATE records SET doc = ?2, updated_seq = ?3 WHERE id = ?1")?
+                .execute(params![id_s, serde_json::to_string(&unflatten(&new))?, seq])?;
+        }
+        Ok(())
+    }
+}
+
 struct MadeHousehold {
     household: Household,
     members: Vec<Member>,
@@ -697,3 +796,751 @@ const GIVEN: &[&str] = &[
     "建", "国", "华", "明", "军", "平", "秀", "英", "兰", "芳", "伟", "强", "磊", "洋", "勇", "艳",
     "杰", "娟", "涛", "超", "霞", "丽", "敏", "静", "刚", "桂", "玉", "凤", "海", "春",
 ];
+
+/// What [`add_year_events`] made.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct YearEvents {
+    pub exits: usize,
+    pub returns: usize,
+    pub new_households: usize,
+    pub increases: usize,
+    pub decreases: usize,
+    pub villages: usize,
+    pub natural_villages: usize,
+    pub village_exits: usize,
+    pub changes: u64,
+}
+
+/// This year's work on top of the demo county [`generate`] made: what the survey workers and
+/// work teams would have recorded by the end of the entry phase, as logged changes of the
+/// import user like the baseline. Some households exit in 2018 (with their exit-measure
+/// sheet), some fall back (返贫, with the procedure and its reason), new households are
+/// identified (新识别, one with rare characters outside the BMP in its names and an ID number
+/// ending in X), members are born, marry out or die (自然增减, with the member's status and
+/// the household's size and income updated), and every village gets its 贫困村 form, its
+/// 自然村 forms and, when it exits in 2018, its exit-measure sheet.
+///
+/// Separate from [`generate`] so the figures of `jiandang bench` taken on the baseline county
+/// stay comparable; `jiandang demo` runs both. Deterministic in `seed`.
+pub fn add_year_events(
+    conn: &mut Connection,
+    seed: u64,
+    now_ms: i64,
+) -> Result<YearEvents, AppError> {
+    let tx = conn.transaction()?;
+    let (admin, device): (String, String) = tx.query_row(
+        "SELECT u.id, d.id FROM devices d JOIN users u ON u.id = d.user_id
+         WHERE d.name = '示范数据导入' AND u.role = 'county_admin' LIMIT 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let parse = |s: &str| Uuid::parse_str(s).map_err(|e| AppError::internal(format!("uuid: {e}")));
+    let mut rng = SplitMix64::new(seed ^ 0x2018_5EED_0000_0001);
+    let mut writer = Writer {
+        tx: &tx,
+        set_id: rng.uuid(),
+        user: parse(&admin)?,
+        device: parse(&device)?,
+        hlc: Hlc::zero("demo"),
+        // A millisecond after the baseline: this year's edits are stamped later than it.
+        now_ms: now_ms + 1,
+        // Change ids are the counter beside the record id: start far above the baseline's
+        // counter so an edit of a baseline record never reuses one of its change ids.
+        changes: YEAR_EVENTS_CHANGES,
+    };
+    let villages: Vec<(Uuid, String, usize)> = {
+        let mut stmt = tx.prepare(
+            "SELECT v.id, v.name FROM villages v JOIN towns t ON t.id = v.town_id
+             ORDER BY t.name, v.name",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for (i, row) in rows.enumerate() {
+            let (id, name) = row?;
+            out.push((parse(&id)?, name, i));
+        }
+        out
+    };
+    let policy = YearPolicy::shangqiu_2018();
+    let mut report = YearEvents::default();
+    let mut touched = BTreeSet::new();
+    let mut person = 900_000u32;
+    for (village, village_name, index) in &villages {
+        let households = load_households(&tx, *village)?;
+        // New households are registered by now (公告 passed): the national system gave them
+        // the village's next numbers.
+        let mut next_number = households
+            .iter()
+            .filter_map(|(h, _)| h.basic.household_number.as_deref()?.parse::<u64>().ok())
+            .max()
+            .unwrap_or(0);
+        let mut people = 0u32;
+        let mut poor_people = 0u32;
+        let mut poor_households = 0u32;
+        for (before, members_before) in households {
+            let mut household = before.clone();
+            let mut members = members_before.clone();
+            let status = household.basic.status;
+            let resolved = household.no_worries.housing.resolved != Some(false);
+            if status == Some(ExitStatus::NotExited) && resolved && rng.chance(22) {
+                exit_2018(&mut household, &members, &policy, &mut rng);
+                let measures = exit_measures(&mut rng, *village, household.id);
+                writer.record(
+                    RecordKind::HouseholdExitMeasures,
+                    measures.id,
+                    *village,
+                    &measures,
+                )?;
+                report.exits += 1;
+            } else if status == Some(ExitStatus::Exited) && rng.chance(4) {
+                let reason = *rng.pick(&[
+                    PovertyCause::Illness,
+                    PovertyCause::Disaster,
+                    PovertyCause::Disability,
+                    PovertyCause::LackOfLabour,
+                ]);
+                household.basic.status = Some(ExitStatus::Returned);
+                household.basic.attribute = household.basic.attribute.map(|a| match a {
+                    HouseholdAttribute::AllowanceExited => HouseholdAttribute::Allowance,
+                    _ => HouseholdAttribute::General,
+                });
+                household.basic.return_reason = Some(reason);
+                household.basic.return_year = Some(2018);
+                household.basic.main_cause = Some(reason);
+                household.basic.exit_year = None;
+                // Back below the line: the illness or disaster ate the business income.
+                household.income.business_income = Some(Money::from_yuan(
+                    500 * members.iter().filter(|m| m.is_present()).count() as i64,
+                ));
+                let procedure =
+                    procedure(&mut rng, household.id, ProcedureKind::Return, Some(reason));
+                writer.record(RecordKind::Procedure, procedure.id, *village, &procedure)?;
+                report.returns += 1;
+            }
+            if (household.basic.status != Some(ExitStatus::Exited) || household == before)
+                && let Some(change) = member_change(
+                    &mut rng,
+                    &mut household,
+                    &mut members,
+                    *village,
+                    &mut person,
+                )
+            {
+                if let Some(new) = members.iter().find(|m| {
+                    m.id == change.member_id && !members_before.iter().any(|b| b.id == m.id)
+                }) {
+                    writer.record(RecordKind::Member, new.id, *village, new)?;
+                }
+                writer.record(RecordKind::MemberChange, change.id, *village, &change)?;
+                match change.direction {
+                    ChangeDirection::Increase => report.increases += 1,
+                    ChangeDirection::Decrease => report.decreases += 1,
+                }
+            }
+            let present = members.iter().filter(|m| m.is_present()).count();
+            household.basic.household_size = Some(present as u32);
+            household.income = household.income.derive(present, &policy);
+            for (m, b) in members.iter().zip(&members_before) {
+                if m != b {
+                    writer.update(RecordKind::Member, m.id, *village, b, m)?;
+                }
+            }
+            if household != before {
+                writer.update(
+                    RecordKind::Household,
+                    household.id,
+                    *village,
+                    &before,
+                    &household,
+                )?;
+                touched.insert(household.id);
+            }
+            people += present as u32;
+            if !household.basic.status.is_some_and(ExitStatus::is_exited) {
+                poor_people += present as u32;
+                poor_households += 1;
+            }
+        }
+        // 新识别: one or two households a village; the first village's first one carries
+        // names with characters outside the BMP and an ID number ending in X.
+        for k in 0..1 + rng.below(2) {
+            let rare = *index == 0 && k == 0;
+            let (mut household, members) =
+                new_household(&mut rng, &policy, *village, rare, &mut person);
+            next_number += 1;
+            household.basic.household_number = Some(format!("{next_number:06}"));
+            writer.record(RecordKind::Household, household.id, *village, &household)?;
+            for m in &members {
+                writer.record(RecordKind::Member, m.id, *village, m)?;
+            }
+            let procedure = procedure(
+                &mut rng,
+                household.id,
+                ProcedureKind::NewIdentification,
+                None,
+            );
+            writer.record(RecordKind::Procedure, procedure.id, *village, &procedure)?;
+            touched.insert(household.id);
+            people += members.len() as u32;
+            poor_people += members.len() as u32;
+            poor_households += 1;
+            report.new_households += 1;
+        }
+        // The village's own forms.
+        let exits_2018 = rng.chance(20);
+        let naturals = 3 + rng.below(3) as usize;
+        let village_record = village_form(
+            &mut rng,
+            *village,
+            village_name,
+            *index,
+            people,
+            (poor_households, poor_people),
+            naturals as u32,
+            exits_2018,
+        );
+        writer.record(RecordKind::Village, *village, *village, &village_record)?;
+        report.villages += 1;
+        for n in 0..naturals {
+            let nv = NaturalVillage {
+                id: rng.uuid(),
+                village_id: *village,
+                basic: NaturalVillageBasic {
+                    name: Some(format!(
+                        "{}{}组",
+                        village_name.trim_end_matches('村'),
+                        n + 1
+                    )),
+                    code: Some(format!("{:02}{:02}", index + 1, n + 1)),
+                    longitude: None,
+                    latitude: None,
+                },
+                population: NaturalVillagePopulation {
+                    households: Some(40 + rng.below(80) as u32),
+                    population: Some(150 + rng.below(300) as u32),
+                    poor_households: None,
+                    poor_population: None,
+                    over_20_households: Some(true),
+                },
+                infrastructure: NaturalVillageInfrastructure {
+                    hardened_road: Some(true),
+                    power_production: Some(true),
+                    power_domestic: Some(true),
+                    broadcast_tv: Some(true),
+                    broadband: Some(rng.chance(70)),
+                    mobile_signal: Some(true),
+                    safe_water: Some(true),
+                    tap_water_households: Some(30 + rng.below(60) as u32),
+                    bus_service: Some(rng.chance(50)),
+                    ..NaturalVillageInfrastructure::default()
+                },
+            };
+            writer.record(RecordKind::NaturalVillage, nv.id, *village, &nv)?;
+            report.natural_villages += 1;
+        }
+        if exits_2018 {
+            let measures = village_exit_measures(&mut rng, *village);
+            writer.record(
+                RecordKind::VillageExitMeasures,
+                measures.id,
+                *village,
+                &measures,
+            )?;
+            report.village_exits += 1;
+        }
+    }
+    report.changes = writer.changes - YEAR_EVENTS_CHANGES;
+    Rules::shangqiu_2018().check_records(&tx, &touched)?;
+    tx.commit()?;
+    Ok(report)
+}
+
+const YEAR_EVENTS_CHANGES: u64 = 1 << 40;
+
+fn load_households(
+    tx: &Connection,
+    village: Uuid,
+) -> Result<Vec<(Household, Vec<Member>)>, AppError> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT kind, doc FROM records WHERE village_id = ?1 AND kind IN ('household', 'member')
+         ORDER BY id",
+    )?;
+    let rows = stmt.query_map([village.to_string()], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut households: Vec<Household> = Vec::new();
+    let mut members: std::collections::HashMap<Uuid, Vec<Member>> = Default::default();
+    for row in rows {
+        let (kind, doc) = row?;
+        if kind == "household" {
+            households.push(serde_json::from_str(&doc)?);
+        } else {
+            let m: Member = serde_json::from_str(&doc)?;
+            members.entry(m.household_id).or_default().push(m);
+        }
+    }
+    // The order the baseline wrote them in: by 户编号.
+    households.sort_by(|a, b| a.basic.household_number.cmp(&b.basic.household_number));
+    Ok(households
+        .into_iter()
+        .map(|h| {
+            let mut ms = members.remove(&h.id).unwrap_or_default();
+            ms.sort_by_key(|a| (a.relationship, a.birth_date));
+            (h, ms)
+        })
+        .collect())
+}
+
+/// Marks a household 已脱贫 in 2018, with the income above the line that it takes.
+fn exit_2018(
+    household: &mut Household,
+    members: &[Member],
+    policy: &YearPolicy,
+    rng: &mut SplitMix64,
+) {
+    let size = members.iter().filter(|m| m.is_present()).count().max(1) as i64;
+    household.basic.status = Some(ExitStatus::Exited);
+    household.basic.exit_year = Some(2018);
+    household.basic.attribute = household.basic.attribute.map(|a| match a {
+        HouseholdAttribute::Allowance => HouseholdAttribute::AllowanceExited,
+        _ => HouseholdAttribute::GeneralExited,
+    });
+    household.basic.visited_on = Date::new(2018, 10, 8 + rng.below(20) as u32).ok();
+    let target = policy.poverty_line.fen() + 20_000 + rng.range(0, 200_000);
+    let derived = household.income.derive(size as usize, policy);
+    if let Some(pc) = derived.net_per_capita.filter(|pc| pc.fen() < target) {
+        household.income.business_income = Some(Money::from_fen(
+            household.income.business_income.map_or(0, Money::fen) + (target - pc.fen()) * size,
+        ));
+    }
+}
+
+fn exit_measures(rng: &mut SplitMix64, village: Uuid, household: Uuid) -> HouseholdExitMeasures {
+    let mut kinds: Vec<HouseholdMeasureKind> = Vec::new();
+    for _ in 0..3 + rng.below(4) {
+        let k = *rng.pick(HouseholdMeasureKind::ALL);
+        if !kinds.contains(&k) {
+            kinds.push(k);
+        }
+    }
+    kinds.sort();
+    HouseholdExitMeasures {
+        id: rng.uuid(),
+        village_id: village,
+        household_id: household,
+        measures: kinds
+            .into_iter()
+            .map(|kind| HouseholdMeasure {
+                kind,
+                first_year: Some(2015 + rng.below(4) as i32),
+                amount: matches!(
+                    kind,
+                    HouseholdMeasureKind::MicroCredit
+                        | HouseholdMeasureKind::HouseRenovation
+                        | HouseholdMeasureKind::IndustryAward
+                        | HouseholdMeasureKind::AssetIncome
+                )
+                .then(|| Money::from_fen(rng.range(50_000, 5_000_000))),
+                implementing_unit: rng.chance(50).then(|| "县扶贫办".to_owned()),
+            })
+            .collect(),
+        note: None,
+    }
+}
+
+fn procedure(
+    rng: &mut SplitMix64,
+    household: Uuid,
+    kind: ProcedureKind,
+    return_reason: Option<PovertyCause>,
+) -> Procedure {
+    let mut day = Date::new(2018, 10, 8).unwrap_or_else(|_| Date::from_days_since_epoch(0));
+    let steps = ProcedureStep::ALL
+        .iter()
+        .map(|step| {
+            day = day.add_days(1 + rng.range(0, 5));
+            StepRecord {
+                step: *step,
+                date: Some(day),
+                outcome: Some(StepOutcome::Passed),
+                note: None,
+                attachment_photo_ids: Vec::new(),
+            }
+        })
+        .collect();
+    Procedure {
+        id: rng.uuid(),
+        household_id: household,
+        kind,
+        return_reason,
+        steps,
+    }
+}
+
+/// One natural change of a household still poor, or none: a newborn (increase), a daughter
+/// who married out or an elder who died (decrease). Updates the members in place.
+fn member_change(
+    rng: &mut SplitMix64,
+    household: &mut Household,
+    members: &mut Vec<Member>,
+    village: Uuid,
+    person: &mut u32,
+) -> Option<MemberChange> {
+    let roll = rng.below(100);
+    let date = |rng: &mut SplitMix64| {
+        Date::new(2018, 1 + rng.below(9) as u32, 1 + rng.below(28) as u32).ok()
+    };
+    let (direction, reason, member_id, on) = if roll < 6 {
+        let head = members.iter().find(|m| m.is_head())?;
+        let birth = date(rng)?;
+        let sex = if rng.chance(50) {
+            Sex::Male
+        } else {
+            Sex::Female
+        };
+        *person += 1;
+        let surname: String = head.name.chars().take(1).collect();
+        let given: String = (0..2).map(|_| *rng.pick(GIVEN)).collect();
+        let child = Member {
+            id: rng.uuid(),
+            household_id: household.id,
+            name: format!("{surname}{given}"),
+            sex: Some(sex),
+            id_type: Some(IdType::ResidentId),
+            id_number: Some(fake_id_number("411421", birth, sex, *person)),
+            birth_date: Some(birth),
+            relationship: Some(if head.age_on_2018() >= 45 {
+                if sex == Sex::Male {
+                    Relationship::Grandson
+                } else {
+                    Relationship::Granddaughter
+                }
+            } else if sex == Sex::Male {
+                Relationship::Son
+            } else {
+                Relationship::Daughter
+            }),
+            ethnicity: Some(Ethnicity::Han),
+            education: Some(Education::Preschool),
+            student_status: Some(StudentStatus::NotInSchool),
+            student_status_last_year: Some(StudentStatus::NotInSchool),
+            health: vec![Health::Healthy],
+            basic_medical_insurance: Some(true),
+            critical_illness_insurance: Some(true),
+            ..Member::default()
+        };
+        let id = child.id;
+        members.push(child);
+        (
+            ChangeDirection::Increase,
+            MemberChangeReason::Newborn,
+            id,
+            Some(birth),
+        )
+    } else if roll < 16 {
+        let pick = |m: &Member, r: Relationship, age: i32| {
+            m.is_present() && m.relationship == Some(r) && m.age_on_2018() >= age
+        };
+        let (reason, m) = if let Some(m) = members
+            .iter_mut()
+            .find(|m| pick(m, Relationship::Daughter, 20))
+        {
+            (MemberChangeReason::MarriageOut, m)
+        } else if let Some(m) = members
+            .iter_mut()
+            .find(|m| m.is_present() && !m.is_head() && m.age_on_2018() >= 65)
+        {
+            (MemberChangeReason::Death, m)
+        } else {
+            let m = members
+                .iter_mut()
+                .find(|m| pick(m, Relationship::Son, 18))?;
+            (MemberChangeReason::RegistrationOut, m)
+        };
+        m.status = MemberStatus::Decreased;
+        (ChangeDirection::Decrease, reason, m.id, date(rng))
+    } else {
+        return None;
+    };
+    Some(MemberChange {
+        id: rng.uuid(),
+        village_id: village,
+        household_id: household.id,
+        direction,
+        member_id,
+        reason: Some(reason),
+        date: on,
+        proof: Some(match reason {
+            MemberChangeReason::Newborn => ChangeProof::BirthCertificate,
+            MemberChangeReason::MarriageOut => ChangeProof::MarriageCertificate,
+            MemberChangeReason::RegistrationOut => ChangeProof::MigrationCertificate,
+            _ => ChangeProof::DeathCertificate,
+        }),
+        proof_photo_ids: Vec::new(),
+        new_head_id: None,
+        note: None,
+        reported_by: Some("村调查员".to_owned()),
+        reported_on: Date::new(2018, 10, 20 + rng.below(10) as u32).ok(),
+    })
+}
+
+trait AgeIn2018 {
+    fn age_on_2018(&self) -> i32;
+}
+
+impl AgeIn2018 for Member {
+    fn age_on_2018(&self) -> i32 {
+        self.birth_date.map_or(0, |b| 2018 - b.year())
+    }
+}
+
+fn new_household(
+    rng: &mut SplitMix64,
+    policy: &YearPolicy,
+    village: Uuid,
+    rare: bool,
+    person: &mut u32,
+) -> (Household, Vec<Member>) {
+    let id = rng.uuid();
+    let surname = if rare { "王" } else { *rng.pick(SURNAMES) };
+    let head_birth = Date::new(
+        1960 + rng.below(25) as i32,
+        1 + rng.below(12) as u32,
+        1 + rng.below(28) as u32,
+    )
+    .unwrap_or_else(|_| Date::from_days_since_epoch(0));
+    let spouse_birth = head_birth.add_days(rng.range(-900, 900));
+    let mut members = Vec::new();
+    for (k, (relationship, sex, birth)) in [
+        (Relationship::Head, Sex::Male, head_birth),
+        (Relationship::Spouse, Sex::Female, spouse_birth),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let name = match (rare, k) {
+            // 𠀾 (U+2003E) and 𪚥 (U+2A6A5): rare characters outside the BMP (生僻字).
+            (true, 0) => "王𠀾".to_owned(),
+            (true, _) => "李𪚥".to_owned(),
+            (false, 0) => format!("{surname}{}{}", rng.pick(GIVEN), rng.pick(GIVEN)),
+            (false, _) => format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN)),
+        };
+        // The head of the rare household gets an ID number whose check character is X.
+        let mut number = fake_id_number("411421", birth, sex, *person);
+        while rare && k == 0 && !number.ends_with('X') {
+            *person += 1;
+            number = fake_id_number("411421", birth, sex, *person);
+        }
+        *person += 1;
+        members.push(Member {
+            id: rng.uuid(),
+            household_id: id,
+            name,
+            sex: Some(sex),
+            id_type: Some(IdType::ResidentId),
+            id_number: Some(number),
+            birth_date: Some(birth),
+            relationship: Some(relationship),
+            ethnicity: Some(Ethnicity::Han),
+            education: Some(Education::JuniorHigh),
+            student_status: Some(StudentStatus::NotInSchool),
+            student_status_last_year: Some(StudentStatus::NotInSchool),
+            health: vec![if k == 0 {
+                Health::SeriousIllness
+            } else {
+                Health::Healthy
+            }],
+            labour_skill: Some(if k == 0 {
+                LabourSkill::LostCapacity
+            } else {
+                LabourSkill::Ordinary
+            }),
+            basic_medical_insurance: Some(true),
+            critical_illness_insurance: Some(true),
+            phone: (k == 0).then(|| format!("13{:09}", rng.below(1_000_000_000))),
+            ..Member::default()
+        });
+    }
+    let zero = Some(Money::ZERO);
+    let income = Income {
+        wage: Some(Money::from_yuan(rng.range(1_000, 3_000))),
+        business_income: Some(Money::from_yuan(rng.range(500, 1_500))),
+        business_expense: Some(Money::from_yuan(rng.range(100, 400))),
+        asset_dividend: zero,
+        other_property: zero,
+        family_planning: zero,
+        minimum_allowance: zero,
+        extreme_poverty_support: zero,
+        pension: zero,
+        ecological_compensation: zero,
+        other_transfer: zero,
+        ..Income::default()
+    }
+    .derive(members.len(), policy);
+    let household = Household {
+        id,
+        village_id: village,
+        basic: BasicInfo {
+            year: Some(2018),
+            household_size: Some(members.len() as u32),
+            phone: members[0].phone.clone(),
+            bank_name: Some("农村信用合作联社".to_owned()),
+            bank_account: Some(format!("6223{:015}", rng.below(1_000_000_000_000_000))),
+            identification_standard: Some(IdentificationStandard::National),
+            attribute: Some(HouseholdAttribute::General),
+            status: Some(ExitStatus::NotExited),
+            identified_year: Some(2018),
+            planned_exit_year: Some(2020),
+            main_cause: Some(PovertyCause::Illness),
+            other_causes: vec![PovertyCause::LackOfCapital],
+            basic_info_updated_year: Some(2018),
+            visited_on: Date::new(2018, 10, 12).ok(),
+            ..BasicInfo::default()
+        },
+        production: ProductionConditions {
+            arable_area: Some(Decimal2::from_hundredths(rng.range(100, 400))),
+            production_electricity: Some(true),
+            cooperative: Some(false),
+            ..ProductionConditions::default()
+        },
+        living: LivingConditions {
+            road_distance_km: Some(Decimal2::from_hundredths(rng.range(10, 200))),
+            access_road: Some(AccessRoadType::Concrete),
+            housing_area_m2: Some(Decimal2::from_int(rng.range(40, 90))),
+            dilapidated: Some(false),
+            domestic_electricity: Some(true),
+            safe_drinking_water: Some(true),
+            fuel: Some(FuelType::Firewood),
+            sanitary_toilet: Some(false),
+            ..LivingConditions::default()
+        },
+        income,
+        no_worries: NoWorries::all_resolved(),
+        ..Household::default()
+    };
+    (household, members)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn village_form(
+    rng: &mut SplitMix64,
+    id: Uuid,
+    name: &str,
+    index: usize,
+    people: u32,
+    (poor_households, poor_people): (u32, u32),
+    naturals: u32,
+    exits_2018: bool,
+) -> Village {
+    let population = people + 800 + rng.below(1_500) as u32;
+    Village {
+        id,
+        basic: VillageBasic {
+            code: Some(format!("41142110{:04}", index + 1)),
+            name: Some(name.to_owned()),
+            division_code: Some(format!("41142110{:04}", index + 1)),
+            attribute: Some(if exits_2018 {
+                VillageAttribute::Exited
+            } else {
+                VillageAttribute::Poor
+            }),
+            deep_poverty: Some(rng.chance(10)),
+            exit_year: exits_2018.then_some(2018),
+            development_direction: Some(*rng.pick(&[
+                DevelopmentDirection::Crops,
+                DevelopmentDirection::Livestock,
+                DevelopmentDirection::Labour,
+            ])),
+            terrain: Some(Terrain::Plain),
+            head_name: Some(format!(
+                "{}{}{}",
+                rng.pick(SURNAMES),
+                rng.pick(GIVEN),
+                rng.pick(GIVEN)
+            )),
+            head_post: Some(VillageCadrePost::PartySecretary),
+            head_phone: Some(format!("13{:09}", rng.below(1_000_000_000))),
+            party_members: Some(15 + rng.below(30) as u32),
+            college_graduate_officials: Some(rng.below(2) as u32),
+            longitude: None,
+            latitude: None,
+        },
+        population: VillagePopulation {
+            households: Some(population / 3),
+            natural_villages: Some(naturals),
+            poor_households: Some(poor_households),
+            poor_population: Some(poor_people),
+            population: Some(population),
+            agricultural_population: Some(population - rng.below(100) as u32),
+            women: Some(population / 2),
+            labour_force: Some(population * 3 / 5),
+            migrant_workers: Some(population / 4),
+            ..VillagePopulation::default()
+        },
+        land: VillageLand {
+            arable_mu: Some(Decimal2::from_hundredths(rng.range(200_000, 600_000))),
+            irrigated_mu: Some(Decimal2::from_hundredths(rng.range(100_000, 200_000))),
+            ..VillageLand::default()
+        },
+        income: VillageIncome {
+            per_capita_net_income: Some(Money::from_yuan(rng.range(6_000, 11_000))),
+            collective_income: Some(Money::from_fen(rng.range(2_000_000, 20_000_000))),
+        },
+        roads: VillageRoads {
+            paved_to_township: Some(true),
+            bus_service: Some(rng.chance(60)),
+            ..VillageRoads::default()
+        },
+        health: VillageHealth {
+            clinics: Some(1),
+            doctors: Some(1 + rng.below(3) as u32),
+            ..VillageHealth::default()
+        },
+        exit_items: if exits_2018 {
+            VillageExitItems {
+                hardened_road: Some(true),
+                safe_water: Some(true),
+                electricity: Some(true),
+                broadcast_tv: Some(true),
+                cultural_centre: Some(true),
+                standard_clinic: Some(true),
+                qualified_doctor: Some(true),
+                broadband: Some(true),
+            }
+        } else {
+            VillageExitItems::default()
+        },
+        ..Village::default()
+    }
+}
+
+fn village_exit_measures(rng: &mut SplitMix64, village: Uuid) -> VillageExitMeasures {
+    let kinds = [
+        VillageMeasureKind::RoadHardening,
+        VillageMeasureKind::SafeWater,
+        VillageMeasureKind::PowerGrid,
+        VillageMeasureKind::StandardClinic,
+        VillageMeasureKind::CulturalCentre,
+        VillageMeasureKind::PhotovoltaicStation,
+    ];
+    VillageExitMeasures {
+        id: rng.uuid(),
+        village_id: village,
+        measures: kinds
+            .iter()
+            .take(3 + rng.below(4) as usize)
+            .map(|kind| VillageMeasure {
+                kind: *kind,
+                met: Some(true),
+                project: Some(format!("{}项目", kind.zh())),
+                first_year: Some(2016 + rng.below(3) as i32),
+                investment: Some(Money::from_yuan(rng.range(100_000, 2_000_000))),
+                funding_source: Some("财政专项扶贫资金".to_owned()),
+                implementing_unit: Some("乡政府".to_owned()),
+                completed_on: Date::new(2018, 1 + rng.below(9) as u32, 1 + rng.below(28) as u32)
+                    .ok(),
+            })
+            .collect(),
+        note: None,
+    }
+}

@@ -14,6 +14,7 @@ pub mod conflicts;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod exports;
 pub mod extract;
 pub mod history;
 pub mod merge;
@@ -129,6 +130,19 @@ fn api_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/api/v1/admin/villages/{id}/reopen",
             post(admin::reopen_village),
         ),
+        (Method::GET, "/api/v1/admin/exports", get(exports::log)),
+        (
+            Method::POST,
+            "/api/v1/exports/jobs",
+            post(exports::start_job),
+        ),
+        (Method::GET, "/api/v1/exports/jobs/{id}", get(exports::job)),
+        (
+            Method::GET,
+            "/api/v1/exports/jobs/{id}/file",
+            get(exports::job_file),
+        ),
+        (Method::GET, "/api/v1/exports/{file}", get(exports::get)),
         (Method::GET, blob, get(blobs::get).layer(chunk_limit())),
         (Method::HEAD, blob, head(blobs::head).layer(chunk_limit())),
         (Method::PUT, blob, put(blobs::put).layer(chunk_limit())),

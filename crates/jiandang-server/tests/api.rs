@@ -58,10 +58,10 @@ async fn fixture() -> Fixture {
     state
         .db
         .call(move |conn| {
-            conn.execute("INSERT INTO towns (id, name) VALUES ('t', '城关镇')", [])?;
+            conn.execute("INSERT INTO towns (id, name) VALUES ('00000000-0000-0000-0000-0000000000f1', '城关镇')", [])?;
             for (id, name) in [(village_a, "甲村"), (village_b, "乙村")] {
                 conn.execute(
-                    "INSERT INTO villages (id, town_id, name) VALUES (?1, 't', ?2)",
+                    "INSERT INTO villages (id, town_id, name) VALUES (?1, '00000000-0000-0000-0000-0000000000f1', ?2)",
                     [id.to_string(), name.to_owned()],
                 )?;
             }
@@ -1291,6 +1291,8 @@ async fn the_demo_county_is_valid_domain_data() {
         (report.towns, report.villages, report.households),
         (1, 2, 30)
     );
+    let year = jiandang_server::demo::add_year_events(&mut conn, 7, 0).expect("year events");
+    assert_eq!((year.villages, year.natural_villages > 0), (2, true));
     assert_eq!(report.users.len(), 1 + 1 + 2 * 2);
     assert_eq!(report.entry_opens, Some(date(2026, 2, 27)));
     let mut stmt = conn
@@ -1321,15 +1323,59 @@ async fn the_demo_county_is_valid_domain_data() {
             "helper" => {
                 serde_json::from_str::<jiandang_domain::help::Helper>(&doc).expect("helper form");
             }
+            "village" => {
+                serde_json::from_str::<jiandang_domain::village::Village>(&doc)
+                    .expect("village form");
+            }
+            "natural_village" => {
+                serde_json::from_str::<jiandang_domain::village::NaturalVillage>(&doc)
+                    .expect("natural village form");
+            }
+            "member_change" => {
+                serde_json::from_str::<jiandang_domain::member_change::MemberChange>(&doc)
+                    .expect("member change form");
+            }
+            "procedure" => {
+                serde_json::from_str::<jiandang_domain::procedure::Procedure>(&doc)
+                    .expect("procedure form");
+            }
+            "household_exit_measures" => {
+                serde_json::from_str::<jiandang_domain::measures::HouseholdExitMeasures>(&doc)
+                    .expect("exit measures form");
+            }
+            "village_exit_measures" => {
+                serde_json::from_str::<jiandang_domain::measures::VillageExitMeasures>(&doc)
+                    .expect("village exit measures form");
+            }
             other => panic!("unexpected kind {other}"),
         }
     }
-    assert_eq!(members, report.members);
+    assert_eq!(
+        members,
+        report.members + year.increases + 2 * year.new_households,
+        "every member of the baseline, the newborns and the new households' members"
+    );
+    // Every field value is the record's: the edits kept `fields` and `records` in step.
+    let fields: i64 = conn
+        .query_row("SELECT count(*) FROM fields", [], |r| r.get(0))
+        .expect("fields");
+    let leaves: usize = {
+        let mut s = conn.prepare("SELECT doc FROM records").expect("prepare");
+        s.query_map([], |r| r.get::<_, String>(0))
+            .expect("query")
+            .map(|d| {
+                let v: Value = serde_json::from_str(&d.expect("doc")).expect("json");
+                flatten(&v).values().filter(|v| !v.is_null()).count()
+            })
+            .sum()
+    };
+    assert_eq!(fields as usize, leaves);
     // The same seed makes the same county.
     let dir2 = tempfile::tempdir().expect("tempdir");
     let mut conn2 = db::open(&dir2.path().join("demo.db")).expect("open");
     let again =
         jiandang_server::demo::generate(&mut conn2, 7, scale, date(2026, 3, 2), 0).expect("demo");
+    jiandang_server::demo::add_year_events(&mut conn2, 7, 0).expect("year events");
     assert_eq!(
         (again.members, again.changes),
         (report.members, report.changes)

@@ -97,6 +97,23 @@ fn admin(who: Who, _: Target) -> u16 {
     }
 }
 
+/// The county admin only, for a request that starts work in the background (202).
+fn admin_accepted(who: Who, target: Target) -> u16 {
+    match admin(who, target) {
+        200 => 202,
+        other => other,
+    }
+}
+
+/// What the county admin made for itself (an export job): another user's answers as if it
+/// did not exist.
+fn owner_only(who: Who, target: Target) -> u16 {
+    match admin(who, target) {
+        403 => 404,
+        other => other,
+    }
+}
+
 /// A request body.
 enum Body {
     None,
@@ -287,6 +304,50 @@ const ROWS: &[Row] = &[
     },
     Row {
         method: Method::GET,
+        path: "/api/v1/admin/exports",
+        request: |_, _, _| ("/api/v1/admin/exports".into(), Body::None),
+        expect: admin,
+    },
+    Row {
+        method: Method::GET,
+        path: "/api/v1/exports/{file}",
+        request: |w, _, t| {
+            (
+                format!("/api/v1/exports/households.csv?village={}", w.village(t)),
+                Body::None,
+            )
+        },
+        expect: admin,
+    },
+    Row {
+        method: Method::POST,
+        path: "/api/v1/exports/jobs",
+        request: |w, _, t| {
+            let body = json!({"protocol": 2, "export": "households", "format": "csv",
+                "village": w.village(t)});
+            ("/api/v1/exports/jobs".into(), Body::Json(body))
+        },
+        expect: admin_accepted,
+    },
+    Row {
+        method: Method::GET,
+        path: "/api/v1/exports/jobs/{id}",
+        request: |w, _, _| (format!("/api/v1/exports/jobs/{}", w.export_job), Body::None),
+        expect: owner_only,
+    },
+    Row {
+        method: Method::GET,
+        path: "/api/v1/exports/jobs/{id}/file",
+        request: |w, _, _| {
+            (
+                format!("/api/v1/exports/jobs/{}/file", w.export_job),
+                Body::None,
+            )
+        },
+        expect: owner_only,
+    },
+    Row {
+        method: Method::GET,
         path: "/api/v1/blobs/{sha256}",
         request: |w, _, t| (format!("/api/v1/blobs/{}", w.blob(t).1), Body::None),
         expect: village_404,
@@ -322,6 +383,8 @@ struct World {
     users: (Uuid, Uuid),
     spare_devices: (Uuid, Uuid),
     phases: Value,
+    /// A finished export job of the county admin.
+    export_job: Uuid,
 }
 
 impl World {
@@ -440,7 +503,22 @@ impl World {
         let (_, phases) = county
             .call("GET", "/api/v1/admin/phases", Some(&admin.token), None)
             .await;
+        let (status, job) = county
+            .call(
+                "POST",
+                "/api/v1/exports/jobs",
+                Some(&admin.token),
+                Some(json!({"protocol": 2, "export": "households", "format": "csv"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+        let export_job: Uuid = job["id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .expect("job id");
+        county.export_finished(&admin, export_job).await;
         World {
+            export_job,
             county,
             households: (households[0], households[1]),
             blobs: (blobs.remove(0), blobs.remove(0)),
@@ -478,6 +556,16 @@ impl World {
                 None,
             )
             .await;
+        // One export job runs per user at a time: let the admin's finish before the next row.
+        if row.path == "/api/v1/exports/jobs" && status == StatusCode::ACCEPTED {
+            let answer: Value = serde_json::from_slice(&answer).expect("job answer");
+            let id = answer["id"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .expect("job id");
+            let token = token.expect("a job has an owner");
+            self.county.export_finished(token, id).await;
+        }
         if row.path == "/api/v1/push" && status == StatusCode::OK {
             let answer: Value = serde_json::from_slice(&answer).expect("push answer");
             if outcome(&answer, 0)["code"] == "forbidden_village" {

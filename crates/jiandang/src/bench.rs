@@ -22,6 +22,9 @@ pub struct Args {
     /// Work in this folder instead of a fresh temporary one (kept afterwards).
     #[arg(long)]
     work_dir: Option<PathBuf>,
+    /// Run only the export scenario (the county-wide household workbook).
+    #[arg(long)]
+    only_export: bool,
 }
 
 pub fn run_cmd(args: &Args) -> ExitCode {
@@ -34,6 +37,7 @@ pub fn run_cmd(args: &Args) -> ExitCode {
         opts.devices = n.max(1);
     }
     opts.work_dir = args.work_dir.clone();
+    opts.only_export = args.only_export;
     let report = match run(&opts, &|line| eprintln!("jiandang bench: {line}")) {
         Ok(r) => r,
         Err(e) => {

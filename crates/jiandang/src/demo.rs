@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context;
-use jiandang_server::demo::{DemoScale, generate};
+use jiandang_server::demo::{DemoScale, add_year_events, generate};
 use jiandang_server::{Clock, SystemClock, db};
 
 /// Arguments of `jiandang demo`.
@@ -42,6 +42,8 @@ fn demo(args: &Args) -> anyhow::Result<()> {
         clock.now_ms(),
     )
     .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let year = add_year_events(&mut conn, args.seed, clock.now_ms())
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
     drop(conn);
     let size = std::fs::metadata(&args.db).map(|m| m.len()).unwrap_or(0);
     println!(
@@ -54,6 +56,18 @@ fn demo(args: &Args) -> anyhow::Result<()> {
         report.changes,
         started.elapsed().as_secs_f64(),
         size as f64 / 1024.0 / 1024.0
+    );
+    println!(
+        "本年度变化：脱贫 {} 户，返贫 {} 户，新识别 {} 户，成员自然增加 {} 人、减少 {} 人；贫困村表 {} 个（{} 个本年度出列），自然村表 {} 个；{} 条变更",
+        year.exits,
+        year.returns,
+        year.new_households,
+        year.increases,
+        year.decreases,
+        year.villages,
+        year.village_exits,
+        year.natural_villages,
+        year.changes
     );
     println!(
         "（写入记录 {:.1} 秒，规则检查 {:.1} 秒）",

@@ -3,6 +3,7 @@
 mod bench;
 mod check;
 mod demo;
+mod export;
 mod serve;
 
 use std::process::ExitCode;
@@ -31,6 +32,9 @@ enum Command {
     Serve(serve::Args),
     /// Make a new database with the deterministic demo county; prints the users' passwords once.
     Demo(demo::Args),
+    /// Write the official sheets (xlsx, CSV), the door comparison sheet or the summary report
+    /// from a database file: `jiandang export --db county.db --export households --town 李庄镇`.
+    Export(export::Args),
     /// Measure sync, storage and photos beside baselines; Markdown table + JSON (`--quick`: CI).
     Bench(bench::Args),
 }
@@ -42,6 +46,7 @@ fn main() -> ExitCode {
         Command::Forms => print_forms(),
         Command::Serve(args) => serve::run(&args),
         Command::Demo(args) => demo::run(&args),
+        Command::Export(args) => export::run(&args),
         Command::Bench(args) => bench::run_cmd(&args),
     }
 }

@@ -74,10 +74,10 @@ impl County {
         state
             .db
             .call(move |conn| {
-                conn.execute("INSERT INTO towns (id, name) VALUES ('t', '城关镇')", [])?;
+                conn.execute("INSERT INTO towns (id, name) VALUES ('00000000-0000-0000-0000-0000000000f1', '城关镇')", [])?;
                 for (id, name) in [(village_a, "甲村"), (village_b, "乙村")] {
                     conn.execute(
-                        "INSERT INTO villages (id, town_id, name) VALUES (?1, 't', ?2)",
+                        "INSERT INTO villages (id, town_id, name) VALUES (?1, '00000000-0000-0000-0000-0000000000f1', ?2)",
                         [id.to_string(), name.to_owned()],
                     )?;
                 }
@@ -146,6 +146,26 @@ impl County {
                 .unwrap_or_else(|_| Value::String(format!("{} bytes", bytes.len())))
         };
         (status, value)
+    }
+
+    /// Waits until the caller's export job has finished (done or failed).
+    pub async fn export_finished(&self, owner: &Token, job: Uuid) {
+        for _ in 0..600 {
+            let (status, answer) = self
+                .call(
+                    "GET",
+                    &format!("/api/v1/exports/jobs/{job}"),
+                    Some(&owner.token),
+                    None,
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{answer}");
+            if answer["state"] != "running" {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the export job did not finish in 30 s");
     }
 
     /// Any request; `from` is the peer address the server sees (as `axum::serve` with

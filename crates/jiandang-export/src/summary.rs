@@ -1,0 +1,547 @@
+//! The year's summary report (工作总结, timeline 01-01 – 01-08): how many households and people
+//! exited, by town and village; how they exited (the exit measures received, by category and
+//! by kind); new identifications and returns with their causes; member changes by reason.
+//! Written as one xlsx sheet and as a printable HTML page (A4 print stylesheet).
+//!
+//! Every part is a [`Section`] (a titled table), so the xlsx and HTML writers render any of
+//! them. The problem list's state (issue 18) and the spot-check estimates (issue 13) plug in
+//! as further sections in [`Summary::extra`] once those records exist; nothing stands in for
+//! them until then.
+
+use std::collections::BTreeMap;
+
+use jiandang_domain::codes::Coded;
+use jiandang_domain::codes::household::{ExitStatus, HelpMeasureCategory, PovertyCause};
+use jiandang_domain::codes::village::{ChangeDirection, HouseholdMeasureKind, MemberChangeReason};
+use jiandang_domain::procedure::ProcedureKind;
+use rust_xlsxwriter::{Format, Workbook};
+
+use crate::cell::{Cell, display_width};
+use crate::register::{HouseholdEntry, Register};
+use crate::xlsx::{self, Formats};
+use crate::{Export, ExportError, ExportMeta};
+
+/// A titled table of the report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Section {
+    pub title: String,
+    /// A sentence under the title (how the figures are counted).
+    pub note: Option<String>,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+    /// Rows that are subtotals or totals (printed bold).
+    pub total_rows: Vec<usize>,
+}
+
+/// The summary of one scope and year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub year: i32,
+    pub exited_households: usize,
+    pub exited_people: usize,
+    pub new_households: usize,
+    pub new_people: usize,
+    pub returned_households: usize,
+    pub returned_people: usize,
+    pub increases: usize,
+    pub decreases: usize,
+    pub sections: Vec<Section>,
+    /// Sections other parts of the system contribute (problem list, spot-check estimates).
+    pub extra: Vec<Section>,
+}
+
+fn people(h: &HouseholdEntry) -> usize {
+    h.bundle.present_members().count()
+}
+
+/// Exited in `year`: 已脱贫 (with or without continued policy) with 脱贫年度 = `year`.
+pub fn exited_in(h: &HouseholdEntry, year: i32) -> bool {
+    let b = &h.bundle.household.basic;
+    b.status.is_some_and(ExitStatus::is_exited) && b.exit_year == Some(year)
+}
+
+/// Newly identified in `year`: a 新识别 procedure, or 识别年度 = `year`.
+pub fn identified_in(h: &HouseholdEntry, year: i32) -> bool {
+    h.bundle
+        .procedure
+        .as_ref()
+        .is_some_and(|p| p.kind == ProcedureKind::NewIdentification)
+        || h.bundle.household.basic.identified_year == Some(year)
+}
+
+/// Returned to poverty in `year`: 脱贫状态 返贫 with 返贫年度 = `year`, or a 返贫 procedure.
+pub fn returned_in(h: &HouseholdEntry, year: i32) -> bool {
+    let b = &h.bundle.household.basic;
+    (b.status == Some(ExitStatus::Returned) && b.return_year == Some(year))
+        || h.bundle
+            .procedure
+            .as_ref()
+            .is_some_and(|p| p.kind == ProcedureKind::Return)
+}
+
+fn int(n: usize) -> Cell {
+    Cell::Int(n as i64)
+}
+
+impl Summary {
+    /// Counts the register's households for `year`.
+    pub fn of(register: &Register, year: i32) -> Summary {
+        let hs = &register.households;
+        let exited: Vec<&HouseholdEntry> = hs.iter().filter(|h| exited_in(h, year)).collect();
+        let new: Vec<&HouseholdEntry> = hs.iter().filter(|h| identified_in(h, year)).collect();
+        let returned: Vec<&HouseholdEntry> = hs.iter().filter(|h| returned_in(h, year)).collect();
+        let changes: Vec<_> = hs.iter().flat_map(|h| &h.bundle.member_changes).collect();
+        let mut s = Summary {
+            year,
+            exited_households: exited.len(),
+            exited_people: exited.iter().map(|h| people(h)).sum(),
+            new_households: new.len(),
+            new_people: new.iter().map(|h| people(h)).sum(),
+            returned_households: returned.len(),
+            returned_people: returned.iter().map(|h| people(h)).sum(),
+            increases: changes
+                .iter()
+                .filter(|c| c.direction == ChangeDirection::Increase)
+                .count(),
+            decreases: changes
+                .iter()
+                .filter(|c| c.direction == ChangeDirection::Decrease)
+                .count(),
+            sections: Vec::new(),
+            extra: Vec::new(),
+        };
+        s.sections.push(exits_by_place(register, year));
+        s.sections.push(measures_by_category(&exited));
+        s.sections.push(measures_by_kind(&exited));
+        s.sections.push(by_cause(
+            "四、新识别贫困户（按主要致贫原因）",
+            "新识别：有新识别程序记录或识别年度为本年度的贫困户。",
+            &new,
+            |h| h.bundle.household.basic.main_cause,
+        ));
+        s.sections.push(by_cause(
+            "五、返贫户（按返贫原因）",
+            "返贫：脱贫状态为返贫且返贫年度为本年度，或有返贫纳入程序记录的贫困户。",
+            &returned,
+            |h| {
+                h.bundle
+                    .household
+                    .basic
+                    .return_reason
+                    .or_else(|| h.bundle.procedure.as_ref().and_then(|p| p.return_reason))
+            },
+        ));
+        s.sections.push(member_changes(&changes));
+        s
+    }
+
+    /// The report's opening sentence.
+    pub fn headline(&self) -> String {
+        format!(
+            "{}年度共有 {} 户 {} 人脱贫；新识别贫困户 {} 户 {} 人；返贫 {} 户 {} 人；家庭成员自然增加 {} 人、自然减少 {} 人。",
+            self.year,
+            self.exited_households,
+            self.exited_people,
+            self.new_households,
+            self.new_people,
+            self.returned_households,
+            self.returned_people,
+            self.increases,
+            self.decreases
+        )
+    }
+
+    /// Every section, built-in then contributed.
+    pub fn all_sections(&self) -> impl Iterator<Item = &Section> {
+        self.sections.iter().chain(&self.extra)
+    }
+}
+
+fn exits_by_place(register: &Register, year: i32) -> Section {
+    let mut rows = Vec::new();
+    let mut totals = Vec::new();
+    let mut all = (0usize, 0usize);
+    let mut town: Option<(String, usize, usize)> = None;
+    let flush = |town: &mut Option<(String, usize, usize)>,
+                 rows: &mut Vec<Vec<Cell>>,
+                 totals: &mut Vec<usize>| {
+        if let Some((name, h, p)) = town.take() {
+            totals.push(rows.len());
+            rows.push(vec![
+                Cell::text(format!("{name} 合计")),
+                Cell::Empty,
+                int(h),
+                int(p),
+            ]);
+        }
+    };
+    for v in &register.villages {
+        if town.as_ref().is_some_and(|t| t.0 != v.town_name) {
+            flush(&mut town, &mut rows, &mut totals);
+        }
+        let t = town.get_or_insert_with(|| (v.town_name.clone(), 0, 0));
+        let (h, p) = register
+            .households
+            .iter()
+            .filter(|h| h.bundle.household.village_id == v.place.id && exited_in(h, year))
+            .fold((0, 0), |(h, p), e| (h + 1, p + people(e)));
+        t.1 += h;
+        t.2 += p;
+        all.0 += h;
+        all.1 += p;
+        rows.push(vec![
+            Cell::text(v.town_name.clone()),
+            Cell::text(v.place.name.clone()),
+            int(h),
+            int(p),
+        ]);
+    }
+    flush(&mut town, &mut rows, &mut totals);
+    totals.push(rows.len());
+    rows.push(vec![
+        Cell::text("合计"),
+        Cell::Empty,
+        int(all.0),
+        int(all.1),
+    ]);
+    Section {
+        title: "一、脱贫户数和人数（按乡镇、村）".to_owned(),
+        note: Some(format!(
+            "脱贫：脱贫状态为已脱贫且脱贫年度为{year}年的贫困户；人数为在册家庭成员。"
+        )),
+        header: vec![
+            "乡（镇）".into(),
+            "行政村".into(),
+            "脱贫户数".into(),
+            "脱贫人数".into(),
+        ],
+        rows,
+        total_rows: totals,
+    }
+}
+
+fn measures_by_category(exited: &[&HouseholdEntry]) -> Section {
+    let mut counts: BTreeMap<HelpMeasureCategory, usize> = BTreeMap::new();
+    let mut with_sheet = 0;
+    for h in exited {
+        let Some(em) = &h.bundle.exit_measures else {
+            continue;
+        };
+        with_sheet += 1;
+        let mut cats: Vec<HelpMeasureCategory> =
+            em.measures.iter().map(|m| m.kind.category()).collect();
+        cats.sort();
+        cats.dedup();
+        for c in cats {
+            *counts.entry(c).or_default() += 1;
+        }
+    }
+    let rows = HelpMeasureCategory::ALL
+        .iter()
+        .map(|c| {
+            let n = counts.get(c).copied().unwrap_or(0);
+            vec![
+                Cell::text(format!("{} {}", c.code(), c.zh())),
+                int(n),
+                percent(n, with_sheet),
+            ]
+        })
+        .collect();
+    Section {
+        title: "二、脱贫措施（按类别）".to_owned(),
+        note: Some(format!(
+            "本年度脱贫户中已采集脱贫措施信息的 {with_sheet} 户（共 {} 户）；一户享受某类措施多项时只计一次。",
+            exited.len()
+        )),
+        header: vec![
+            "措施类别".into(),
+            "享受户数".into(),
+            "占已采集户比例（%）".into(),
+        ],
+        rows,
+        total_rows: Vec::new(),
+    }
+}
+
+fn percent(n: usize, of: usize) -> Cell {
+    if of == 0 {
+        return Cell::Empty;
+    }
+    // Percent with two decimals, from integers (hundredths of a per cent, half up).
+    let basis = (n as i64 * 10_000 * 2 + of as i64) / (2 * of as i64);
+    Cell::Hundredths(basis)
+}
+
+fn measures_by_kind(exited: &[&HouseholdEntry]) -> Section {
+    let mut counts: BTreeMap<HouseholdMeasureKind, (usize, i64)> = BTreeMap::new();
+    for h in exited {
+        if let Some(em) = &h.bundle.exit_measures {
+            for m in &em.measures {
+                let e = counts.entry(m.kind).or_default();
+                e.0 += 1;
+                e.1 += m.amount.map_or(0, |a| a.fen());
+            }
+        }
+    }
+    let rows = counts
+        .iter()
+        .map(|(k, (n, fen))| {
+            let c = k.category();
+            vec![
+                Cell::text(format!("{} {}", c.code(), c.zh())),
+                Cell::text(format!("{} {}", k.code(), k.zh())),
+                int(*n),
+                Cell::Fen(*fen),
+            ]
+        })
+        .collect();
+    Section {
+        title: "三、脱贫措施（按项目）".to_owned(),
+        note: Some("只列本年度脱贫户享受过的项目；金额为各户填报金额之和（元）。".to_owned()),
+        header: vec![
+            "措施类别".into(),
+            "措施项目".into(),
+            "享受户数".into(),
+            "金额合计（元）".into(),
+        ],
+        rows,
+        total_rows: Vec::new(),
+    }
+}
+
+fn by_cause(
+    title: &str,
+    note: &str,
+    households: &[&HouseholdEntry],
+    cause: impl Fn(&HouseholdEntry) -> Option<PovertyCause>,
+) -> Section {
+    let mut counts: BTreeMap<Option<PovertyCause>, (usize, usize)> = BTreeMap::new();
+    for h in households {
+        let e = counts.entry(cause(h)).or_default();
+        e.0 += 1;
+        e.1 += people(h);
+    }
+    let mut rows: Vec<Vec<Cell>> = counts
+        .iter()
+        .map(|(c, (n, p))| {
+            vec![
+                Cell::text(c.map_or_else(
+                    || "（未填写）".to_owned(),
+                    |c| format!("{} {}", c.code(), c.zh()),
+                )),
+                int(*n),
+                int(*p),
+            ]
+        })
+        .collect();
+    let total = rows.len();
+    rows.push(vec![
+        Cell::text("合计"),
+        int(households.len()),
+        int(households.iter().map(|h| people(h)).sum()),
+    ]);
+    Section {
+        title: title.to_owned(),
+        note: Some(note.to_owned()),
+        header: vec!["原因".into(), "户数".into(), "人数".into()],
+        rows,
+        total_rows: vec![total],
+    }
+}
+
+fn member_changes(changes: &[&jiandang_domain::member_change::MemberChange]) -> Section {
+    let mut counts: BTreeMap<(ChangeDirection, Option<MemberChangeReason>), usize> =
+        BTreeMap::new();
+    for c in changes {
+        *counts.entry((c.direction, c.reason)).or_default() += 1;
+    }
+    let mut rows = Vec::new();
+    let mut totals = Vec::new();
+    for dir in ChangeDirection::ALL {
+        let mut sum = 0;
+        for ((d, reason), n) in counts.iter().filter(|((d, _), _)| d == dir) {
+            let _ = d;
+            sum += n;
+            rows.push(vec![
+                Cell::text(dir.zh()),
+                Cell::text(reason.map_or("（未填写）", |r| r.zh())),
+                Cell::text(
+                    reason.map_or_else(String::new, |r| r.national_bucket().zh().to_owned()),
+                ),
+                int(*n),
+            ]);
+        }
+        totals.push(rows.len());
+        rows.push(vec![
+            Cell::text(format!("{} 合计", dir.zh())),
+            Cell::Empty,
+            Cell::Empty,
+            int(sum),
+        ]);
+    }
+    Section {
+        title: "六、家庭成员自然增减（按原因）".to_owned(),
+        note: Some(
+            "原因按商丘市通知所列；全国统计类别为全国扶贫开发信息系统的自然变化口径。".to_owned(),
+        ),
+        header: vec![
+            "变更类型".into(),
+            "原因".into(),
+            "全国统计类别".into(),
+            "人数".into(),
+        ],
+        rows,
+        total_rows: totals,
+    }
+}
+
+/// The summary as a workbook: the cover sheet, then 工作总结 with every section stacked.
+pub fn xlsx(s: &Summary, register: &Register, meta: &ExportMeta) -> Result<Vec<u8>, ExportError> {
+    let mut wb = Workbook::new();
+    let f = Formats::new();
+    let bold_formats = Formats::bold();
+    xlsx::cover(wb.add_worksheet(), &f, Export::Summary, register, meta, &[])?;
+    let ws = wb.add_worksheet();
+    ws.set_name("工作总结")?;
+    let bold = Format::new().set_bold().set_font_size(12);
+    let wrap = Format::new().set_text_wrap();
+    let width = s
+        .all_sections()
+        .map(|x| x.header.len())
+        .max()
+        .unwrap_or(1)
+        .max(2) as u16;
+    let title = format!(
+        "{}{}年度扶贫对象动态管理工作总结",
+        register.places.scope_name(register.scope),
+        s.year
+    );
+    ws.merge_range(0, 0, 0, width - 1, &title, &f.title)?;
+    ws.set_row_height(0, 28)?;
+    ws.merge_range(1, 0, 1, width - 1, &s.headline(), &wrap)?;
+    ws.set_row_height(1, 36)?;
+    let mut widths = vec![10usize; width as usize];
+    let mut r = 3u32;
+    for sec in s.all_sections() {
+        ws.merge_range(r, 0, r, width - 1, &sec.title, &bold)?;
+        r += 1;
+        if let Some(note) = &sec.note {
+            ws.merge_range(r, 0, r, width - 1, note, &wrap)?;
+            r += 1;
+        }
+        for (c, h) in sec.header.iter().enumerate() {
+            ws.write_string_with_format(r, c as u16, h, &f.header)?;
+            widths[c] = widths[c].max(display_width(h));
+        }
+        r += 1;
+        for (i, row) in sec.rows.iter().enumerate() {
+            let formats = if sec.total_rows.contains(&i) {
+                &bold_formats
+            } else {
+                &f
+            };
+            for (c, cell) in row.iter().enumerate() {
+                xlsx::write_cell(ws, formats, r, c as u16, cell)?;
+                widths[c] = widths[c].max(display_width(&cell.display()));
+            }
+            r += 1;
+        }
+        r += 1;
+    }
+    for (c, w) in widths.iter().enumerate() {
+        ws.set_column_width(c as u16, (*w + 2) as f64)?;
+    }
+    xlsx::print_setup(ws, false)?;
+    Ok(wb.save_to_buffer()?)
+}
+
+/// The summary as a printable HTML page: readable on screen, clean A4 pages in print.
+pub fn html(s: &Summary, register: &Register, meta: &ExportMeta) -> String {
+    let scope = register.places.scope_name(register.scope);
+    let title = format!("{scope}{}年度扶贫对象动态管理工作总结", s.year);
+    let mut out = String::with_capacity(16 * 1024);
+    out.push_str("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n");
+    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    out.push_str(&format!(
+        "<title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n",
+        esc(&title)
+    ));
+    out.push_str(&format!("<h1>{}</h1>\n", esc(&title)));
+    out.push_str(&format!(
+        "<p class=\"meta\">导出人：{}　导出时间：{}　登记册版本：服务器变更序号 {}</p>\n",
+        esc(&meta.for_whom),
+        esc(&xlsx::beijing_time(meta.generated_at)),
+        meta.version
+    ));
+    out.push_str(&format!(
+        "<p class=\"headline\">{}</p>\n",
+        esc(&s.headline())
+    ));
+    for sec in s.all_sections() {
+        out.push_str("<section>\n");
+        out.push_str(&format!("<h2>{}</h2>\n", esc(&sec.title)));
+        if let Some(note) = &sec.note {
+            out.push_str(&format!("<p class=\"note\">{}</p>\n", esc(note)));
+        }
+        out.push_str("<table>\n<thead><tr>");
+        for h in &sec.header {
+            out.push_str(&format!("<th>{}</th>", esc(h)));
+        }
+        out.push_str("</tr></thead>\n<tbody>\n");
+        for (i, row) in sec.rows.iter().enumerate() {
+            let class = if sec.total_rows.contains(&i) {
+                " class=\"total\""
+            } else {
+                ""
+            };
+            out.push_str(&format!("<tr{class}>"));
+            for cell in row {
+                let num = matches!(cell, Cell::Int(_) | Cell::Fen(_) | Cell::Hundredths(_));
+                out.push_str(if num { "<td class=\"num\">" } else { "<td>" });
+                out.push_str(&esc(&cell.display()));
+                out.push_str("</td>");
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody>\n</table>\n</section>\n");
+    }
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+const STYLE: &str = r#"body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "SimSun", sans-serif; margin: 2em auto; max-width: 60em; color: #111; line-height: 1.5; }
+h1 { font-size: 1.5em; text-align: center; margin: 0 0 .5em; }
+h2 { font-size: 1.15em; margin: 1.4em 0 .3em; break-after: avoid; page-break-after: avoid; }
+p.meta { text-align: center; color: #555; font-size: .9em; }
+p.headline { font-size: 1.05em; border-left: 4px solid #2f6ea5; padding: .3em .8em; background: #f3f7fb; }
+p.note { color: #555; font-size: .9em; margin: 0 0 .4em; }
+table { border-collapse: collapse; width: 100%; font-size: .95em; }
+th, td { border: 1px solid #999; padding: .25em .5em; }
+th { background: #dde8f3; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.total td { font-weight: bold; background: #f4f4f4; }
+thead { display: table-header-group; }
+tr { break-inside: avoid; page-break-inside: avoid; }
+@page { size: A4; margin: 16mm 14mm 18mm; }
+@media print {
+  body { margin: 0; max-width: none; font-size: 10.5pt; }
+  p.headline { background: none; }
+  th { background: #eee; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  section { break-inside: auto; }
+}
+"#;
+
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
