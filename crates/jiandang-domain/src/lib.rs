@@ -7,6 +7,7 @@ pub mod bundle;
 pub mod catalog;
 pub mod codes;
 pub mod decode;
+pub mod evaluation;
 pub mod exit;
 pub mod exit_procedure;
 pub mod finding;

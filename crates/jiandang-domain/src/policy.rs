@@ -82,11 +82,8 @@ impl PolicyArea {
     }
 }
 
-/// The policy parameters of one year's dynamic management in one area.
-///
-/// Evaluation thresholds of the spot-checks (错退率, 漏评率, 认可度, incidence; issue 13, the
-/// `spotcheck` module) belong here too, as one more field holding that module's
-/// `EvaluationPolicy`, with their values in each `policies/*.json`.
+/// The policy parameters of one year's dynamic management in one area, with the exit
+/// evaluation's standard the county is held to that year (`evaluation`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct YearPolicy {
     /// Where it applies.
@@ -125,6 +122,9 @@ pub struct YearPolicy {
     pub working_age_max: i32,
     /// The year's timeline, in order, not overlapping.
     pub phases: Vec<Phase>,
+    /// The exit evaluation's thresholds (错退率, 漏评率, 群众认可度, incidence) the spot-check
+    /// estimates are judged against (EVALUATION.md §2).
+    pub evaluation: crate::evaluation::EvaluationPolicy,
 }
 
 /// Why a policy document was refused.

@@ -26,6 +26,19 @@ fn the_shangqiu_2018_document_reads_and_round_trips_c6_w1() {
     assert_eq!(YearPolicy::from_json(&back), Ok(p));
 }
 
+/// The evaluation's standard travels in the same document (EVALUATION.md §2: 错退率 and
+/// 漏评率 below 2 %, 认可度 at least 90 %, incidence below 2 % in central China).
+#[test]
+fn the_evaluation_standard_is_part_of_the_year_s_policy() {
+    use jiandang_domain::spotcheck::policy::{EvaluationPolicy, Rate};
+    let p = YearPolicy::from_json(SHANGQIU_2018).expect("the embedded policy reads");
+    assert_eq!(p.evaluation, EvaluationPolicy::henan_2018());
+    assert_eq!(p.evaluation.wrong_exit_max, Rate::percent(2));
+    assert_eq!(p.evaluation.missed_max, Rate::percent(2));
+    assert_eq!(p.evaluation.recognition_min, Rate::percent(90));
+    assert_eq!(p.evaluation.incidence_max(), Rate::percent(2));
+}
+
 /// The timeline is the notice's: the same phases the server's entry window opened from
 /// (migrations/server/0001-init), so the server can take them from the policy (part 2).
 #[test]

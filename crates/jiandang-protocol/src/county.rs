@@ -264,3 +264,13 @@ pub struct ExportLog {
     pub protocol: u32,
     pub entries: Vec<ExportLogEntry>,
 }
+
+/// `GET /api/v1/policy`: the year's policy the county judges by (the poverty line, the
+/// income period, the timeline, the exit procedure's notice days, the evaluation standard).
+/// Devices fetch it at every sync and keep it, so they judge offline by the county's own
+/// policy, never by one compiled in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyDoc {
+    pub protocol: u32,
+    pub policy: jiandang_domain::policy::YearPolicy,
+}

@@ -10,15 +10,7 @@
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{Beta, ContinuousCDF, Normal};
 
-/// How an interval for a rate is computed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum IntervalMethod {
-    /// Wilson score interval: good near 0 and 1, the default (§8.1).
-    Wilson,
-    /// Clopper–Pearson exact interval from Beta quantiles: conservative (§8.1).
-    ClopperPearson,
-}
+pub use crate::evaluation::IntervalMethod;
 
 /// A point estimate with a two-sided interval, all as fractions (0.02 = 2 %).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
