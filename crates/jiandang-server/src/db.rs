@@ -72,6 +72,11 @@ pub fn open(path: &Path) -> Result<Connection, DbError> {
 }
 
 /// Applies the migrations not yet applied, each in its own transaction.
+///
+/// Hand-written rather than `rusqlite_migration`: its latest release (2.6) is built on
+/// rusqlite 0.40 and the workspace is on 0.43 (two `libsqlite3-sys` cannot link together). The
+/// scheme is the crate's (`user_version` counts the applied migrations), so a swap when it
+/// catches up keeps every existing file's version.
 pub fn migrate(conn: &mut Connection) -> Result<(), DbError> {
     let applied: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let known = MIGRATIONS.len() as i64;
