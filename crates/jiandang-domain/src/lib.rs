@@ -6,6 +6,7 @@ pub mod action;
 pub mod bundle;
 pub mod catalog;
 pub mod codes;
+pub mod county;
 pub mod decode;
 pub mod evaluation;
 pub mod exit;

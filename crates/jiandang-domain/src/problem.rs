@@ -175,7 +175,6 @@ pub struct Problem {
     pub recheck: Recheck,
 }
 
-
 /// 核实 (at the door).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
