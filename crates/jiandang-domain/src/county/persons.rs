@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::codes::household::MemberStatus;
 use crate::judge::Register;
-use crate::record::RecordKind;
+use crate::record::{RecordKind, StoredRecord};
 use crate::rules::help::check_helpers_not_poor;
 
 use super::checks;
@@ -129,6 +130,40 @@ pub fn key_of_doc(doc: &Value) -> Option<String> {
     doc.get("id_number")
         .and_then(Value::as_str)
         .and_then(normalise)
+}
+
+/// The index entry of one stored member or helper, from its JSON form (no assembly): what a
+/// server writes for a record a push touched. `county` is the first six digits of its
+/// village's division code (empty when unknown). `None` for other kinds and for a record
+/// without a number.
+pub fn entry_of(record: &StoredRecord, county: &str) -> Option<IdEntry> {
+    let key = key_of_doc(&record.doc)?;
+    let (household_id, present) = match record.kind {
+        RecordKind::Member => {
+            let household = record
+                .doc
+                .get("household_id")
+                .and_then(Value::as_str)
+                .and_then(|s| Uuid::parse_str(s).ok());
+            let status = record
+                .doc
+                .get("status")
+                .and_then(|s| serde_json::from_value::<MemberStatus>(s.clone()).ok())
+                .unwrap_or(MemberStatus::Present);
+            (household, status == MemberStatus::Present)
+        }
+        RecordKind::Helper => (None, true),
+        _ => return None,
+    };
+    Some(IdEntry {
+        key,
+        record_id: record.id,
+        kind: record.kind,
+        household_id,
+        village_id: record.village_id,
+        county: county.to_owned(),
+        present,
+    })
 }
 
 /// The index entries of every member and helper of the register.
