@@ -6,6 +6,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use axum::Router;
 use axum::body::Body;
@@ -219,6 +220,8 @@ impl County {
     }
 
     /// A change of the record `at` as the device `who` would make it now.
+    /// Each change gets a later stamp than the one before (a device's clock ticks its counter
+    /// within one millisecond), so two changes of one path in one set are ordered as sent.
     pub fn change(
         &self,
         who: &Token,
@@ -236,7 +239,11 @@ impl County {
             "old": null,
             "new": new,
             "base_seq": base_seq,
-            "hlc": Hlc { wall_ms: self.clock.now_ms(), counter: 0, node: who.device.to_string() },
+            "hlc": Hlc {
+                wall_ms: self.clock.now_ms(),
+                counter: STAMPS.fetch_add(1, Ordering::Relaxed),
+                node: who.device.to_string(),
+            },
         })
     }
 
@@ -245,6 +252,9 @@ impl County {
         rusqlite::Connection::open(&self.path).expect("open")
     }
 }
+
+/// The counter of the next stamp `County::change` makes.
+static STAMPS: AtomicU32 = AtomicU32::new(0);
 
 /// The outcome of change `i` of a push answer.
 pub fn outcome(answer: &Value, i: usize) -> &Value {
