@@ -3,13 +3,15 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use jiandang_protocol::{HistoryEntry, PROTOCOL_VERSION, RecordHistory};
+use jiandang_domain::RecordKind;
+use jiandang_protocol::{HistoryEntry, PROTOCOL_VERSION, RecordHistory, Role};
 use rusqlite::OptionalExtension;
 use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::{Caller, parse_uuid};
 use crate::error::AppError;
+use crate::spotchecks::is_spot_kind;
 use crate::sync::parse_hlc;
 
 /// `GET /api/v1/records/{id}/history`.
@@ -22,16 +24,22 @@ pub async fn get(
     let history = state
         .db
         .read(move |conn| {
-            let village: Option<String> = conn
+            let first: Option<(String, String)> = conn
                 .prepare_cached(
-                    "SELECT village_id FROM change_log WHERE record_id = ?1 ORDER BY seq LIMIT 1",
+                    "SELECT village_id, kind FROM change_log WHERE record_id = ?1
+                     ORDER BY seq LIMIT 1",
                 )?
-                .query_row([record.to_string()], |r| r.get(0))
+                .query_row([record.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
-            let Some(village) = village else {
+            let Some((village, kind)) = first else {
                 return Err(AppError::not_found("没有这条记录"));
             };
-            if !caller.may_access(parse_uuid(&village)?) {
+            // A check record's history is the county's: the checked village's own users
+            // never learn which households were drawn.
+            let spot_check = RecordKind::parse(&kind).is_some_and(is_spot_kind);
+            if !caller.may_access(parse_uuid(&village)?)
+                || (spot_check && caller.role != Role::CountyAdmin)
+            {
                 // Same answer as for a record that does not exist: no probing other villages.
                 return Err(AppError::not_found("没有这条记录"));
             }

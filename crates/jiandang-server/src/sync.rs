@@ -22,6 +22,7 @@ use crate::auth::{Caller, parse_uuid};
 use crate::error::AppError;
 use crate::extract::Wire;
 use crate::merge::{self, Current, Decision, Incoming};
+use crate::spotchecks::{self, PushScope};
 use crate::{references, rules, window};
 
 /// Most changes one set may carry.
@@ -284,12 +285,6 @@ impl Push<'_> {
                 return Ok(refused(ErrorCode::BadRequest, e.to_string()));
             }
         }
-        if is_spot_check_kind(change.kind) {
-            return Ok(refused(
-                ErrorCode::Forbidden,
-                "抽样核查记录暂不能通过同步提交",
-            ));
-        }
         let existing: Option<(String, String)> = tx
             .prepare_cached("SELECT kind, village_id FROM records WHERE id = ?1")?
             .query_row([change.record_id.to_string()], |r| {
@@ -304,7 +299,15 @@ impl Push<'_> {
                 "记录的类型或所属村与服务器上的不一致",
             ));
         }
+        // Check records are scoped by the caller's spot-check assignments, not by its
+        // villages and the entry window; a supervisor writes nothing else.
+        let spot = match spotchecks::push_scope(tx, self.caller, change)? {
+            PushScope::Refused(outcome) => return Ok(outcome),
+            PushScope::SpotCheck => true,
+            PushScope::Register => false,
+        };
         let village = match villages.get(&change.village_id) {
+            _ if spot => None,
             Some(known) => known.clone(),
             None => {
                 let verdict = self.village_verdict(tx, change.village_id)?;
@@ -403,16 +406,6 @@ fn refused(code: ErrorCode, message: impl Into<String>) -> Outcome {
         code,
         message: message.into(),
     }
-}
-
-/// Spot-check records (issue 13) belong to supervisors' assignments, which the server does not
-/// scope yet: until it does, no one may push them, so none is stored and none reaches a survey
-/// worker's pull or snapshot.
-fn is_spot_check_kind(kind: RecordKind) -> bool {
-    matches!(
-        kind,
-        RecordKind::SpotCheck | RecordKind::ScreenedHousehold | RecordKind::VillageScreening
-    )
 }
 
 /// The outcome of a change the log already holds (a change re-sent in another set).
@@ -676,19 +669,27 @@ fn pull_page(
 ) -> Result<PullPage, AppError> {
     // The caller's own device is left out: it learnt the fate of its changes from the
     // answers to its pushes (and pulls wait while a pushed set has no answer).
-    let sql = if caller.role == Role::CountyAdmin {
-        "SELECT seq, change_id, record_id, kind, village_id, field, old, new, base_seq, hlc,
-             user_id, device_id
-         FROM change_log WHERE seq > ?1 AND outcome = 'accepted' AND ?2 IS NOT NULL
-             AND device_id <> ?3
-         ORDER BY seq LIMIT ?4"
-    } else {
-        "SELECT seq, change_id, record_id, kind, village_id, field, old, new, base_seq, hlc,
-             user_id, device_id
-         FROM change_log WHERE seq > ?1 AND outcome = 'accepted'
-             AND village_id IN (SELECT village_id FROM user_villages WHERE user_id = ?2)
-             AND device_id <> ?3
-         ORDER BY seq LIMIT ?4"
+    // A supervisor: its check records and what they need (spotchecks::register). The other
+    // roles of villages: their villages' records, never a check record (a sample stays
+    // secret from those whose households it checks).
+    let sql = match caller.role {
+        Role::CountyAdmin => {
+            "SELECT seq, change_id, record_id, kind, village_id, field, old, new, base_seq, hlc,
+                 user_id, device_id
+             FROM change_log WHERE seq > ?1 AND outcome = 'accepted' AND ?2 IS NOT NULL
+                 AND device_id <> ?3
+             ORDER BY seq LIMIT ?4"
+        }
+        Role::Supervisor => spotchecks::register::SUPERVISOR_PULL_SQL,
+        Role::SurveyWorker | Role::WorkTeamMember => {
+            "SELECT seq, change_id, record_id, kind, village_id, field, old, new, base_seq, hlc,
+                 user_id, device_id
+             FROM change_log WHERE seq > ?1 AND outcome = 'accepted'
+                 AND village_id IN (SELECT village_id FROM user_villages WHERE user_id = ?2)
+                 AND kind NOT IN ('spot_check', 'screened_household', 'village_screening')
+                 AND device_id <> ?3
+             ORDER BY seq LIMIT ?4"
+        }
     };
     let mut stmt = conn.prepare_cached(sql)?;
     let mut changes = Vec::new();
@@ -742,18 +743,24 @@ fn take_snapshot(conn: &mut Connection, caller: &Caller) -> Result<Snapshot, App
     // One read transaction, so the cursor and the records agree.
     let tx = conn.transaction()?;
     let cursor = max_seq(&tx)?;
-    let (records_sql, hlc_sql) = if caller.role == Role::CountyAdmin {
-        (
+    // Scoped as the pull is.
+    let (records_sql, hlc_sql) = match caller.role {
+        Role::CountyAdmin => (
             "SELECT id, kind, village_id, doc FROM records WHERE ?1 IS NOT NULL",
             "SELECT MAX(hlc) FROM fields WHERE ?1 IS NOT NULL",
-        )
-    } else {
-        (
+        ),
+        Role::Supervisor => (
+            spotchecks::register::SUPERVISOR_SNAPSHOT_SQL,
+            spotchecks::register::SUPERVISOR_SNAPSHOT_HLC_SQL,
+        ),
+        Role::SurveyWorker | Role::WorkTeamMember => (
             "SELECT id, kind, village_id, doc FROM records
-             WHERE village_id IN (SELECT village_id FROM user_villages WHERE user_id = ?1)",
+             WHERE village_id IN (SELECT village_id FROM user_villages WHERE user_id = ?1)
+                 AND kind NOT IN ('spot_check', 'screened_household', 'village_screening')",
             "SELECT MAX(f.hlc) FROM records r JOIN fields f ON f.record_id = r.id
-             WHERE r.village_id IN (SELECT village_id FROM user_villages WHERE user_id = ?1)",
-        )
+             WHERE r.village_id IN (SELECT village_id FROM user_villages WHERE user_id = ?1)
+                 AND r.kind NOT IN ('spot_check', 'screened_household', 'village_screening')",
+        ),
     };
     let user = caller.user_id.to_string();
     let hlc: Option<String> = tx
