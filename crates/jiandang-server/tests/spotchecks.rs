@@ -37,6 +37,7 @@ use jiandang_protocol::{Hlc, flatten};
 use jiandang_server::demo::{DemoScale, add_year_events, generate};
 use jiandang_server::spotchecks::DEFAULT_RHO;
 use jiandang_server::{AppState, Clock, SettableClock, db, router};
+use proptest::prelude::*;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use tower::ServiceExt;
@@ -1011,4 +1012,312 @@ async fn pull_all(demo: &Demo, who: &Token) -> Vec<Value> {
             return out;
         }
     }
+}
+
+/// A request body the locked-draw test sends, made concrete against the county's ids.
+#[derive(Debug, Clone)]
+enum Probe {
+    Empty,
+    Bare,
+    Seed(u64),
+    Edit(String),
+    Preset(u32),
+    Assign {
+        households: usize,
+        villages: usize,
+    },
+    /// The county admin's change to a drawn household's 脱贫状态: the register moves on.
+    Push {
+        household: usize,
+        status: u8,
+    },
+}
+
+fn probe() -> impl Strategy<Value = Probe> {
+    prop_oneof![
+        Just(Probe::Empty),
+        Just(Probe::Bare),
+        any::<u64>().prop_map(Probe::Seed),
+        "[甲乙丙a-z]{1,8}".prop_map(Probe::Edit),
+        (1u32..4).prop_map(Probe::Preset),
+        (0usize..40, 0usize..4).prop_map(|(households, villages)| Probe::Assign {
+            households,
+            villages
+        }),
+        (0usize..40, 1u8..5).prop_map(|(household, status)| Probe::Push { household, status }),
+    ]
+}
+
+/// What the locked-draw test aims at: the published plan and everything around it.
+struct Locked {
+    demo: Demo,
+    /// The county admin, supervisor shy01 (a checker of the plan) and survey worker dcy01.
+    callers: [Token; 3],
+    plan: Uuid,
+    /// A plan never published, which the same calls may draw, edit and publish.
+    spare: Uuid,
+    check: Uuid,
+    checkers: [Uuid; 2],
+    draw: Draw,
+}
+
+impl Locked {
+    async fn new() -> Locked {
+        let demo = Demo::new().await;
+        let admin = demo.enroll("admin").await;
+        let plan = create_plan(&demo, &admin).await;
+        let spare = create_plan(&demo, &admin).await;
+        let seed = json!({"protocol": 2, "seed": "0000000000000bad"});
+        let at = format!("/api/v1/spotchecks/plans/{plan}");
+        demo.ok("POST", &format!("{at}/draw"), &admin, Some(seed))
+            .await;
+        let published = demo
+            .ok("POST", &format!("{at}/publish"), &admin, None)
+            .await;
+        let draw = draw_of(&published);
+        let users = demo.ok("GET", "/api/v1/admin/users", &admin, None).await;
+        let user = |name: &str| {
+            users["users"]
+                .as_array()
+                .expect("users")
+                .iter()
+                .find(|u| u["username"] == name)
+                .map(|u| uuid(&u["id"]))
+                .expect("user")
+        };
+        let checkers = [user("shy01"), user("shy02")];
+        let first = draw.households[0].clone();
+        let body = json!({"protocol": 2, "checkers": checkers, "households": [first.household_id]});
+        demo.ok("POST", &format!("{at}/assignments"), &admin, Some(body))
+            .await;
+        let checker = demo.enroll("shy01").await;
+        let check = Uuid::new_v4();
+        let sealed = Timestamp::from_millis(demo.clock.now_ms());
+        let kind = "spot_check";
+        let v = first.village_id;
+        all_accepted(
+            &demo
+                .push(
+                    &checker,
+                    &[
+                        (check, kind, v, "plan_id".into(), json!(plan)),
+                        (
+                            check,
+                            kind,
+                            v,
+                            "household_id".into(),
+                            json!(first.household_id),
+                        ),
+                        (check, kind, v, "met_household".into(), json!(true)),
+                        (check, kind, v, "observed_at".into(), json!(sealed)),
+                    ],
+                )
+                .await,
+        );
+        let worker = demo.enroll("dcy01").await;
+        Locked {
+            demo,
+            callers: [admin, checker, worker],
+            plan,
+            spare,
+            check,
+            checkers,
+            draw,
+        }
+    }
+
+    /// The published plan's row as stored, every column by name.
+    fn row(&self) -> Vec<(&'static str, rusqlite::types::Value)> {
+        const COLUMNS: [&str; 10] = [
+            "title",
+            "state",
+            "plan",
+            "frame",
+            "seed_source",
+            "left_out_households",
+            "left_out_villages",
+            "created_ms",
+            "updated_ms",
+            "published_ms",
+        ];
+        let sql = format!(
+            "SELECT {} FROM spot_plans WHERE id = ?1",
+            COLUMNS.join(", ")
+        );
+        self.demo
+            .db()
+            .query_row(&sql, [self.plan.to_string()], |r| {
+                COLUMNS
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| Ok((*c, r.get(i)?)))
+                    .collect()
+            })
+            .expect("the published plan's row")
+    }
+
+    /// Panics naming the columns of the published plan's row that differ from `before`.
+    fn assert_unchanged(&self, before: &[(&'static str, rusqlite::types::Value)], after: &str) {
+        let now = self.row();
+        let changed: Vec<&str> = before
+            .iter()
+            .zip(&now)
+            .filter(|(b, n)| b != n)
+            .map(|(b, _)| b.0)
+            .collect();
+        assert!(changed.is_empty(), "after {after}: changed {changed:?}");
+    }
+
+    /// `route` as `who` calls it, aimed at `target` (0: the published plan, 1: the spare
+    /// plan, 2: a drawn household, 3: the check), with `probe`'s body.
+    async fn call(
+        &self,
+        route: &jiandang_server::RouteSpec,
+        who: usize,
+        target: usize,
+        probe: &Probe,
+    ) -> StatusCode {
+        let caller = &self.callers[who];
+        let households = &self.draw.households;
+        let id = match target % 4 {
+            0 => self.plan,
+            1 => self.spare,
+            2 => households[0].household_id,
+            _ => self.check,
+        };
+        let uri = route
+            .path
+            .replace("{id}", &id.to_string())
+            .replace("{file}", "households.xlsx")
+            .replace("{sha256}", &"0".repeat(64));
+        let body = match probe {
+            Probe::Empty => None,
+            Probe::Bare => Some(json!({"protocol": 2})),
+            Probe::Seed(seed) => Some(json!({"protocol": 2, "seed": format!("{seed:016x}")})),
+            Probe::Edit(title) => Some(json!({"protocol": 2, "title": title, "spec": spec()})),
+            Probe::Preset(villages) => Some(json!({"protocol": 2, "title": "快查",
+                "preset": {"kind": "quick_check", "year": 2018, "villages": villages}})),
+            Probe::Assign {
+                households: n,
+                villages,
+            } => {
+                let hs: Vec<Uuid> = households.iter().take(*n).map(|h| h.household_id).collect();
+                let vs: Vec<Uuid> = self
+                    .draw
+                    .villages
+                    .iter()
+                    .take(*villages)
+                    .map(|v| v.village_id)
+                    .collect();
+                Some(
+                    json!({"protocol": 2, "checkers": self.checkers, "households": hs, "villages": vs}),
+                )
+            }
+            Probe::Push { household, status } => {
+                let h = &households[household % households.len()];
+                let change = json!({
+                    "change_id": Uuid::new_v4(), "record_id": h.household_id, "kind": "household",
+                    "village_id": h.village_id, "field": "basic.status", "old": null,
+                    "new": status.to_string(), "base_seq": 0,
+                    "hlc": Hlc { wall_ms: self.demo.clock.now_ms(), counter: 0, node: caller.device.to_string() },
+                });
+                Some(json!({"protocol": 2, "change_set_id": Uuid::new_v4(),
+                    "device_id": caller.device, "changes": [change]}))
+            }
+        };
+        let (status, _) = self
+            .demo
+            .call(route.method.as_str(), &uri, Some(caller), body)
+            .await;
+        status
+    }
+}
+
+/// Issue 13: "a published draw cannot be changed through any endpoint" (EVALUATION.md §9:
+/// locked once published to the checkers). Every route, called by
+/// the county admin, a checker of the plan and a survey worker, aimed at the published plan
+/// and around it with every kind of body, leaves the published plan's row — title, spec,
+/// seed, draw, frame, dates — exactly as publication left it; a random sequence of such
+/// calls (a property test) too, the register moving under it. The row itself refuses an
+/// update or a deletion.
+#[test]
+fn a_published_draw_survives_every_route() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let locked = rt.block_on(Locked::new());
+    let before = locked.row();
+    let routes = jiandang_server::routes();
+    // Every route, as the county admin, at the published plan, with every body.
+    let probes = [
+        Probe::Empty,
+        Probe::Bare,
+        Probe::Seed(7),
+        Probe::Edit("改过的方案".into()),
+        Probe::Preset(2),
+        Probe::Assign {
+            households: 40,
+            villages: 4,
+        },
+        Probe::Push {
+            household: 1,
+            status: 4,
+        },
+    ];
+    let mut succeeded = BTreeSet::new();
+    for route in &routes {
+        for probe in &probes {
+            let status = rt.block_on(locked.call(route, 0, 0, probe));
+            if route.path.starts_with("/api/v1/spotchecks/plans/{id}")
+                && route.method != Method::GET
+                && status.is_success()
+            {
+                succeeded.insert(format!(
+                    "{} {} {probe:?} → {status}",
+                    route.method, route.path
+                ));
+            }
+            locked.assert_unchanged(
+                &before,
+                &format!("{} {} {probe:?}", route.method, route.path),
+            );
+        }
+    }
+    // Only a new assignment may succeed on a published plan (the first assigns what is
+    // left; the rest find it taken).
+    assert!(
+        succeeded
+            .iter()
+            .all(|r| r.starts_with("POST /api/v1/spotchecks/plans/{id}/assignments")),
+        "{succeeded:?}"
+    );
+
+    let config = ProptestConfig {
+        cases: 24,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    proptest!(config, |(steps in prop::collection::vec(
+        (0..routes.len(), 0usize..3, 0usize..4, probe()), 1..8))| {
+        for (route, who, target, probe) in &steps {
+            rt.block_on(locked.call(&routes[*route], *who, *target, probe));
+        }
+        let changed = locked.row() != before;
+        prop_assert!(!changed, "the published plan changed after {:?}", steps);
+    });
+
+    // The row itself: the migration's triggers refuse any statement that would change it.
+    let conn = locked.demo.db();
+    let id = locked.plan.to_string();
+    for sql in [
+        "UPDATE spot_plans SET title = 'x' WHERE id = ?1",
+        "UPDATE spot_plans SET state = 'drawn' WHERE id = ?1",
+        "DELETE FROM spot_plans WHERE id = ?1",
+    ] {
+        let refused = conn.execute(sql, [&id]).expect_err(sql);
+        assert!(refused.to_string().contains("locked"), "{sql}: {refused}");
+    }
+    locked.assert_unchanged(&before, "the refused statements");
 }
