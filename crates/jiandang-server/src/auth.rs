@@ -210,7 +210,7 @@ pub fn villages_of(
     role: Role,
 ) -> Result<Vec<VillageInfo>, AppError> {
     if role == Role::Supervisor {
-        return crate::spotchecks::checker_villages(conn, user_id);
+        return checker_villages(conn, user_id);
     }
     let sql = if role == Role::CountyAdmin {
         "SELECT v.id, v.name, t.name FROM villages v JOIN towns t ON t.id = v.town_id
@@ -324,4 +324,26 @@ fn register_villages(
         villages.insert(parse_uuid(&v?)?);
     }
     Ok(villages)
+}
+
+/// The villages of a checker's assignments, with their towns, for its device.
+fn checker_villages(
+    conn: &Connection,
+    user: Uuid,
+) -> Result<Vec<jiandang_protocol::VillageInfo>, AppError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT v.id, v.name, t.name FROM villages v JOIN towns t ON t.id = v.town_id
+         WHERE v.id IN (SELECT village_id FROM spot_scope WHERE user_id = ?1)
+         ORDER BY t.name, v.name",
+    )?;
+    let mut rows = stmt.query([user.to_string()])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(jiandang_protocol::VillageInfo {
+            id: parse_uuid(&row.get::<_, String>(0)?)?,
+            name: row.get(1)?,
+            town: row.get(2)?,
+        });
+    }
+    Ok(out)
 }

@@ -334,7 +334,7 @@ pub async fn estimates(
     if !(0.0..=1.0).contains(&rho) {
         return Err(AppError::bad_request("rho 应为 0 到 1 之间的数"));
     }
-    let policy = state.rules.policy.evaluation.clone();
+    let policy = state.rules.policy().evaluation.clone();
     let method = query.method.unwrap_or(policy.interval);
     let answer = state
         .db
@@ -472,14 +472,6 @@ pub async fn check_register(
         })
         .await?;
     Ok(Json(answer))
-}
-
-/// The villages a supervisor's device is told about at enrollment: those of its assignments.
-pub fn checker_villages(
-    conn: &Connection,
-    user: Uuid,
-) -> Result<Vec<jiandang_protocol::VillageInfo>, AppError> {
-    plans::villages_of_checker(conn, user)
 }
 
 /// The county admin, checked before the request's body is read: every other caller gets 403

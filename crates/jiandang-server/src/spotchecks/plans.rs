@@ -280,28 +280,6 @@ pub fn scope_in(
     Ok(out)
 }
 
-/// The villages of a checker's assignments, with their towns, for its device.
-pub fn villages_of_checker(
-    conn: &Connection,
-    user: Uuid,
-) -> Result<Vec<jiandang_protocol::VillageInfo>, AppError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT v.id, v.name, t.name FROM villages v JOIN towns t ON t.id = v.town_id
-         WHERE v.id IN (SELECT village_id FROM spot_scope WHERE user_id = ?1)
-         ORDER BY t.name, v.name",
-    )?;
-    let mut rows = stmt.query([user.to_string()])?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next()? {
-        out.push(jiandang_protocol::VillageInfo {
-            id: parse_uuid(&row.get::<_, String>(0)?)?,
-            name: row.get(1)?,
-            town: row.get(2)?,
-        });
-    }
-    Ok(out)
-}
-
 /// The villages named, with their towns.
 pub fn places(
     conn: &Connection,
