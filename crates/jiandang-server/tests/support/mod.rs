@@ -32,6 +32,11 @@ pub const USERS: &[(&str, Role, &str)] = &[
     ("team_a", Role::WorkTeamMember, "a"),
     ("super_a", Role::Supervisor, "a"),
     ("worker_b", Role::SurveyWorker, "b"),
+    // Two pairs of checkers for the spot-checks (a supervisor's villages give it nothing of
+    // the register: its assignments do).
+    ("super_a2", Role::Supervisor, "a"),
+    ("super_b", Role::Supervisor, "b"),
+    ("super_b2", Role::Supervisor, "b"),
 ];
 
 pub struct County {
