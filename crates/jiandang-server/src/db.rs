@@ -37,6 +37,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004-export-log",
         include_str!("../../../migrations/server/0004-export-log/up.sql"),
     ),
+    (
+        "0005-dashboard",
+        include_str!("../../../migrations/server/0005-dashboard/up.sql"),
+    ),
 ];
 
 /// Why the database could not be opened.

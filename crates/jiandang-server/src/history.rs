@@ -1,5 +1,6 @@
 //! A record's history from the change log (the audit trail): who, when, from which device,
-//! which field, old → new, and whether the change won.
+//! which field, old → new, and whether the change won. A change made on the county dashboard
+//! names its session as the device, shown as the dashboard.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -38,13 +39,17 @@ pub async fn get(
             let mut stmt = conn.prepare_cached(
                 "SELECT l.seq, l.change_id, l.field, l.old, l.new, l.outcome, l.hlc,
                         l.received_ms, l.user_id, COALESCE(u.username, ''), l.device_id,
-                        COALESCE(d.name, '')
+                        COALESCE(d.name, CASE WHEN s.id IS NOT NULL THEN ?2 END, '')
                  FROM change_log l
                  LEFT JOIN users u ON u.id = l.user_id
                  LEFT JOIN devices d ON d.id = l.device_id
+                 LEFT JOIN sessions s ON s.id = l.device_id
                  WHERE l.record_id = ?1 ORDER BY l.seq",
             )?;
-            let mut rows = stmt.query([record.to_string()])?;
+            let mut rows = stmt.query(rusqlite::params![
+                record.to_string(),
+                crate::session::DEVICE_NAME
+            ])?;
             let mut entries = Vec::new();
             while let Some(r) = rows.next()? {
                 entries.push(HistoryEntry {

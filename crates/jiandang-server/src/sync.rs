@@ -36,6 +36,13 @@ pub async fn push(
     caller: Caller,
     Wire(set): Wire<ChangeSet>,
 ) -> Result<Json<PushResponse>, AppError> {
+    // A change set is a device's: the dashboard's browser session does not push.
+    if caller.via == crate::auth::Via::Session {
+        return Err(AppError::new(
+            ErrorCode::Forbidden,
+            "只有已登记的设备可以同步提交修改",
+        ));
+    }
     if set.device_id != caller.device_id {
         return Err(AppError::bad_request("变更集的设备编号与登录设备不一致"));
     }
@@ -247,6 +254,13 @@ impl Push<'_> {
             return Ok(Some(refused(
                 ErrorCode::ForbiddenVillage,
                 "该村未分配给当前用户，不能修改其中的记录",
+            )));
+        }
+        // A town officer reads and reviews its towns' villages; it does not edit records.
+        if self.caller.role == Role::TownOfficer {
+            return Ok(Some(refused(
+                ErrorCode::Forbidden,
+                "乡镇账号只能查看和审核，不能修改记录",
             )));
         }
         if self.caller.role != Role::CountyAdmin && !window::writes_open(tx, village, self.today)? {
