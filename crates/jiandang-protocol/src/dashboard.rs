@@ -57,6 +57,17 @@ pub struct SessionInfo {
     /// The county's optional base-map tile URL (`{z}/{x}/{y}`) and whether its tiles are
     /// GCJ-02 (Chinese map providers) rather than WGS-84.
     pub base_map: Option<BaseMap>,
+    /// The household states the search filters by, with their zh-CN names (the domain's
+    /// lifecycle), and the roles with theirs: the screens show these, never their own.
+    pub household_states: Vec<Label>,
+    pub roles: Vec<Label>,
+}
+
+/// A code and its zh-CN name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Label {
+    pub code: String,
+    pub zh: String,
 }
 
 /// A base map's tiles for the map screen.

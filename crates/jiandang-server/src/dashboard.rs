@@ -291,10 +291,10 @@ pub async fn household(
                     .optional()?;
                 let mut fields = serde_json::Map::new();
                 for (path, value) in jiandang_protocol::flatten(&r.doc) {
-                    let masked = !unmasked && masks.contains(&(r.kind, path_key(&path)));
-                    let value = match (&value, masked) {
-                        (Value::String(s), true) => Value::String(mask_id_number(s)),
-                        _ => value,
+                    let value = if unmasked {
+                        value
+                    } else {
+                        masked(&masks, r.kind, &path, value)
                     };
                     fields.insert(path, value);
                 }
@@ -430,6 +430,24 @@ pub fn mask_id_number(s: &str) -> String {
     let head: String = chars[..6].iter().collect();
     let tail: String = chars[chars.len() - 4..].iter().collect();
     format!("{head}{}{tail}", "*".repeat(chars.len() - 10))
+}
+
+/// Every household state with its zh-CN name, in the lifecycle's order.
+pub fn household_states() -> Vec<jiandang_protocol::Label> {
+    [
+        HouseholdState::Candidate,
+        HouseholdState::Registered,
+        HouseholdState::PreExit,
+        HouseholdState::Exited { year: 0 },
+        HouseholdState::Returned { year: 0 },
+        HouseholdState::Closed,
+    ]
+    .into_iter()
+    .map(|s| jiandang_protocol::Label {
+        code: state_code(s),
+        zh: s.zh().to_owned(),
+    })
+    .collect()
 }
 
 /// The state's code as the search takes it.
@@ -699,7 +717,7 @@ fn household_records(
 }
 
 /// The (kind, path) of every field whose widget is an ID number, rows' columns as
-/// `list.column` (the index taken out).
+/// `list.column`.
 fn id_number_paths() -> BTreeSet<(RecordKind, String)> {
     fn walk(
         kind: RecordKind,
@@ -728,19 +746,35 @@ fn id_number_paths() -> BTreeSet<(RecordKind, String)> {
     out
 }
 
-/// A leaf's path with list indexes taken out (`helpers[2].id_number` → `helpers.id_number`).
-fn path_key(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    let mut skipping = false;
-    for c in path.chars() {
-        match c {
-            '[' => skipping = true,
-            ']' => skipping = false,
-            _ if !skipping => out.push(c),
-            _ => {}
+/// A leaf's value with its ID numbers masked: the leaf itself when its field is an ID
+/// number, or the ID-number columns of the rows of a list (a list is one leaf).
+fn masked(
+    masks: &BTreeSet<(RecordKind, String)>,
+    kind: RecordKind,
+    path: &str,
+    value: Value,
+) -> Value {
+    match value {
+        Value::String(s) if masks.contains(&(kind, path.to_owned())) => {
+            Value::String(mask_id_number(&s))
         }
+        Value::Array(rows) => Value::Array(
+            rows.into_iter()
+                .map(|row| match row {
+                    Value::Object(cols) => Value::Object(
+                        cols.into_iter()
+                            .map(|(k, v)| {
+                                let v = masked(masks, kind, &format!("{path}.{k}"), v);
+                                (k, v)
+                            })
+                            .collect(),
+                    ),
+                    other => other,
+                })
+                .collect(),
+        ),
+        other => other,
     }
-    out
 }
 
 /// Devices of the villages' users: how many, and when the last was seen.

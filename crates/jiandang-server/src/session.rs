@@ -25,8 +25,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiandang_protocol::{
-    BaseMap, CSRF_HEADER, ErrorCode, PROTOCOL_VERSION, Role, SESSION_COOKIE, SessionInfo, SignIn,
-    TownInfo, UserInfo, VillagePlace,
+    BaseMap, CSRF_HEADER, ErrorCode, Label, PROTOCOL_VERSION, Role, SESSION_COOKIE, SessionInfo,
+    SignIn, TownInfo, UserInfo, VillagePlace,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
@@ -234,6 +234,14 @@ pub fn session_info(
         sees_id_numbers: sees_id_numbers(role),
         expires_ms,
         base_map: base_map(conn)?,
+        household_states: crate::dashboard::household_states(),
+        roles: Role::ALL
+            .iter()
+            .map(|r| Label {
+                code: r.as_str().to_owned(),
+                zh: r.zh().to_owned(),
+            })
+            .collect(),
     })
 }
 
