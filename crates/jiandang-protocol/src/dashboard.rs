@@ -52,6 +52,9 @@ pub struct SessionInfo {
     pub villages: Vec<VillagePlace>,
     /// Whether the user may see ID numbers in full (else they come masked).
     pub sees_id_numbers: bool,
+    /// Whether the user administers the county (users, devices, phases, conflicts): the
+    /// dashboard shows those screens only then; the endpoints check the role themselves.
+    pub administers: bool,
     /// When the session ends, UTC milliseconds (sooner if left idle).
     pub expires_ms: i64,
     /// The county's optional base-map tile URL (`{z}/{x}/{y}`) and whether its tiles are
@@ -175,6 +178,8 @@ pub struct HouseholdFile {
     pub protocol: u32,
     pub id: Uuid,
     pub village_id: Uuid,
+    /// 户主姓名, from the household's members.
+    pub head_name: Option<String>,
     pub state: String,
     pub state_zh: String,
     pub records: Vec<FileRecord>,

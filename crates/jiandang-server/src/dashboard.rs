@@ -282,6 +282,14 @@ pub async fn household(
             let state = bundle
                 .as_ref()
                 .map(|b| HouseholdState::at(&b.household, year));
+            let head_name = bundle.and_then(|bundle| {
+                let entry = HouseholdEntry {
+                    town_name: String::new(),
+                    village_name: String::new(),
+                    bundle,
+                };
+                entry.head().map(|m| m.name.clone())
+            });
             let masks = id_number_paths();
             let mut out = Vec::new();
             for r in &records {
@@ -313,6 +321,7 @@ pub async fn household(
                 protocol: PROTOCOL_VERSION,
                 id,
                 village_id: village,
+                head_name,
                 state: state.map_or_else(|| "unreadable".to_owned(), state_code),
                 state_zh: state.map_or("无法读取", HouseholdState::zh).to_owned(),
                 records: out,

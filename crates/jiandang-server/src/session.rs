@@ -232,6 +232,7 @@ pub fn session_info(
         towns,
         villages,
         sees_id_numbers: sees_id_numbers(role),
+        administers: role == Role::CountyAdmin,
         expires_ms,
         base_map: base_map(conn)?,
         household_states: crate::dashboard::household_states(),

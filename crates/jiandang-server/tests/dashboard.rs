@@ -59,6 +59,7 @@ async fn the_session_cookie_is_http_only_strict_and_secure_over_tls() {
     assert!(!cookie.contains("Secure"), "plain HTTP: {cookie}");
     assert_eq!(info["user"]["role"], "county_admin");
     assert_eq!(info["sees_id_numbers"], true);
+    assert_eq!(info["administers"], true);
     assert_eq!(info["villages"].as_array().map(Vec::len), Some(2));
 
     // Behind a TLS-ending proxy the cookie is Secure.
@@ -259,6 +260,7 @@ async fn a_town_officer_sees_and_exports_its_towns_only_and_edits_nothing() {
     assert_eq!(me["user"]["role"], "town_officer");
     assert_eq!(me["role_zh"], "乡镇扶贫干部");
     assert_eq!(me["sees_id_numbers"], false);
+    assert_eq!(me["administers"], false);
     let villages: Vec<&Value> = me["villages"]
         .as_array()
         .expect("villages")

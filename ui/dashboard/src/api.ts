@@ -35,6 +35,14 @@ export interface SessionInfo {
   sees_id_numbers: boolean;
   expires_ms: number;
   base_map: BaseMap | null;
+  administers: boolean;
+  household_states: Label[];
+  roles: Label[];
+}
+
+export interface Label {
+  code: string;
+  zh: string;
 }
 
 export interface Phase {
@@ -103,6 +111,7 @@ export interface FileRecord {
 export interface HouseholdFile {
   id: string;
   village_id: string;
+  head_name: string | null;
   state: string;
   state_zh: string;
   records: FileRecord[];
@@ -123,7 +132,8 @@ export interface HistoryEntry {
 
 export interface ConflictSide {
   value: unknown;
-  hlc: { wall_ms: number; counter: number; node: string };
+  /** The stamp, `wall_ms-counter-node` (wall_ms zero-padded). */
+  hlc: string;
   user_id: string;
   device_id: string;
 }
@@ -248,6 +258,10 @@ export const api = {
     return call<MapPoints>("GET", `/api/v1/dashboard/map?${params}`);
   },
   conflicts: (open: boolean) => call<{ conflicts: Conflict[] }>("GET", `/api/v1/conflicts?open=${open}`),
+  summaryUrl: (scope: { village?: string; town?: string }) => {
+    const params = new URLSearchParams(scope as Record<string, string>);
+    return `/api/v1/exports/summary.html?${params}`;
+  },
   resolve: (id: number, value: unknown) => call<Conflict>("POST", `/api/v1/conflicts/${id}/resolve`, { value }),
   users: () => call<{ users: UserView[] }>("GET", "/api/v1/admin/users"),
   createUser: (u: { username: string; display_name: string; password: string; role: Role; villages: string[]; towns: string[] }) =>
