@@ -370,6 +370,28 @@ describe("the county dashboard", () => {
     await ctx.close();
   });
 
+  it("lets the county admin add a town officer, who then sees that town only", async () => {
+    const { ctx, page } = await signedIn("admin");
+    const county = await (await page.request.get(`${base}/api/v1/session`)).json();
+    const town = county.towns[1];
+    await open(page, "管理·用户", "#/admin?tab=users", "#new-user");
+    await page.fill("#new-username", "xz_e2e");
+    await page.fill("#new-display-name", "乡镇干部（测试）");
+    await page.fill("#new-password", "e2e-password-1");
+    await page.selectOption("#new-role", "town_officer");
+    await page.check(`#new-towns input[value="${town.id}"]`);
+    await page.click("#save-user");
+    await page.locator('#user-table tr[data-user="xz_e2e"]').waitFor();
+    expect(await page.locator('#user-table tr[data-user="xz_e2e"]').textContent()).toContain(town.name);
+    await ctx.close();
+    users.set("xz_e2e", "e2e-password-1");
+    const officer = await signedIn("xz_e2e");
+    const me = await (await officer.page.request.get(`${base}/api/v1/session`)).json();
+    const expected = county.villages.filter((v: { town_id: string }) => v.town_id === town.id).map((v: { id: string }) => v.id);
+    expect(me.villages.map((v: { id: string }) => v.id).sort()).toEqual(expected.sort());
+    await officer.ctx.close();
+  });
+
   it("signs out: the session no longer opens the dashboard", async () => {
     const { ctx, page } = await signedIn("admin");
     await page.click("#sign-out");

@@ -45,6 +45,9 @@ use crate::session::sees_id_numbers;
 #[derive(Default)]
 pub struct Cache {
     villages: Mutex<HashMap<Uuid, Arc<VillageIndex>>>,
+    /// Held while a village is assembled, so that a page asked for during the warm-up waits
+    /// for it rather than assembling the same villages a second time beside it.
+    building: Mutex<()>,
 }
 
 /// One village, assembled.
@@ -484,38 +487,79 @@ async fn indexes(
         .db
         .read(move |conn| {
             let places = crate::session::places_of(conn, caller.user_id, caller.role)?;
-            let mut out = Vec::with_capacity(places.len());
-            for place in places {
-                let version: i64 = conn
-                    .prepare_cached(
-                        "SELECT COALESCE(MAX(seq), 0) FROM change_log
-                         WHERE village_id = ?1 AND outcome = 'accepted'",
-                    )?
-                    .query_row([place.id.to_string()], |r| r.get(0))?;
-                let held = cache
+            let ids: Vec<Uuid> = places.iter().map(|p| p.id).collect();
+            index_villages(conn, &cache, &policy, &ids)
+        })
+        .await
+}
+
+/// Assembles every village of the county into the dashboard's cache, so that the first
+/// page a county admin opens after the server starts does not wait for it (the demo
+/// county takes seconds to assemble; a page should show within one). `jiandang serve`
+/// runs it in the background once it listens.
+pub async fn warm(state: &AppState) -> Result<(), AppError> {
+    let cache = state.overview.clone();
+    let policy = state.rules.policy.clone();
+    state
+        .db
+        .read(move |conn| {
+            let ids: Vec<Uuid> = conn
+                .prepare("SELECT id FROM villages ORDER BY id")?
+                .query_map([], |r| r.get::<_, String>(0))?
+                .map(|id| parse_uuid(&id?))
+                .collect::<Result<_, AppError>>()?;
+            index_villages(conn, &cache, &policy, &ids).map(|_| ())
+        })
+        .await
+}
+
+/// The villages' indexes from the cache, made again where a village has changed since.
+fn index_villages(
+    conn: &Connection,
+    cache: &Cache,
+    policy: &YearPolicy,
+    villages: &[Uuid],
+) -> Result<Vec<(Uuid, Arc<VillageIndex>)>, AppError> {
+    let mut out = Vec::with_capacity(villages.len());
+    for &village in villages {
+        let version: i64 = conn
+            .prepare_cached(
+                "SELECT COALESCE(MAX(seq), 0) FROM change_log
+                 WHERE village_id = ?1 AND outcome = 'accepted'",
+            )?
+            .query_row([village.to_string()], |r| r.get(0))?;
+        let held = || -> Result<Option<Arc<VillageIndex>>, AppError> {
+            Ok(cache
+                .villages
+                .lock()
+                .map_err(|_| AppError::internal("dashboard cache poisoned"))?
+                .get(&village)
+                .filter(|i| i.version == version)
+                .cloned())
+        };
+        if let Some(index) = held()? {
+            out.push((village, index));
+            continue;
+        }
+        let _building = cache
+            .building
+            .lock()
+            .map_err(|_| AppError::internal("dashboard cache poisoned"))?;
+        let index = match held()? {
+            Some(index) => index,
+            None => {
+                let index = Arc::new(index_village(conn, village, version, policy)?);
+                cache
                     .villages
                     .lock()
                     .map_err(|_| AppError::internal("dashboard cache poisoned"))?
-                    .get(&place.id)
-                    .filter(|i| i.version == version)
-                    .cloned();
-                let index = match held {
-                    Some(index) => index,
-                    None => {
-                        let index = Arc::new(index_village(conn, place.id, version, &policy)?);
-                        cache
-                            .villages
-                            .lock()
-                            .map_err(|_| AppError::internal("dashboard cache poisoned"))?
-                            .insert(place.id, index.clone());
-                        index
-                    }
-                };
-                out.push((place.id, index));
+                    .insert(village, index.clone());
+                index
             }
-            Ok(out)
-        })
-        .await
+        };
+        out.push((village, index));
+    }
+    Ok(out)
 }
 
 /// Assembles one village's households through the domain and counts its progress.

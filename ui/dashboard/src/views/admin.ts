@@ -51,6 +51,7 @@ function placesOf(ctx: Ctx, u: UserView): string {
 
 function usersTab(ctx: Ctx, users: UserView[]): HTMLElement {
   const qr = h("div", { class: "qr-box", id: "enrollment" });
+  const formBox = h("div", {}, userForm(ctx, null));
   const table = h(
     "table",
     { class: "grid", id: "user-table" },
@@ -74,6 +75,7 @@ function usersTab(ctx: Ctx, users: UserView[]): HTMLElement {
             "div",
             { class: "actions" },
             h("button", { type: "button", class: "link", onclick: () => showQr(qr, u) }, "登记码"),
+            h("button", { type: "button", class: "link edit", onclick: () => formBox.replaceChildren(userForm(ctx, u)) }, "修改"),
             u.id === ctx.session.user.id
               ? null
               : h(
@@ -98,7 +100,7 @@ function usersTab(ctx: Ctx, users: UserView[]): HTMLElement {
       ),
     ),
   );
-  return h("div", { class: "admin-users" }, h("div", { class: "split" }, h("section", { class: "panel" }, h("h2", {}, `用户（${users.length}）`), h("div", { class: "table-wrap" }, table)), h("div", { class: "side-col" }, qr, newUserForm(ctx))));
+  return h("div", { class: "admin-users" }, h("div", { class: "split" }, h("section", { class: "panel" }, h("h2", {}, `用户（${users.length}）`), h("div", { class: "table-wrap" }, table)), h("div", { class: "side-col" }, qr, formBox)));
 }
 
 function showQr(box: HTMLElement, u: UserView): void {
@@ -114,19 +116,23 @@ function showQr(box: HTMLElement, u: UserView): void {
   );
 }
 
-function newUserForm(ctx: Ctx): HTMLElement {
+/** Adds a user (`u` null) or changes one: name, role, towns or villages, password, enabled. */
+function userForm(ctx: Ctx, u: UserView | null): HTMLElement {
   const status = statusLine();
-  const username = h("input", { name: "username", id: "new-username", required: true, autocomplete: "off" });
-  const display = h("input", { name: "display_name", id: "new-display-name", required: true });
-  const password = h("input", { name: "password", id: "new-password", type: "password", required: true, minlength: 8, autocomplete: "new-password" });
+  const username = h("input", { name: "username", id: "new-username", required: true, autocomplete: "off", value: u?.username ?? "", disabled: u !== null });
+  const display = h("input", { name: "display_name", id: "new-display-name", required: true, value: u?.display_name ?? "" });
+  const password = h("input", { name: "password", id: "new-password", type: "password", required: u === null, minlength: 8, autocomplete: "new-password" });
   const role = h("select", { name: "role", id: "new-role" }, ctx.session.roles.map((r) => h("option", { value: r.code }, r.zh)));
+  if (u) role.value = u.role;
   const towns = h(
     "fieldset",
     { class: "checks", id: "new-towns" },
     h("legend", {}, "乡镇（乡镇扶贫干部）"),
-    ctx.session.towns.map((t) => h("label", {}, h("input", { type: "checkbox", value: t.id }), t.name)),
+    ctx.session.towns.map((t) => h("label", {}, h("input", { type: "checkbox", value: t.id, checked: u?.towns.includes(t.id) ?? false }), t.name)),
   );
   const villages = villageSelect(ctx, { id: "new-villages", multiple: "true", size: "6" }, "（按住 Ctrl 多选）");
+  for (const o of villages.options) o.selected = o.value !== "" && (u?.villages.includes(o.value) ?? false);
+  if (u?.towns.length) for (const o of villages.options) o.selected = false;
   const form = h(
     "form",
     {
@@ -137,7 +143,19 @@ function newUserForm(ctx: Ctx): HTMLElement {
         const chosenTowns = [...towns.querySelectorAll<HTMLInputElement>("input:checked")].map((i) => i.value);
         const chosenVillages = [...villages.selectedOptions].map((o) => o.value).filter((v) => v);
         try {
-          const u = await api.createUser({
+          if (u) {
+            await api.updateUser(u.id, {
+              display_name: display.value.trim(),
+              role: role.value as Role,
+              villages: chosenTowns.length ? [] : chosenVillages,
+              towns: chosenTowns,
+              ...(password.value ? { password: password.value } : {}),
+            });
+            status.ok(`已保存用户 ${u.username}`);
+            setTimeout(() => go("#/admin?tab=users"), 600);
+            return;
+          }
+          const made = await api.createUser({
             username: username.value.trim(),
             display_name: display.value.trim(),
             password: password.value,
@@ -145,22 +163,27 @@ function newUserForm(ctx: Ctx): HTMLElement {
             villages: chosenVillages,
             towns: chosenTowns,
           });
-          status.ok(`已添加用户 ${u.username}`);
+          status.ok(`已添加用户 ${made.username}`);
           setTimeout(() => go("#/admin?tab=users"), 600);
         } catch (e) {
           status.fail(e);
         }
       },
     },
-    h("h2", {}, "添加用户"),
+    h("h2", {}, u ? `修改用户 ${u.username}` : "添加用户"),
     h("label", {}, "用户名", username),
     h("label", {}, "姓名", display),
-    h("label", {}, "初始密码（至少 8 位）", password),
+    h("label", {}, u ? "新密码（不改则不填）" : "初始密码（至少 8 位）", password),
     h("label", {}, "角色", role),
     towns,
     h("label", {}, "村（调查员、工作队员、督查员）", villages),
     status.el,
-    h("button", { type: "submit", class: "primary" }, "添加"),
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "submit", class: "primary", id: "save-user" }, u ? "保存" : "添加"),
+      u ? h("button", { type: "button", onclick: () => form.replaceWith(userForm(ctx, null)) }, "取消") : null,
+    ),
   );
   return form;
 }

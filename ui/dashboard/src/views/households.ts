@@ -4,8 +4,8 @@
 // history (who, when, which device, old → new).
 
 import { h } from "../../../src/dom";
-import { renderForm, formFor, fieldLabel } from "../../../src/forms";
-import type { Fields } from "../../../src/backend";
+import { codeLabel, displayValue, fieldLabel, formFor, isEmpty, isRelevant, recordSummary } from "../../../src/forms";
+import type { FieldDef, Fields, FormDef } from "../../../src/backend";
 import { api, type FileRecord, type HistoryEntry, type HouseholdFile } from "../api";
 import { type Ctx, anyField, dateTime, empty, fill, go, pageTitle, valueText, villageName, villageSelect } from "../ui";
 
@@ -108,14 +108,21 @@ export async function householdsView(ctx: Ctx, params: URLSearchParams): Promise
 /** The title of a record: its form's, or what the record is when it has no form. */
 function recordTitle(ctx: Ctx, r: FileRecord): string {
   const form = formFor(ctx.bundle, r.kind);
-  if (form) return form.title_zh;
+  if (form) {
+    const summary = r.id === currentHousehold ? "" : recordSummary(ctx.bundle, r.kind, r.fields as Fields, 2);
+    return summary ? `${form.title_zh}：${summary}` : form.title_zh;
+  }
   if ("thumb_sha256" in r.fields) return "照片";
   if ("accuracy_m" in r.fields) return "GPS 定位";
   return "记录";
 }
 
+/** The household whose file is shown (its own record is titled by its form alone). */
+let currentHousehold = "";
+
 export async function householdView(ctx: Ctx, _params: URLSearchParams, id: string): Promise<HTMLElement> {
   const file = await api.household(id);
+  currentHousehold = file.id;
   const head = file.head_name ?? "";
   const page = h(
     "div",
@@ -172,9 +179,7 @@ function recordPanel(ctx: Ctx, r: FileRecord): HTMLElement {
   const form = formFor(ctx.bundle, r.kind);
   const body = h("div", { class: "record-body" });
   if (form) {
-    const rendered = renderForm({ bundle: ctx.bundle, form, fields: r.fields as Fields, pending: [], onChange: () => {}, readOnly: true });
-    rendered.showFindings(r.findings as never);
-    body.append(rendered.el);
+    body.append(recordGrid(ctx, form, r));
   } else {
     body.append(plainFields(r.fields));
   }
@@ -201,8 +206,54 @@ function recordPanel(ctx: Ctx, r: FileRecord): HTMLElement {
     "section",
     { class: "panel record", id: `rec-${r.id}`, "data-kind": r.kind },
     h("div", { class: "panel-head" }, h("h2", {}, recordTitle(ctx, r)), toggle),
-    body,
     history,
+    body,
+  );
+}
+
+/**
+ * A record read-only, as an office reads it: each section of its form a grid of label and
+ * value (codes by their zh-CN label, units after numbers), lists of rows as small tables;
+ * fields the form's relevance hides are left out, a finding shows under its field.
+ */
+function recordGrid(ctx: Ctx, form: FormDef, r: FileRecord): HTMLElement {
+  const fields = r.fields as Fields;
+  const out = h("div", { class: "record-grid" });
+  for (const section of form.sections) {
+    const shown = section.fields.filter((f) => !f.derived || !isEmpty(fields[f.path])).filter((f) => isRelevant(f.relevance, fields));
+    if (shown.length === 0) continue;
+    const grid = h("dl", { class: "kv" });
+    const wide: HTMLElement[] = [];
+    for (const f of shown) {
+      const findings = r.findings.filter((x) => x.path === f.path);
+      const note = findings.map((x) => h("div", { class: `field-finding ${x.severity}` }, x.message));
+      if (f.columns && Array.isArray(fields[f.path])) {
+        wide.push(h("div", { class: "kv-wide" }, h("div", { class: "kv-label" }, f.label_zh), rowsTable(ctx, f, fields[f.path] as Fields[]), note));
+      } else {
+        grid.append(h("div", { class: findings.length ? "kv-item flagged" : "kv-item" }, h("dt", {}, f.label_zh), h("dd", {}, valueOf(ctx, f, fields[f.path])), note));
+      }
+    }
+    out.append(h("h3", {}, section.title_zh), grid, ...wide);
+  }
+  return out;
+}
+
+function valueOf(ctx: Ctx, f: FieldDef, v: unknown): string {
+  if (isEmpty(v)) return "—";
+  if (f.code_list) return Array.isArray(v) ? v.map((x) => codeLabel(ctx.bundle, f.code_list, x)).join("、") : codeLabel(ctx.bundle, f.code_list, v);
+  if (typeof v === "boolean") return v ? "是" : "否";
+  const text = Array.isArray(v) ? v.map(displayValue).join("、") : displayValue(v);
+  return f.unit ? `${text} ${f.unit}` : text;
+}
+
+function rowsTable(ctx: Ctx, f: FieldDef, rows: Fields[]): HTMLElement {
+  const cols = f.columns ?? [];
+  if (rows.length === 0) return h("div", { class: "hint" }, "（无）");
+  return h(
+    "table",
+    { class: "grid small" },
+    h("thead", {}, h("tr", {}, cols.map((c) => h("th", {}, c.label_zh)))),
+    h("tbody", {}, rows.map((row) => h("tr", {}, cols.map((c) => h("td", {}, valueOf(ctx, c, row[c.path])))))),
   );
 }
 
