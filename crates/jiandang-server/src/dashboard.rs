@@ -444,6 +444,16 @@ pub fn mask_id_number(s: &str) -> String {
     format!("{head}{}{tail}", "*".repeat(chars.len() - 10))
 }
 
+/// A logged change's value as a caller who does not see ID numbers may read it: masked when
+/// its field (of a record of `kind`) is an ID number or a list with ID-number columns.
+pub fn masked_change(kind: &str, field: &str, value: Value) -> Value {
+    match RecordKind::parse(kind) {
+        Some(kind) => masked(&id_number_paths(), kind, field, value),
+        // A kind this server does not know: nothing of it is shown as it came.
+        None => Value::Null,
+    }
+}
+
 /// Every household state with its zh-CN name, in the lifecycle's order.
 pub fn household_states() -> Vec<jiandang_protocol::Label> {
     [

@@ -9,8 +9,9 @@ use rusqlite::OptionalExtension;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::auth::{Caller, parse_uuid};
+use crate::auth::{Caller, Via, parse_uuid};
 use crate::error::AppError;
+use crate::session::sees_id_numbers;
 use crate::sync::parse_hlc;
 
 /// `GET /api/v1/records/{id}/history`.
@@ -23,13 +24,13 @@ pub async fn get(
     let history = state
         .db
         .read(move |conn| {
-            let village: Option<String> = conn
+            let first: Option<(String, String)> = conn
                 .prepare_cached(
-                    "SELECT village_id FROM change_log WHERE record_id = ?1 ORDER BY seq LIMIT 1",
+                    "SELECT village_id, kind FROM change_log WHERE record_id = ?1 ORDER BY seq LIMIT 1",
                 )?
-                .query_row([record.to_string()], |r| r.get(0))
+                .query_row([record.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
-            let Some(village) = village else {
+            let Some((village, kind)) = first else {
                 return Err(AppError::not_found("没有这条记录"));
             };
             if !caller.may_access(parse_uuid(&village)?) {
@@ -51,13 +52,25 @@ pub async fn get(
                 crate::session::DEVICE_NAME
             ])?;
             let mut entries = Vec::new();
+            // On the dashboard, ID numbers show whole to the roles that see them only (a
+            // device holds its villages' numbers anyway).
+            let mask = caller.via == Via::Session && !sees_id_numbers(caller.role);
+            let value = |text: String, field: &str| -> Result<serde_json::Value, AppError> {
+                let v = serde_json::from_str(&text)?;
+                Ok(if mask {
+                    crate::dashboard::masked_change(&kind, field, v)
+                } else {
+                    v
+                })
+            };
             while let Some(r) = rows.next()? {
+                let field: String = r.get(2)?;
                 entries.push(HistoryEntry {
                     seq: r.get(0)?,
                     change_id: parse_uuid(&r.get::<_, String>(1)?)?,
-                    field: r.get(2)?,
-                    old: serde_json::from_str(&r.get::<_, String>(3)?)?,
-                    new: serde_json::from_str(&r.get::<_, String>(4)?)?,
+                    old: value(r.get(3)?, &field)?,
+                    new: value(r.get(4)?, &field)?,
+                    field,
                     outcome: r.get(5)?,
                     hlc: parse_hlc(&r.get::<_, String>(6)?)?,
                     received_ms: r.get(7)?,

@@ -723,6 +723,49 @@ async fn the_household_search_finds_by_name_and_masks_id_numbers_for_a_town_offi
             !file.to_string().contains(id_number),
             "the file holds the number masked"
         );
+        // The member's history too: who changed what, the ID number masked (A1).
+        let member = file["records"]
+            .as_array()
+            .expect("records")
+            .iter()
+            .find(|r| r["kind"] == "member" && r["fields"]["id_number"].is_string())
+            .expect("a member with an ID number");
+        let history = d
+            .get(
+                &format!(
+                    "/api/v1/records/{}/history",
+                    member["id"].as_str().expect("id")
+                ),
+                &officer_user,
+            )
+            .await;
+        let entries = history["entries"].as_array().expect("entries");
+        let id_change = entries
+            .iter()
+            .find(|e| e["field"] == "id_number")
+            .expect("the ID number's change");
+        assert!(
+            id_change["new"].as_str().expect("new").contains("********"),
+            "{id_change}"
+        );
+        assert!(!history.to_string().contains(id_number), "{history}");
+        let admin_history = d
+            .get(
+                &format!(
+                    "/api/v1/records/{}/history",
+                    member["id"].as_str().expect("id")
+                ),
+                &admin,
+            )
+            .await;
+        assert!(
+            admin_history["entries"]
+                .as_array()
+                .expect("entries")
+                .iter()
+                .any(|e| e["field"] == "id_number" && !e["new"].to_string().contains('*')),
+            "the county admin sees the history whole"
+        );
     } else {
         let (status, _, _) = d
             .request(

@@ -21,7 +21,7 @@ export async function householdsView(ctx: Ctx, params: URLSearchParams): Promise
     type: "search",
     name: "q",
     value: q,
-    placeholder: ctx.session.sees_id_numbers ? "户主或成员姓名、证件号码、户编号" : "户主或成员姓名、户编号",
+    placeholder: ctx.session.sees_id_numbers ? "户主或成员姓名、证件号码（至少 4 位）、户编号" : "户主或成员姓名、户编号、完整证件号码",
   });
   const villages = villageSelect(ctx, { id: "search-village", name: "village" }, "全部村", village);
   const states = h(
