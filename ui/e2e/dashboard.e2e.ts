@@ -10,6 +10,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { createServer as createHttpServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -64,7 +65,18 @@ beforeAll(async () => {
   for (const ext of ["", "-wal", "-shm"]) if (existsSync(db + ext)) copyFileSync(db + ext, join(dir, "county.db" + ext));
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  server = spawn(bin, ["serve", "--db", join(dir, "county.db"), "--listen", `127.0.0.1:${port}`], { stdio: ["ignore", "inherit", "inherit"] });
+  server = spawn(bin, ["serve", "--db", join(dir, "county.db"), "--listen", `127.0.0.1:${port}`], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  // The county's figures are assembled once the server listens (seconds in a debug build on
+  // a busy machine): the screens are timed as the office meets them, after that.
+  const ready = new Promise<void>((ok) => {
+    server.stdout!.on("data", (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      if (chunk.toString().includes("dashboard figures")) ok();
+    });
+  });
   for (let i = 0; i < 600; i++) {
     try {
       if ((await fetch(`${base}/api/v1/health`)).ok) break;
@@ -73,6 +85,7 @@ beforeAll(async () => {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  await Promise.race([ready, new Promise((r) => setTimeout(r, 180_000))]);
   mkdirSync(SHOTS, { recursive: true });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
 });
@@ -326,6 +339,29 @@ describe("the county dashboard", () => {
     await open(page, "地图（一个村）", "#/map", "#map-svg");
     expect(await page.locator("#map-svg circle.pt").count()).toBeGreaterThan(0);
     await shoot(page, "map", "#map-svg");
+
+    // The county's own tile server (here a small one of this test, drawing each tile's
+    // z/x/y): set in 管理, the map asks it for the tiles under the points.
+    const asked: string[] = [];
+    const tileServer = createHttpServer((req, res) => {
+      asked.push(req.url ?? "");
+      const [z, x, y] = (req.url ?? "").replace(/\.svg$/, "").split("/").slice(1);
+      res.writeHead(200, { "Content-Type": "image/svg+xml" });
+      res.end(`<svg xmlns="http://www.w3.org/2000/svg" width="256" height="256"><rect width="256" height="256" fill="#e8efe0" stroke="#b5c4a5"/><text x="8" y="20" font-size="14" fill="#7a8a6a">${z}/${x}/${y}</text></svg>`);
+    });
+    await new Promise<void>((ok) => tileServer.listen(0, "127.0.0.1", ok));
+    const tilePort = (tileServer.address() as { port: number }).port;
+    await open(page, "管理·地图设置", "#/admin?tab=settings", "#base-map-url");
+    await page.fill("#base-map-url", `http://127.0.0.1:${tilePort}/{z}/{x}/{y}.svg`);
+    await page.click("#admin form button[type=submit]");
+    await page.locator("#admin .ok-box").waitFor();
+    await page.goto(`${base}/#/map`);
+    await page.reload();
+    await page.waitForSelector("#map-svg image");
+    await expect.poll(() => asked.length).toBeGreaterThan(0);
+    for (const url of asked) expect(url).toMatch(/^\/1[0-9]\/\d+\/\d+\.svg$/);
+    await shoot(page, "map-base-map", "#map-svg image");
+    tileServer.close();
     await ctx.close();
   });
 

@@ -75,7 +75,10 @@ function usersTab(ctx: Ctx, users: UserView[]): HTMLElement {
             "div",
             { class: "actions" },
             h("button", { type: "button", class: "link", onclick: () => showQr(qr, u) }, "登记码"),
-            h("button", { type: "button", class: "link edit", onclick: () => formBox.replaceChildren(userForm(ctx, u)) }, "修改"),
+            h("button", { type: "button", class: "link edit", onclick: () => {
+                  formBox.replaceChildren(userForm(ctx, u));
+                  formBox.scrollIntoView({ block: "nearest", behavior: "smooth" });
+                } }, "修改"),
             u.id === ctx.session.user.id
               ? null
               : h(
@@ -114,6 +117,7 @@ function showQr(box: HTMLElement, u: UserView): void {
     h("p", { class: "hint" }, "在建档应用的登录页扫描或粘贴这段登记码，自动填入服务器地址和用户名；密码另行告知。"),
     h("code", { class: "enroll-text", id: "enrollment-text" }, text),
   );
+  box.scrollIntoView({ block: "nearest", behavior: "smooth" });
 }
 
 /** Adds a user (`u` null) or changes one: name, role, towns or villages, password, enabled. */

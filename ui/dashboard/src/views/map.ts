@@ -6,6 +6,7 @@
 import { h } from "../../../src/dom";
 import { api, type MapPoint } from "../api";
 import { type Ctx, empty, fill, go, pageTitle, villageName } from "../ui";
+import { fitZoom, metresPerPx, wgsToGcj, worldPx } from "../geo";
 
 const SVG = "http://www.w3.org/2000/svg";
 const W = 900;
@@ -45,53 +46,79 @@ export async function mapView(ctx: Ctx, params: URLSearchParams): Promise<HTMLEl
   return page;
 }
 
-/** Equirectangular projection around the points' middle latitude: fine at a county's size. */
+/**
+ * Web Mercator at the zoom that fits the points (the projection of tile servers): a base
+ * map's tiles, when the county set one, line up under the points. On GCJ-02 tiles the points
+ * are shifted to GCJ-02 for drawing only.
+ */
 function drawMap(ctx: Ctx, points: MapPoint[], villages: Ctx["session"]["villages"], farM: number): SVGSVGElement {
-  const lons = [...points.map((p) => p.lon), ...villages.map((v) => v.lon!)];
-  const lats = [...points.map((p) => p.lat), ...villages.map((v) => v.lat!)];
-  const minLon = Math.min(...lons);
-  const maxLon = Math.max(...lons);
-  const minLat = Math.min(...lats);
-  const maxLat = Math.max(...lats);
-  const midLat = ((minLat + maxLat) / 2) * (Math.PI / 180);
-  const mPerDegLat = 111_320;
-  const mPerDegLon = 111_320 * Math.cos(midLat);
-  const widthM = Math.max((maxLon - minLon) * mPerDegLon, 200);
-  const heightM = Math.max((maxLat - minLat) * mPerDegLat, 200);
-  const scale = Math.min((W - 2 * PAD) / widthM, (H - 2 * PAD) / heightM); // px per metre
-  const cx = (minLon + maxLon) / 2;
-  const cy = (minLat + maxLat) / 2;
-  const x = (lon: number) => W / 2 + (lon - cx) * mPerDegLon * scale;
-  const y = (lat: number) => H / 2 - (lat - cy) * mPerDegLat * scale;
+  const base = ctx.session.base_map;
+  const shown = (lon: number, lat: number): [number, number] => (base?.gcj02 ? wgsToGcj(lon, lat) : [lon, lat]);
+  const all: [number, number][] = [...points.map((p) => shown(p.lon, p.lat)), ...villages.map((v) => shown(v.lon!, v.lat!))];
+  // At least ~400 m across, so one point alone still gets a sensible zoom.
+  const z = Math.min(fitZoom(all, W - 2 * PAD, H - 2 * PAD), 17);
+  const px = all.map(([lon, lat]) => worldPx(lon, lat, z));
+  const cx = (Math.min(...px.map((p) => p[0])) + Math.max(...px.map((p) => p[0]))) / 2;
+  const cy = (Math.min(...px.map((p) => p[1])) + Math.max(...px.map((p) => p[1]))) / 2;
+  const at = (lon: number, lat: number): [number, number] => {
+    const [x, y] = worldPx(...shown(lon, lat), z);
+    return [W / 2 + x - cx, H / 2 + y - cy];
+  };
+  const midLat = (Math.min(...all.map((p) => p[1])) + Math.max(...all.map((p) => p[1]))) / 2;
+  const mPerPx = metresPerPx(midLat, z);
   const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "map-svg", id: "map-svg", role: "img", "aria-label": "农户定位图" });
   root.append(svg("rect", { x: 0, y: 0, width: W, height: H, class: "map-bg" }));
+  if (base) root.append(tiles(base.url, z, cx, cy));
   for (const v of villages) {
-    root.append(svg("circle", { cx: x(v.lon!), cy: y(v.lat!), r: farM * scale, class: "village-ring" }));
+    const [x, y] = at(v.lon!, v.lat!);
+    root.append(svg("circle", { cx: x, cy: y, r: farM / mPerPx, class: "village-ring" }));
   }
   for (const p of points) {
-    const dot = svg("circle", { cx: x(p.lon), cy: y(p.lat), r: p.far ? 5 : 3, class: p.far ? "pt far" : "pt", "data-household": p.household_id });
+    const [x, y] = at(p.lon, p.lat);
+    const dot = svg("circle", { cx: x, cy: y, r: p.far ? 5 : 3, class: p.far ? "pt far" : "pt", "data-household": p.household_id });
     dot.append(svg("title", {}, `${p.head_name ?? "（未填户主）"} · ${villageName(ctx, p.village_id)}${p.distance_m !== null ? ` · 距村中心 ${Math.round(p.distance_m)} 米` : ""}`));
     dot.addEventListener("click", () => go(`#/household/${p.household_id}`));
     root.append(dot);
   }
   for (const v of villages) {
-    root.append(svg("rect", { x: x(v.lon!) - 5, y: y(v.lat!) - 5, width: 10, height: 10, class: "village-mark" }));
-    root.append(svg("text", { x: x(v.lon!) + 8, y: y(v.lat!) - 8, class: "village-label" }, v.name));
+    const [x, y] = at(v.lon!, v.lat!);
+    root.append(svg("rect", { x: x - 5, y: y - 5, width: 10, height: 10, class: "village-mark" }));
+    root.append(svg("text", { x: x + 8, y: y - 8, class: "village-label" }, v.name));
   }
   // A scale bar of a round length near a sixth of the width.
-  const target = (W / 6) / scale;
+  const target = (W / 6) * mPerPx;
   const pow = 10 ** Math.floor(Math.log10(target));
   const len = [1, 2, 5, 10].map((m) => m * pow).filter((m) => m <= target).pop() ?? pow;
-  const px = len * scale;
+  const barPx = len / mPerPx;
   const sy = H - 16;
   root.append(
-    svg("line", { x1: 16, y1: sy, x2: 16 + px, y2: sy, class: "scale" }),
+    svg("rect", { x: 8, y: sy - 24, width: barPx + 24, height: 32, class: "scale-bg" }),
+    svg("line", { x1: 16, y1: sy, x2: 16 + barPx, y2: sy, class: "scale" }),
     svg("line", { x1: 16, y1: sy - 5, x2: 16, y2: sy, class: "scale" }),
-    svg("line", { x1: 16 + px, y1: sy - 5, x2: 16 + px, y2: sy, class: "scale" }),
+    svg("line", { x1: 16 + barPx, y1: sy - 5, x2: 16 + barPx, y2: sy, class: "scale" }),
     svg("text", { x: 16, y: sy - 8, class: "scale-label" }, len >= 1000 ? `${len / 1000} 公里` : `${len} 米`),
-    svg("text", { x: W - 12, y: H - 10, class: "scale-label", "text-anchor": "end" }, "WGS-84 · 北 ↑"),
+    svg("text", { x: W - 12, y: H - 10, class: "scale-label", "text-anchor": "end" }, base?.gcj02 ? "GCJ-02 显示（存储为 WGS-84）· 北 ↑" : "WGS-84 · 北 ↑"),
   );
   return root;
+}
+
+/** The base map's tiles covering the view, at the whole zoom below `z`, scaled to it. */
+function tiles(url: string, z: number, cx: number, cy: number): SVGGElement {
+  const g = svg("g", { class: "tiles" });
+  const tz = Math.max(0, Math.floor(z));
+  const k = 2 ** (z - tz);
+  const size = 256 * k;
+  const left = cx - W / 2;
+  const top = cy - H / 2;
+  const n = 2 ** tz;
+  for (let tx = Math.floor(left / size); tx <= Math.floor((left + W) / size); tx++) {
+    for (let ty = Math.floor(top / size); ty <= Math.floor((top + H) / size); ty++) {
+      if (ty < 0 || ty >= n) continue;
+      const href = url.replace("{z}", String(tz)).replace("{x}", String(((tx % n) + n) % n)).replace("{y}", String(ty));
+      g.append(svg("image", { href, x: tx * size - left, y: ty * size - top, width: size, height: size }));
+    }
+  }
+  return g;
 }
 
 function farList(ctx: Ctx, points: MapPoint[], farM: number): HTMLElement {
