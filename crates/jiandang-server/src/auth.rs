@@ -1,6 +1,7 @@
 //! Sign-in: device enrollment with user name and password (Argon2id), bearer tokens (only
 //! their SHA-256 is stored), and the [`Caller`] extractor that every other handler takes: a
-//! device's bearer token or a dashboard session's cookie ([`crate::session`]).
+//! device's bearer token or a county dashboard session's cookie (signed in by the session
+//! module; checked here like a token).
 
 use std::collections::BTreeSet;
 use std::net::{IpAddr, SocketAddr};
@@ -11,8 +12,10 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use axum::Json;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
 use jiandang_protocol::{
-    EnrollRequest, EnrollResponse, ErrorCode, PROTOCOL_VERSION, Role, UserInfo, VillageInfo,
+    CSRF_HEADER, EnrollRequest, EnrollResponse, ErrorCode, PROTOCOL_VERSION, Role, SESSION_COOKIE,
+    UserInfo, VillageInfo,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -83,7 +86,7 @@ impl FromRequestParts<AppState> for Caller {
             .filter(|t| !t.is_empty());
         let Some(token) = token else {
             // No token: a browser of the dashboard, or nobody.
-            return crate::session::caller(parts, state).await;
+            return session_caller(parts, state).await;
         };
         let hash = token_hash(token);
         let now = state.clock.now_ms();
@@ -394,4 +397,116 @@ pub fn village_ids(conn: &Connection, user: Uuid, role: Role) -> Result<BTreeSet
         villages.insert(parse_uuid(&v?)?);
     }
     Ok(villages)
+}
+
+// ---- The county dashboard's sessions: the cookie a browser signs in with (session.rs
+// signs in and out; the check of every request lives here, beside the token's). ----
+
+/// A session left without a request this long ends.
+pub const SESSION_IDLE_MS: i64 = 2 * 60 * 60 * 1000;
+/// How often a session's `last_seen_ms` is written at most.
+const TOUCH_EVERY_MS: i64 = 60_000;
+
+/// The caller of a request without a bearer token: the session its cookie names, or 401.
+pub async fn session_caller(parts: &Parts, state: &AppState) -> Result<Caller, AppError> {
+    let secret = session_secret(&parts.headers).ok_or_else(AppError::unauthorized)?;
+    check_csrf(&parts.method, &parts.headers)?;
+    let hash = token_hash(&secret);
+    let now = state.clock.now_ms();
+    let found = state
+        .db
+        .read(move |conn| {
+            let row: Option<(String, String, String, i64)> = conn
+                .prepare_cached(
+                    "SELECT s.id, u.id, u.role, s.last_seen_ms FROM sessions s
+                     JOIN users u ON u.id = s.user_id
+                     WHERE s.token_hash = ?1 AND s.expires_ms > ?2 AND s.last_seen_ms > ?3
+                         AND u.disabled = 0",
+                )?
+                .query_row(params![hash, now, now - SESSION_IDLE_MS], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
+                .optional()?;
+            let Some((id, user, role, last_seen)) = row else {
+                return Ok(None);
+            };
+            let role = parse_role(&role)?;
+            // A user whose role was changed to a field role since signing in is out.
+            if !role.uses_dashboard() {
+                return Ok(None);
+            }
+            let user_id = parse_uuid(&user)?;
+            let villages = village_ids(conn, user_id, role)?;
+            Ok(Some((
+                Caller {
+                    user_id,
+                    device_id: parse_uuid(&id)?,
+                    role,
+                    villages,
+                    via: Via::Session,
+                },
+                last_seen,
+            )))
+        })
+        .await?;
+    let Some((caller, last_seen)) = found else {
+        return Err(AppError::new(
+            ErrorCode::Unauthorized,
+            "登录已过期或已退出，请重新登录",
+        ));
+    };
+    if now - last_seen >= TOUCH_EVERY_MS {
+        let id = caller.device_id.to_string();
+        state
+            .db
+            .call(move |conn| {
+                conn.prepare_cached("UPDATE sessions SET last_seen_ms = ?2 WHERE id = ?1")?
+                    .execute(params![id, now])?;
+                Ok(())
+            })
+            .await?;
+    }
+    Ok(caller)
+}
+
+/// Refuses a state-changing request that lacks the dashboard's header or comes from another
+/// origin.
+pub fn check_csrf(method: &Method, headers: &HeaderMap) -> Result<(), AppError> {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(());
+    }
+    let refused = || {
+        AppError::new(
+            ErrorCode::Forbidden,
+            "请求不是从县级看板页面发出的，已拒绝；请在看板中操作",
+        )
+    };
+    if !headers.contains_key(CSRF_HEADER) {
+        return Err(refused());
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        let origin_host = origin
+            .to_str()
+            .ok()
+            .and_then(|o| o.split_once("://"))
+            .map(|(_, rest)| rest.trim_end_matches('/'));
+        if host.is_none() || origin_host != host {
+            return Err(refused());
+        }
+    }
+    Ok(())
+}
+
+/// The session cookie's secret, if the request has one.
+pub fn session_secret(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == SESSION_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| !v.is_empty())
 }

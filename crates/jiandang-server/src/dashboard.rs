@@ -31,7 +31,7 @@ use jiandang_protocol::{
     DayActivity, FileRecord, HouseholdFile, HouseholdPage, HouseholdRow, MapPoint, MapPoints,
     PROTOCOL_VERSION, Progress, VillageProgress,
 };
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension};
 use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -39,7 +39,8 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::auth::{Caller, parse_uuid};
 use crate::error::AppError;
-use crate::session::sees_id_numbers;
+use crate::session::{sees_id_numbers, state_code};
+use crate::storage::{LinkField, Store};
 
 /// Each village's index, made from its records as of a version of its change log.
 #[derive(Default)]
@@ -85,12 +86,12 @@ pub async fn progress(
     let today = state.clock.today_beijing();
     let villages = indexes(&state, &caller).await?;
     let ids: Vec<Uuid> = villages.iter().map(|(id, _)| *id).collect();
-    let (phases, devices) = state
+    let phases = crate::admin::wire_phases(&state.rules.policy());
+    let devices = state
         .db
         .read(move |conn| {
-            let phases = crate::admin::load_phases(conn)?;
             let devices = devices_by_village(conn, &ids)?;
-            Ok((phases, devices))
+            Ok(devices)
         })
         .await?;
     let phase = phases
@@ -146,7 +147,7 @@ pub async fn progress(
         .collect();
     Ok(Json(Progress {
         protocol: PROTOCOL_VERSION,
-        year: state.rules.policy.year,
+        year: state.rules.policy().year,
         today,
         phase,
         days_left,
@@ -264,23 +265,22 @@ pub async fn household(
 ) -> Result<Json<HouseholdFile>, AppError> {
     caller.require_dashboard()?;
     let id = Uuid::parse_str(&id).map_err(|_| AppError::bad_request("户编号格式不对"))?;
-    let year = state.rules.policy.year;
+    let year = state.rules.policy().year;
     let unmasked = sees_id_numbers(caller.role);
     let file = state
         .db
         .read(move |conn| {
-            let village: Option<String> = conn
-                .prepare_cached(
-                    "SELECT village_id FROM records WHERE id = ?1 AND kind = 'household'",
-                )?
-                .query_row([id.to_string()], |r| r.get(0))
-                .optional()?;
+            let store = Store::new(conn);
             let not_found = || AppError::not_found("没有这一户");
-            let village = parse_uuid(&village.ok_or_else(not_found)?)?;
+            let village = store
+                .head(id)?
+                .filter(|h| h.kind == Some(RecordKind::Household))
+                .ok_or_else(not_found)?
+                .village_id;
             if !caller.may_access(village) {
                 return Err(not_found());
             }
-            let records = household_records(conn, id, village)?;
+            let records = household_records(&store, id, village)?;
             let bundle = jiandang_domain::judge::household_bundle(id, &records);
             let state = bundle
                 .as_ref()
@@ -296,10 +296,21 @@ pub async fn household(
             let masks = id_number_paths();
             let mut out = Vec::new();
             for r in &records {
-                let findings: Option<String> = conn
-                    .prepare_cached("SELECT findings FROM findings WHERE record_id = ?1")?
-                    .query_row([r.id.to_string()], |row| row.get(0))
+                // Its own findings, and on the household's record its bundle's.
+                let findings: Option<(String, String)> = conn
+                    .prepare_cached(
+                        "SELECT findings, bundle_findings FROM findings WHERE record_id = ?1",
+                    )?
+                    .query_row([r.id.to_string()], |row| Ok((row.get(0)?, row.get(1)?)))
                     .optional()?;
+                let findings = match findings {
+                    Some((own, bundle)) => {
+                        let mut all: Vec<Value> = serde_json::from_str(&own)?;
+                        all.extend(serde_json::from_str::<Vec<Value>>(&bundle)?);
+                        Value::Array(all)
+                    }
+                    None => Value::Array(Vec::new()),
+                };
                 let mut fields = serde_json::Map::new();
                 for (path, value) in jiandang_protocol::flatten(&r.doc) {
                     let value = if unmasked {
@@ -313,11 +324,7 @@ pub async fn household(
                     id: r.id,
                     kind: r.kind.as_str().to_owned(),
                     fields,
-                    findings: findings
-                        .as_deref()
-                        .map(serde_json::from_str)
-                        .transpose()?
-                        .unwrap_or(Value::Array(Vec::new())),
+                    findings,
                 });
             }
             Ok(HouseholdFile {
@@ -384,16 +391,14 @@ pub async fn map(
     let points = state
         .db
         .read(move |conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT doc FROM records WHERE village_id = ?1 AND kind = 'gps_fix'",
-            )?;
+            let store = Store::new(conn);
             let mut out = Vec::new();
             for v in &villages {
                 let centre = v.lon.zip(v.lat).map(|(x, y)| Point::new(x, y));
                 // The latest fix of each household of the village.
                 let mut latest: BTreeMap<Uuid, GpsFix> = BTreeMap::new();
-                for doc in stmt.query_map([v.id.to_string()], |r| r.get::<_, String>(0))? {
-                    let Ok(fix) = serde_json::from_str::<GpsFix>(&doc?) else {
+                for record in store.records_of(v.id, &[RecordKind::GpsFix])? {
+                    let Ok(fix) = serde_json::from_value::<GpsFix>(record.doc) else {
                         continue;
                     };
                     // A fix of the village itself, or of a household that does not read: the
@@ -446,43 +451,12 @@ pub fn mask_id_number(s: &str) -> String {
 
 /// A logged change's value as a caller who does not see ID numbers may read it: masked when
 /// its field (of a record of `kind`) is an ID number or a list with ID-number columns.
-pub fn masked_change(kind: &str, field: &str, value: Value) -> Value {
-    match RecordKind::parse(kind) {
+pub fn masked_change(kind: Option<RecordKind>, field: &str, value: Value) -> Value {
+    match kind {
         Some(kind) => masked(&id_number_paths(), kind, field, value),
         // A kind this server does not know: nothing of it is shown as it came.
         None => Value::Null,
     }
-}
-
-/// Every household state with its zh-CN name, in the lifecycle's order.
-pub fn household_states() -> Vec<jiandang_protocol::Label> {
-    [
-        HouseholdState::Candidate,
-        HouseholdState::Registered,
-        HouseholdState::PreExit,
-        HouseholdState::Exited { year: 0 },
-        HouseholdState::Returned { year: 0 },
-        HouseholdState::Closed,
-    ]
-    .into_iter()
-    .map(|s| jiandang_protocol::Label {
-        code: state_code(s),
-        zh: s.zh().to_owned(),
-    })
-    .collect()
-}
-
-/// The state's code as the search takes it.
-fn state_code(s: HouseholdState) -> String {
-    match s {
-        HouseholdState::Candidate => "candidate",
-        HouseholdState::Registered => "registered",
-        HouseholdState::PreExit => "pre_exit",
-        HouseholdState::Exited { .. } => "exited",
-        HouseholdState::Returned { .. } => "returned",
-        HouseholdState::Closed => "closed",
-    }
-    .to_owned()
 }
 
 /// The index of every village the caller sees, made again where the village has changed.
@@ -491,7 +465,7 @@ async fn indexes(
     caller: &Caller,
 ) -> Result<Vec<(Uuid, Arc<VillageIndex>)>, AppError> {
     let cache = state.overview.clone();
-    let policy = state.rules.policy.clone();
+    let policy = state.rules.policy();
     let caller = caller.clone();
     state
         .db
@@ -509,7 +483,7 @@ async fn indexes(
 /// runs it in the background once it listens.
 pub async fn warm(state: &AppState) -> Result<(), AppError> {
     let cache = state.overview.clone();
-    let policy = state.rules.policy.clone();
+    let policy = state.rules.policy();
     state
         .db
         .read(move |conn| {
@@ -532,12 +506,7 @@ fn index_villages(
 ) -> Result<Vec<(Uuid, Arc<VillageIndex>)>, AppError> {
     let mut out = Vec::with_capacity(villages.len());
     for &village in villages {
-        let version: i64 = conn
-            .prepare_cached(
-                "SELECT COALESCE(MAX(seq), 0) FROM change_log
-                 WHERE village_id = ?1 AND outcome = 'accepted'",
-            )?
-            .query_row([village.to_string()], |r| r.get(0))?;
+        let version = Store::new(conn).village_version(village)?;
         let held = || -> Result<Option<Arc<VillageIndex>>, AppError> {
             Ok(cache
                 .villages
@@ -580,25 +549,21 @@ fn index_village(
     policy: &YearPolicy,
 ) -> Result<VillageIndex, AppError> {
     let year = policy.year;
-    let records = village_records(conn, village)?;
+    let store = Store::new(conn);
+    // The records household bundles are made of (GPS fixes and photos are not needed to
+    // count progress).
+    let kinds: Vec<RecordKind> = RecordKind::ALL
+        .iter()
+        .copied()
+        .filter(|k| !matches!(k, RecordKind::GpsFix | RecordKind::Photo))
+        .collect();
+    let records = store.records_of(village, &kinds)?;
     let household_records = records
         .iter()
         .filter(|r| r.kind == RecordKind::Household)
         .count() as u64;
     let bundles = jiandang_domain::judge::household_bundles(&records);
-    let mut errors: HashMap<Uuid, u64> = HashMap::new();
-    {
-        let mut stmt = conn.prepare_cached(
-            "SELECT f.record_id, f.errors FROM findings f JOIN records r ON r.id = f.record_id
-             WHERE r.village_id = ?1 AND r.kind = 'household'",
-        )?;
-        for row in stmt.query_map([village.to_string()], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-        })? {
-            let (id, n) = row?;
-            errors.insert(parse_uuid(&id)?, u64::try_from(n).unwrap_or(0));
-        }
-    }
+    let errors = store.household_errors(village)?;
     let mut progress = VillageProgress {
         village_id: village,
         unreadable: household_records.saturating_sub(bundles.len() as u64),
@@ -673,17 +638,7 @@ fn index_village(
             .then(a.row.id.cmp(&b.row.id))
     });
     // Received instants to Beijing days (UTC+8, no daylight saving).
-    let mut changes_by_day = BTreeMap::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT (received_ms + 28800000) / 86400000 AS day, COUNT(*) FROM change_log
-         WHERE village_id = ?1 AND outcome = 'accepted' GROUP BY day",
-    )?;
-    for row in stmt.query_map([village.to_string()], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-    })? {
-        let (day, n) = row?;
-        changes_by_day.insert(day, u64::try_from(n).unwrap_or(0));
-    }
+    let changes_by_day = store.accepted_per_day(village, 8 * 3_600_000)?;
     Ok(VillageIndex {
         version,
         progress,
@@ -692,82 +647,35 @@ fn index_village(
     })
 }
 
-/// A village's records that household bundles are made of (GPS fixes and photos are not
-/// needed to count progress).
-fn village_records(conn: &Connection, village: Uuid) -> Result<Vec<StoredRecord>, AppError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, kind, doc FROM records WHERE village_id = ?1
-         AND kind NOT IN ('gps_fix', 'photo')",
-    )?;
-    let mut out = Vec::new();
-    for row in stmt.query_map([village.to_string()], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-        ))
-    })? {
-        let (id, kind, doc) = row?;
-        let Some(kind) = RecordKind::parse(&kind) else {
-            continue;
-        };
-        out.push(StoredRecord {
-            kind,
-            id: parse_uuid(&id)?,
-            village_id: village,
-            doc: serde_json::from_str(&doc)?,
-        });
-    }
-    Ok(out)
-}
-
 /// The household's record and every record that names it (`household_id`, `subject_id`),
 /// and the records that name those (a member's GPS fix or photo), through the fields'
 /// indexes.
 fn household_records(
-    conn: &Connection,
+    store: &Store,
     household: Uuid,
     village: Uuid,
 ) -> Result<Vec<StoredRecord>, AppError> {
-    let mut ids: BTreeSet<String> = BTreeSet::from([household.to_string()]);
-    let mut frontier = vec![household.to_string()];
-    let mut by_link = conn.prepare_cached(
-        "SELECT record_id FROM fields WHERE path = 'household_id' AND value = ?1
-         UNION SELECT record_id FROM fields WHERE path = 'subject_id' AND value = ?1",
-    )?;
+    let mut out: Vec<StoredRecord> = store
+        .record(household)?
+        .filter(|r| r.village_id == village)
+        .into_iter()
+        .collect();
+    let mut seen: BTreeSet<Uuid> = BTreeSet::from([household]);
+    let mut frontier = vec![household];
     // Two rounds: the household's dependants, then what names those (a member's photo).
     for _ in 0..2 {
         let mut next = Vec::new();
         for id in &frontier {
-            let quoted = serde_json::to_string(id)?;
-            for r in by_link.query_map([quoted], |r| r.get::<_, String>(0))? {
-                let r = r?;
-                if ids.insert(r.clone()) {
-                    next.push(r);
+            for link in [LinkField::Household, LinkField::Subject] {
+                for r in store.linking(village, link, *id)? {
+                    if seen.insert(r.id) {
+                        next.push(r.id);
+                        out.push(r);
+                    }
                 }
             }
         }
         frontier = next;
-    }
-    let mut stmt =
-        conn.prepare_cached("SELECT kind, doc FROM records WHERE id = ?1 AND village_id = ?2")?;
-    let mut out = Vec::new();
-    for id in ids {
-        let row: Option<(String, String)> = stmt
-            .query_row(params![id, village.to_string()], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()?;
-        let Some((kind, doc)) = row else { continue };
-        let Some(kind) = RecordKind::parse(&kind) else {
-            continue;
-        };
-        out.push(StoredRecord {
-            kind,
-            id: parse_uuid(&id)?,
-            village_id: village,
-            doc: serde_json::from_str(&doc)?,
-        });
     }
     // The household first, then by kind in the forms' order.
     out.sort_by_key(|r| {

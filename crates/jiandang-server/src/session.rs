@@ -21,27 +21,24 @@ use std::collections::BTreeSet;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use jiandang_domain::lifecycle::HouseholdState;
 use jiandang_protocol::{
-    BaseMap, CSRF_HEADER, ErrorCode, Label, PROTOCOL_VERSION, Role, SESSION_COOKIE, SessionInfo,
-    SignIn, TownInfo, UserInfo, VillagePlace,
+    BaseMap, ErrorCode, Label, PROTOCOL_VERSION, Role, SESSION_COOKIE, SessionInfo, SignIn,
+    TownInfo, UserInfo, VillagePlace,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::auth::{Caller, PeerAddr, Via, new_token, parse_role, parse_uuid, token_hash};
+use crate::auth::{Caller, PeerAddr, check_csrf, new_token, parse_uuid, token_hash};
 use crate::error::AppError;
 use crate::extract::Wire;
 
 /// A session ends this long after sign-in, whatever happens (a working day and more).
 pub const SESSION_TTL_MS: i64 = 12 * 60 * 60 * 1000;
-/// A session left without a request this long ends.
-pub const SESSION_IDLE_MS: i64 = 2 * 60 * 60 * 1000;
-/// How often a session's `last_seen_ms` is written at most.
-const TOUCH_EVERY_MS: i64 = 60_000;
+
 /// The name the audit trail shows for changes made on the dashboard.
 pub const DEVICE_NAME: &str = "县级看板";
 
@@ -137,68 +134,6 @@ pub async fn sign_out(
     Ok(response)
 }
 
-/// The caller of a request without a bearer token: the session its cookie names, or 401.
-pub async fn caller(parts: &Parts, state: &AppState) -> Result<Caller, AppError> {
-    let secret = session_secret(&parts.headers).ok_or_else(AppError::unauthorized)?;
-    check_csrf(&parts.method, &parts.headers)?;
-    let hash = token_hash(&secret);
-    let now = state.clock.now_ms();
-    let found = state
-        .db
-        .read(move |conn| {
-            let row: Option<(String, String, String, i64)> = conn
-                .prepare_cached(
-                    "SELECT s.id, u.id, u.role, s.last_seen_ms FROM sessions s
-                     JOIN users u ON u.id = s.user_id
-                     WHERE s.token_hash = ?1 AND s.expires_ms > ?2 AND s.last_seen_ms > ?3
-                         AND u.disabled = 0",
-                )?
-                .query_row(params![hash, now, now - SESSION_IDLE_MS], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                })
-                .optional()?;
-            let Some((id, user, role, last_seen)) = row else {
-                return Ok(None);
-            };
-            let role = parse_role(&role)?;
-            // A user whose role was changed to a field role since signing in is out.
-            if !role.uses_dashboard() {
-                return Ok(None);
-            }
-            let user_id = parse_uuid(&user)?;
-            let villages = crate::auth::village_ids(conn, user_id, role)?;
-            Ok(Some((
-                Caller {
-                    user_id,
-                    device_id: parse_uuid(&id)?,
-                    role,
-                    villages,
-                    via: Via::Session,
-                },
-                last_seen,
-            )))
-        })
-        .await?;
-    let Some((caller, last_seen)) = found else {
-        return Err(AppError::new(
-            ErrorCode::Unauthorized,
-            "登录已过期或已退出，请重新登录",
-        ));
-    };
-    if now - last_seen >= TOUCH_EVERY_MS {
-        let id = caller.device_id.to_string();
-        state
-            .db
-            .call(move |conn| {
-                conn.prepare_cached("UPDATE sessions SET last_seen_ms = ?2 WHERE id = ?1")?
-                    .execute(params![id, now])?;
-                Ok(())
-            })
-            .await?;
-    }
-    Ok(caller)
-}
-
 /// The towns and villages a user sees, and what else the dashboard needs to know of it.
 pub fn session_info(
     conn: &Connection,
@@ -235,7 +170,7 @@ pub fn session_info(
         administers: role == Role::CountyAdmin,
         expires_ms,
         base_map: base_map(conn)?,
-        household_states: crate::dashboard::household_states(),
+        household_states: household_states(),
         roles: Role::ALL
             .iter()
             .map(|r| Label {
@@ -304,48 +239,6 @@ pub fn base_map(conn: &Connection) -> Result<Option<BaseMap>, AppError> {
         .transpose()
 }
 
-/// Refuses a state-changing request that lacks the dashboard's header or comes from another
-/// origin.
-fn check_csrf(method: &Method, headers: &HeaderMap) -> Result<(), AppError> {
-    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
-        return Ok(());
-    }
-    let refused = || {
-        AppError::new(
-            ErrorCode::Forbidden,
-            "请求不是从县级看板页面发出的，已拒绝；请在看板中操作",
-        )
-    };
-    if !headers.contains_key(CSRF_HEADER) {
-        return Err(refused());
-    }
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-        let origin_host = origin
-            .to_str()
-            .ok()
-            .and_then(|o| o.split_once("://"))
-            .map(|(_, rest)| rest.trim_end_matches('/'));
-        if host.is_none() || origin_host != host {
-            return Err(refused());
-        }
-    }
-    Ok(())
-}
-
-/// The session cookie's secret, if the request has one.
-fn session_secret(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(cookie::Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == SESSION_COOKIE)
-        .map(|c| c.value().to_owned())
-        .filter(|v| !v.is_empty())
-}
-
 /// Whether the browser reached the server over TLS: a reverse proxy that ends TLS says so
 /// with `X-Forwarded-Proto: https` (`jiandang serve` speaks plain HTTP itself).
 fn is_tls(headers: &HeaderMap) -> bool {
@@ -365,4 +258,35 @@ fn cookie_header(secret: &str, max_age_s: i64, secure: bool) -> HeaderValue {
         .build();
     // The secret is hex and the attributes ASCII: always a valid header value.
     HeaderValue::from_str(&cookie.to_string()).unwrap_or(HeaderValue::from_static(""))
+}
+
+/// Every household state with its zh-CN name, in the lifecycle's order.
+pub fn household_states() -> Vec<jiandang_protocol::Label> {
+    [
+        HouseholdState::Candidate,
+        HouseholdState::Registered,
+        HouseholdState::PreExit,
+        HouseholdState::Exited { year: 0 },
+        HouseholdState::Returned { year: 0 },
+        HouseholdState::Closed,
+    ]
+    .into_iter()
+    .map(|s| jiandang_protocol::Label {
+        code: state_code(s),
+        zh: s.zh().to_owned(),
+    })
+    .collect()
+}
+
+/// The state's code as the search takes it.
+pub fn state_code(s: HouseholdState) -> String {
+    match s {
+        HouseholdState::Candidate => "candidate",
+        HouseholdState::Registered => "registered",
+        HouseholdState::PreExit => "pre_exit",
+        HouseholdState::Exited { .. } => "exited",
+        HouseholdState::Returned { .. } => "returned",
+        HouseholdState::Closed => "closed",
+    }
+    .to_owned()
 }
