@@ -428,6 +428,15 @@ describe("the county dashboard", () => {
     await officer.ctx.close();
   });
 
+  it("lets a supervisor see its own villages' progress, and administer nothing", async () => {
+    const { ctx, page } = await signedIn("shy01");
+    const me = await (await page.request.get(`${base}/api/v1/session`)).json();
+    await open(page, "工作进度（督查员）", "#/progress", "#progress-table");
+    expect(await page.locator("#progress-table tr[data-village]").count()).toBe(me.villages.length);
+    expect(await page.locator("#nav-admin").count()).toBe(0);
+    await ctx.close();
+  });
+
   it("signs out: the session no longer opens the dashboard", async () => {
     const { ctx, page } = await signedIn("admin");
     await page.click("#sign-out");
