@@ -129,7 +129,7 @@ function signInView(message?: string): void {
       },
     },
     h("h1", {}, "建档 · 县级看板"),
-    h("p", { class: "hint" }, "县级管理员和乡镇扶贫干部用本人账号登录。调查员和工作队员请使用建档应用。"),
+    h("p", { class: "hint" }, "县级管理员、乡镇扶贫干部和督查员用本人账号登录。调查员和工作队员请使用建档应用。"),
     h("label", {}, "用户名", user),
     h("label", {}, "密码", pass),
     error,

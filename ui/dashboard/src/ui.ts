@@ -103,7 +103,7 @@ export function villageSelect(ctx: Ctx, attrs: Record<string, string>, all: stri
 
 /** A value of a change or a conflict as people read it: codes by their label when known. */
 export function valueText(ctx: Ctx, listId: string | undefined, v: unknown): string {
-  if (v === null || v === undefined || v === "") return "（空）";
+  if (v === null || v === undefined || v === "" || (Array.isArray(v) && v.length === 0)) return "（空）";
   if (listId) {
     if (Array.isArray(v)) return v.map((x) => codeLabel(ctx.bundle, listId, x)).join("、");
     return codeLabel(ctx.bundle, listId, v);
