@@ -24,7 +24,7 @@ use crate::extract::Wire;
 use crate::storage::{Scope, Store, form_leaves};
 
 /// Most changes one set may carry.
-pub const MAX_CHANGES_PER_SET: usize = 5_000;
+pub use jiandang_protocol::limits::MAX_CHANGES_PER_SET;
 /// Largest pull page.
 pub const MAX_PULL_LIMIT: u32 = 5_000;
 const DEFAULT_PULL_LIMIT: u32 = 500;
