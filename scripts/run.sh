@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job: sets up, makes the demo county (once), starts the county server on loopback and
-# the field app connected to it. Ctrl-C stops both.
+# The main job: sets up, makes the demo county (once), starts the county server on loopback
+# (with the county dashboard at its address) and the field app connected to it. Ctrl-C stops
+# both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -26,6 +27,8 @@ fi
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT INT TERM
 echo "run: county server on http://$listen"
+admin=$(awk '$2 == "county_admin" { print $1 " / " $3; exit }' "$root/target/demo/users.txt" 2>/dev/null || true)
+echo "run: county dashboard at http://$listen/ (sign in as the county admin: ${admin:-see target/demo/users.txt})"
 
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   echo "run: in the app, log in with a user from the list above (the server address http://$listen is filled in)"

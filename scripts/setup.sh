@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs what building and testing Jiandang needs on Debian/Ubuntu: the system packages
-# for the Tauri app (WebKitGTK), Xvfb and WebKitWebDriver for its end-to-end test, CJK fonts
-# for screenshots, the UI's npm packages and tauri-driver. Safe to run again.
+# for the Tauri app (WebKitGTK), Xvfb and WebKitWebDriver for its end-to-end test, Chromium
+# for the county dashboard's end-to-end test (driven by playwright-core), CJK fonts for
+# screenshots, the UI's npm packages and tauri-driver. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(
   build-essential pkg-config libssl-dev
   libwebkit2gtk-4.1-dev libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev
-  xvfb webkit2gtk-driver fonts-noto-cjk imagemagick
+  xvfb webkit2gtk-driver chromium fonts-noto-cjk imagemagick
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -53,6 +53,8 @@ pub fn code_lists() -> Vec<&'static CodeList> {
     lists.extend([
         <crate::geo::GpsSource as Coded>::LIST,
         <crate::photo::PhotoKind as Coded>::LIST,
+        // The year's phases by name (the county dashboard shows the timeline).
+        <crate::policy::PhaseName as Coded>::LIST,
     ]);
     lists.extend(crate::exit_procedure::lists());
     lists.extend(crate::visit::lists());

@@ -101,6 +101,9 @@ pub struct UserView {
     pub role: Role,
     pub disabled: bool,
     pub villages: Vec<Uuid>,
+    /// The towns of a town officer (its villages are theirs).
+    #[serde(default)]
+    pub towns: Vec<Uuid>,
 }
 
 /// `GET /api/v1/admin/users`.
@@ -120,6 +123,9 @@ pub struct CreateUser {
     pub role: Role,
     #[serde(default)]
     pub villages: Vec<Uuid>,
+    /// A town officer's towns.
+    #[serde(default)]
+    pub towns: Vec<Uuid>,
 }
 
 /// `PUT /api/v1/admin/users/{id}`: what to change; absent fields stay.
@@ -136,6 +142,8 @@ pub struct UpdateUser {
     pub password: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub villages: Option<Vec<Uuid>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub towns: Option<Vec<Uuid>>,
 }
 
 /// An enrolled device.
@@ -146,6 +154,9 @@ pub struct DeviceView {
     pub name: String,
     pub revoked: bool,
     pub enrolled_ms: i64,
+    /// When it last pushed, pulled or took a snapshot, UTC milliseconds.
+    #[serde(default)]
+    pub last_seen_ms: Option<i64>,
 }
 
 /// `GET /api/v1/admin/devices`.

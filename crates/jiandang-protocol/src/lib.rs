@@ -6,6 +6,7 @@
 //! the golden files in `tests/golden/` hold their exact JSON shape.
 
 pub mod county;
+pub mod dashboard;
 pub mod error;
 pub mod hlc;
 pub mod limits;
@@ -15,6 +16,7 @@ pub mod snapshot;
 pub mod spotcheck;
 
 pub use county::*;
+pub use dashboard::*;
 pub use error::{ApiError, ErrorCode};
 pub use hlc::{CLOCK_TOLERANCE_MS, Hlc, HlcParseError};
 pub use limits::LimitError;

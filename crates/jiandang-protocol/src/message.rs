@@ -113,15 +113,18 @@ pub enum Role {
     WorkTeamMember,
     /// 乡镇审核员.
     Supervisor,
+    /// 乡镇扶贫干部: reads and reviews the villages of its towns (the county dashboard).
+    TownOfficer,
     /// 县扶贫办管理员.
     CountyAdmin,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [
+    pub const ALL: [Role; 5] = [
         Role::SurveyWorker,
         Role::WorkTeamMember,
         Role::Supervisor,
+        Role::TownOfficer,
         Role::CountyAdmin,
     ];
 
@@ -130,8 +133,28 @@ impl Role {
             Role::SurveyWorker => "survey_worker",
             Role::WorkTeamMember => "work_team_member",
             Role::Supervisor => "supervisor",
+            Role::TownOfficer => "town_officer",
             Role::CountyAdmin => "county_admin",
         }
+    }
+
+    /// The role's name for people (the dashboard's user list).
+    pub fn zh(self) -> &'static str {
+        match self {
+            Role::SurveyWorker => "调查员",
+            Role::WorkTeamMember => "驻村工作队员",
+            Role::Supervisor => "督导核查员",
+            Role::TownOfficer => "乡镇扶贫干部",
+            Role::CountyAdmin => "县扶贫办管理员",
+        }
+    }
+
+    /// Whether the role signs in to the county dashboard (the field roles use the app).
+    pub fn uses_dashboard(self) -> bool {
+        matches!(
+            self,
+            Role::Supervisor | Role::TownOfficer | Role::CountyAdmin
+        )
     }
 
     pub fn parse(s: &str) -> Option<Role> {

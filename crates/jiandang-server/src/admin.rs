@@ -1,6 +1,7 @@
-//! The county's administration (county admin only): users, roles and village assignments;
-//! devices and their revocation; the phases of the county's policy; reopening a village's
-//! entry window.
+//! The county's administration (county admin only): users, roles and village (or, for a town
+//! officer, town) assignments; devices and their revocation; the phases of the county's
+//! policy; reopening a village's entry window; the county's settings (the dashboard's base
+//! map).
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -9,7 +10,7 @@ use jiandang_domain::codes::Coded;
 use jiandang_domain::policy::{Phase as DomainPhase, PhaseName, YearPolicy};
 use jiandang_protocol::{
     CreateUser, DeviceList, DeviceView, ErrorCode, PROTOCOL_VERSION, Phase, Phases, ReopenVillage,
-    Role, UpdateUser, UserList, UserView, VillageWindow,
+    Role, Settings, UpdateUser, UserList, UserView, VillageWindow,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
@@ -74,6 +75,7 @@ pub async fn create_user(
             let id = Uuid::new_v4();
             insert_user(&tx, id, &username, &req.display_name, req.role, &hash, now)?;
             set_villages(&tx, id, &req.villages)?;
+            set_towns(&tx, id, &req.towns)?;
             let view = user_view(&tx, id)?;
             tx.commit()?;
             Ok(view)
@@ -133,6 +135,9 @@ pub async fn update_user(
             }
             if let Some(villages) = &req.villages {
                 set_villages(&tx, id, villages)?;
+            }
+            if let Some(towns) = &req.towns {
+                set_towns(&tx, id, towns)?;
             }
             let view = user_view(&tx, id)?;
             tx.commit()?;
@@ -246,7 +251,7 @@ pub async fn put_phases(
 }
 
 /// The policy's phases as the wire has them.
-fn wire_phases(policy: &YearPolicy) -> Vec<Phase> {
+pub fn wire_phases(policy: &YearPolicy) -> Vec<Phase> {
     policy
         .phases
         .iter()
@@ -357,6 +362,65 @@ pub fn set_villages(conn: &Connection, user: Uuid, villages: &[Uuid]) -> Result<
     Ok(())
 }
 
+/// Replaces a town officer's towns (it sees every village of them).
+pub fn set_towns(conn: &Connection, user: Uuid, towns: &[Uuid]) -> Result<(), AppError> {
+    conn.prepare_cached("DELETE FROM user_towns WHERE user_id = ?1")?
+        .execute([user.to_string()])?;
+    for town in towns {
+        let known: bool = conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM towns WHERE id = ?1)")?
+            .query_row([town.to_string()], |r| r.get(0))?;
+        if !known {
+            return Err(AppError::bad_request(format!("没有这个乡镇：{town}")));
+        }
+        conn.prepare_cached("INSERT OR IGNORE INTO user_towns (user_id, town_id) VALUES (?1, ?2)")?
+            .execute([user.to_string(), town.to_string()])?;
+    }
+    Ok(())
+}
+
+/// `PUT /api/v1/admin/settings`: the county's settings (the dashboard map's base-map tile
+/// URL; none: points on a plain background).
+pub async fn put_settings(
+    State(state): State<AppState>,
+    caller: Caller,
+    Wire(req): Wire<Settings>,
+) -> Result<Json<Settings>, AppError> {
+    caller.require_admin()?;
+    if let Some(map) = &req.base_map {
+        let url = map.url.trim();
+        let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
+        if !scheme_ok || !url.contains("{z}") || !url.contains("{x}") || !url.contains("{y}") {
+            return Err(AppError::bad_request(
+                "底图地址应以 http:// 或 https:// 开头，并含有 {z}、{x}、{y}",
+            ));
+        }
+    }
+    let settings = state
+        .db
+        .call(move |conn| {
+            let tx = conn.transaction()?;
+            tx.execute(
+                "DELETE FROM settings WHERE key IN ('base_map_url', 'base_map_gcj02')",
+                [],
+            )?;
+            if let Some(map) = &req.base_map {
+                tx.execute(
+                    "INSERT INTO settings (key, value) VALUES ('base_map_url', ?1), ('base_map_gcj02', ?2)",
+                    params![map.url.trim(), if map.gcj02 { "true" } else { "false" }],
+                )?;
+            }
+            let base_map = crate::session::base_map(&tx)?;
+            tx.commit()?;
+            Ok(Settings {
+                protocol: PROTOCOL_VERSION,
+                base_map,
+            })
+        })
+        .await?;
+    Ok(Json(settings))
+}
+
 fn village_window(
     conn: &Connection,
     policy: &YearPolicy,
@@ -395,6 +459,10 @@ fn user_view(conn: &Connection, id: Uuid) -> Result<UserView, AppError> {
         )?
         .query_map([id.to_string()], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
+    let towns: Vec<String> = conn
+        .prepare_cached("SELECT town_id FROM user_towns WHERE user_id = ?1 ORDER BY town_id")?
+        .query_map([id.to_string()], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
     Ok(UserView {
         id,
         username,
@@ -405,17 +473,23 @@ fn user_view(conn: &Connection, id: Uuid) -> Result<UserView, AppError> {
             .iter()
             .map(|v| parse_uuid(v))
             .collect::<Result<_, _>>()?,
+        towns: towns
+            .iter()
+            .map(|t| parse_uuid(t))
+            .collect::<Result<_, _>>()?,
     })
 }
 
 fn device_view(conn: &Connection, id: Uuid) -> Result<DeviceView, AppError> {
-    let row: Option<(String, String, bool, i64)> = conn
-        .prepare_cached("SELECT user_id, name, revoked, enrolled_ms FROM devices WHERE id = ?1")?
+    let row: Option<(String, String, bool, i64, Option<i64>)> = conn
+        .prepare_cached(
+            "SELECT user_id, name, revoked, enrolled_ms, last_seen_ms FROM devices WHERE id = ?1",
+        )?
         .query_row([id.to_string()], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })
         .optional()?;
-    let (user, name, revoked, enrolled_ms) =
+    let (user, name, revoked, enrolled_ms, last_seen_ms) =
         row.ok_or_else(|| AppError::not_found("没有这个设备"))?;
     Ok(DeviceView {
         id,
@@ -423,6 +497,7 @@ fn device_view(conn: &Connection, id: Uuid) -> Result<DeviceView, AppError> {
         name,
         revoked,
         enrolled_ms,
+        last_seen_ms,
     })
 }
 

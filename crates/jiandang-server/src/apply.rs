@@ -214,6 +214,13 @@ impl Push<'_> {
                 "该村未分配给当前用户，不能修改其中的记录",
             )));
         }
+        // A town officer reads and reviews its towns' villages; it does not edit records.
+        if self.caller.role == Role::TownOfficer {
+            return Ok(Some(refused(
+                ErrorCode::Forbidden,
+                "乡镇账号只能查看和审核，不能修改记录",
+            )));
+        }
         if self.caller.role != Role::CountyAdmin
             && !window::writes_open(conn, self.ctx.policy, village, self.today)?
         {

@@ -1,5 +1,7 @@
 //! Sign-in: device enrollment with user name and password (Argon2id), bearer tokens (only
-//! their SHA-256 is stored), and the [`Caller`] extractor that every other handler takes.
+//! their SHA-256 is stored), and the [`Caller`] extractor that every other handler takes: a
+//! device's bearer token or a county dashboard session's cookie (signed in by the session
+//! module; checked here like a token).
 
 use std::collections::BTreeSet;
 use std::net::{IpAddr, SocketAddr};
@@ -10,8 +12,10 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use axum::Json;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
 use jiandang_protocol::{
-    EnrollRequest, EnrollResponse, ErrorCode, PROTOCOL_VERSION, Role, UserInfo, VillageInfo,
+    CSRF_HEADER, EnrollRequest, EnrollResponse, ErrorCode, PROTOCOL_VERSION, Role, SESSION_COOKIE,
+    UserInfo, VillageInfo,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -25,10 +29,22 @@ use crate::extract::Wire;
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub user_id: Uuid,
+    /// The device, or for a dashboard session the session's id (the audit trail's "device").
     pub device_id: Uuid,
     pub role: Role,
-    /// The assigned villages; a county admin has every village.
+    /// The assigned villages (a town officer's: every village of its towns); a county admin
+    /// has every village.
     pub villages: BTreeSet<Uuid>,
+    pub via: Via,
+}
+
+/// How a caller signed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// A device's bearer token.
+    Device,
+    /// The dashboard's session cookie.
+    Session,
 }
 
 impl Caller {
@@ -43,6 +59,18 @@ impl Caller {
             Err(AppError::forbidden())
         }
     }
+
+    /// The dashboard's own endpoints answer a signed-in browser only: a device's token,
+    /// even a county admin's, does not open them.
+    pub fn require_dashboard(&self) -> Result<(), AppError> {
+        match self.via {
+            Via::Session => Ok(()),
+            Via::Device => Err(AppError::new(
+                ErrorCode::Forbidden,
+                "此功能只在县级看板中使用，请在浏览器中登录",
+            )),
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -55,16 +83,39 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(AppError::unauthorized)?;
+            .filter(|t| !t.is_empty());
+        let Some(token) = token else {
+            // No token: a browser of the dashboard, or nobody.
+            return session_caller(parts, state).await;
+        };
         let hash = token_hash(token);
+        let now = state.clock.now_ms();
         // On a reader connection: a sign-in check never waits behind a push.
-        state
+        let (caller, last_seen) = state
             .db
             .read(move |conn| caller_by_token(conn, &hash)?.ok_or_else(AppError::unauthorized))
-            .await
+            .await?;
+        // When the device was last seen, for the dashboard's progress: written at most once
+        // a minute per device, off the request's path (a lost update only ages the figure).
+        if last_seen.is_none_or(|seen| now - seen >= LAST_SEEN_EVERY_MS) {
+            let db = state.db.clone();
+            let device = caller.device_id.to_string();
+            tokio::spawn(async move {
+                let _ = db
+                    .call(move |conn| {
+                        conn.prepare_cached("UPDATE devices SET last_seen_ms = ?2 WHERE id = ?1")?
+                            .execute(params![device, now])?;
+                        Ok(())
+                    })
+                    .await;
+            });
+        }
+        Ok(caller)
     }
 }
+
+/// How often a device's `last_seen_ms` is written at most.
+const LAST_SEEN_EVERY_MS: i64 = 60_000;
 
 /// The address a request came from, when the server runs with connect info
 /// (`into_make_service_with_connect_info`); `None` otherwise.
@@ -93,36 +144,7 @@ pub async fn enroll(
     if device_name.is_empty() || device_name.chars().count() > 100 {
         return Err(AppError::bad_request("设备名称应为 1 到 100 个字"));
     }
-    let username = req.username.trim().to_owned();
-    let attempt = state
-        .sign_ins
-        .begin(&username, address, state.clock.now_ms())
-        .map_err(|wait_ms| {
-            let seconds = u64::try_from(wait_ms.saturating_add(999) / 1000).unwrap_or(1);
-            AppError::new(
-                ErrorCode::TooManyAttempts,
-                format!("登录失败次数过多，请 {seconds} 秒后再试"),
-            )
-            .with_retry_after(seconds)
-        })?;
-    let user = state
-        .db
-        .call(move |conn| user_by_name(conn, &username))
-        .await?;
-    // An unknown user costs one hash too, so the answer's timing does not tell which part
-    // was wrong.
-    let stored = user
-        .as_ref()
-        .map(|u| u.password_hash.clone())
-        .unwrap_or_else(|| dummy_hash().to_owned());
-    let password = req.password;
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
-        .await
-        .map_err(|e| AppError::internal(format!("hash task: {e}")))?;
-    let Some(user) = user.filter(|u| ok && !u.disabled) else {
-        return Err(AppError::new(ErrorCode::Unauthorized, "用户名或密码错误"));
-    };
-    state.sign_ins.succeeded(attempt, state.clock.now_ms());
+    let user = check_password(&state, address, &req.username, req.password).await?;
     let token = new_token();
     let hash = token_hash(&token);
     let device_id = Uuid::new_v4();
@@ -158,6 +180,47 @@ pub async fn enroll(
         },
         villages,
     }))
+}
+
+/// Checks a user name and password, throttled per user name and per address
+/// ([`crate::throttle`]): the user, or 401 (wrong name or password alike, a disabled user
+/// too) or 429.
+pub async fn check_password(
+    state: &AppState,
+    address: Option<IpAddr>,
+    username: &str,
+    password: String,
+) -> Result<UserRow, AppError> {
+    let username = username.trim().to_owned();
+    let attempt = state
+        .sign_ins
+        .begin(&username, address, state.clock.now_ms())
+        .map_err(|wait_ms| {
+            let seconds = u64::try_from(wait_ms.saturating_add(999) / 1000).unwrap_or(1);
+            AppError::new(
+                ErrorCode::TooManyAttempts,
+                format!("登录失败次数过多，请 {seconds} 秒后再试"),
+            )
+            .with_retry_after(seconds)
+        })?;
+    let user = state
+        .db
+        .call(move |conn| user_by_name(conn, &username))
+        .await?;
+    // An unknown user costs one hash too, so the answer's timing does not tell which part
+    // was wrong.
+    let stored = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| dummy_hash().to_owned());
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+        .await
+        .map_err(|e| AppError::internal(format!("hash task: {e}")))?;
+    let Some(user) = user.filter(|u| ok && !u.disabled) else {
+        return Err(AppError::new(ErrorCode::Unauthorized, "用户名或密码错误"));
+    };
+    state.sign_ins.succeeded(attempt, state.clock.now_ms());
+    Ok(user)
 }
 
 /// A user row.
@@ -215,6 +278,10 @@ pub fn villages_of(
     let sql = if role == Role::CountyAdmin {
         "SELECT v.id, v.name, t.name FROM villages v JOIN towns t ON t.id = v.town_id
          WHERE ?1 IS NOT NULL ORDER BY t.name, v.name"
+    } else if role == Role::TownOfficer {
+        "SELECT v.id, v.name, t.name FROM user_towns ut
+         JOIN villages v ON v.town_id = ut.town_id JOIN towns t ON t.id = v.town_id
+         WHERE ut.user_id = ?1 ORDER BY t.name, v.name"
     } else {
         "SELECT v.id, v.name, t.name FROM user_villages uv
          JOIN villages v ON v.id = uv.village_id JOIN towns t ON t.id = v.town_id
@@ -268,7 +335,7 @@ pub fn parse_role(s: &str) -> Result<Role, AppError> {
 }
 
 /// 256 random bits from the OS (two v4 UUIDs), hex.
-fn new_token() -> String {
+pub fn new_token() -> String {
     let a = Uuid::new_v4();
     let b = Uuid::new_v4();
     format!("jdt_{}{}", a.simple(), b.simple())
@@ -279,10 +346,15 @@ fn dummy_hash() -> &'static str {
     HASH.get_or_init(|| hash_password("jiandang-no-such-user").unwrap_or_default())
 }
 
-fn caller_by_token(conn: &Connection, hash: &str) -> Result<Option<Caller>, AppError> {
+/// The caller of a device token, and when the device was last seen.
+fn caller_by_token(
+    conn: &Connection,
+    hash: &str,
+) -> Result<Option<(Caller, Option<i64>)>, AppError> {
     let row = conn
         .prepare_cached(
-            "SELECT d.id, u.id, u.role FROM devices d JOIN users u ON u.id = d.user_id
+            "SELECT d.id, u.id, u.role, d.last_seen_ms FROM devices d
+             JOIN users u ON u.id = d.user_id
              WHERE d.token_hash = ?1 AND d.revoked = 0 AND u.disabled = 0",
         )?
         .query_row([hash], |r| {
@@ -290,40 +362,160 @@ fn caller_by_token(conn: &Connection, hash: &str) -> Result<Option<Caller>, AppE
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
+                r.get::<_, Option<i64>>(3)?,
             ))
         })
         .optional()?;
-    let Some((device, user, role)) = row else {
+    let Some((device, user, role, last_seen)) = row else {
         return Ok(None);
     };
-    let user_id = parse_uuid(&user)?;
     let role = parse_role(&role)?;
-    Ok(Some(Caller {
-        user_id,
-        device_id: parse_uuid(&device)?,
-        role,
-        villages: register_villages(conn, &user, role)?,
-    }))
+    let user_id = parse_uuid(&user)?;
+    Ok(Some((
+        Caller {
+            user_id,
+            device_id: parse_uuid(&device)?,
+            role,
+            villages: village_ids(conn, user_id, role)?,
+            via: Via::Device,
+        },
+        last_seen,
+    )))
 }
 
-/// The villages whose register a caller reaches. A supervisor reaches none directly, whatever
-/// villages it was given: what it sees and writes comes from its spot-check assignments
-/// (`spotchecks`), so that a check stays blind until its observation is sealed.
-fn register_villages(
-    conn: &Connection,
-    user: &str,
-    role: Role,
-) -> Result<BTreeSet<Uuid>, AppError> {
+/// The villages whose register a user reaches, by id (a county admin's are not listed: it
+/// has all). A supervisor reaches none directly, whatever villages it was given: what it sees
+/// and writes comes from its spot-check assignments (`spotchecks`), so that a check stays
+/// blind until its observation is sealed.
+pub fn village_ids(conn: &Connection, user: Uuid, role: Role) -> Result<BTreeSet<Uuid>, AppError> {
+    let sql = match role {
+        Role::CountyAdmin | Role::Supervisor => return Ok(BTreeSet::new()),
+        Role::TownOfficer => {
+            "SELECT v.id FROM user_towns ut JOIN villages v ON v.town_id = ut.town_id
+             WHERE ut.user_id = ?1"
+        }
+        Role::SurveyWorker | Role::WorkTeamMember => {
+            "SELECT village_id FROM user_villages WHERE user_id = ?1"
+        }
+    };
     let mut villages = BTreeSet::new();
-    if role == Role::Supervisor {
-        return Ok(villages);
-    }
-    let mut stmt =
-        conn.prepare_cached("SELECT village_id FROM user_villages WHERE user_id = ?1")?;
-    for v in stmt.query_map([user], |r| r.get::<_, String>(0))? {
+    let mut stmt = conn.prepare_cached(sql)?;
+    for v in stmt.query_map([user.to_string()], |r| r.get::<_, String>(0))? {
         villages.insert(parse_uuid(&v?)?);
     }
     Ok(villages)
+}
+
+// ---- The county dashboard's sessions: the cookie a browser signs in with (session.rs
+// signs in and out; the check of every request lives here, beside the token's). ----
+
+/// A session left without a request this long ends.
+pub const SESSION_IDLE_MS: i64 = 2 * 60 * 60 * 1000;
+/// How often a session's `last_seen_ms` is written at most.
+const TOUCH_EVERY_MS: i64 = 60_000;
+
+/// The caller of a request without a bearer token: the session its cookie names, or 401.
+pub async fn session_caller(parts: &Parts, state: &AppState) -> Result<Caller, AppError> {
+    let secret = session_secret(&parts.headers).ok_or_else(AppError::unauthorized)?;
+    check_csrf(&parts.method, &parts.headers)?;
+    let hash = token_hash(&secret);
+    let now = state.clock.now_ms();
+    let found = state
+        .db
+        .read(move |conn| {
+            let row: Option<(String, String, String, i64)> = conn
+                .prepare_cached(
+                    "SELECT s.id, u.id, u.role, s.last_seen_ms FROM sessions s
+                     JOIN users u ON u.id = s.user_id
+                     WHERE s.token_hash = ?1 AND s.expires_ms > ?2 AND s.last_seen_ms > ?3
+                         AND u.disabled = 0",
+                )?
+                .query_row(params![hash, now, now - SESSION_IDLE_MS], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
+                .optional()?;
+            let Some((id, user, role, last_seen)) = row else {
+                return Ok(None);
+            };
+            let role = parse_role(&role)?;
+            // A user whose role was changed to a field role since signing in is out.
+            if !role.uses_dashboard() {
+                return Ok(None);
+            }
+            let user_id = parse_uuid(&user)?;
+            let villages = village_ids(conn, user_id, role)?;
+            Ok(Some((
+                Caller {
+                    user_id,
+                    device_id: parse_uuid(&id)?,
+                    role,
+                    villages,
+                    via: Via::Session,
+                },
+                last_seen,
+            )))
+        })
+        .await?;
+    let Some((caller, last_seen)) = found else {
+        return Err(AppError::new(
+            ErrorCode::Unauthorized,
+            "登录已过期或已退出，请重新登录",
+        ));
+    };
+    if now - last_seen >= TOUCH_EVERY_MS {
+        let id = caller.device_id.to_string();
+        state
+            .db
+            .call(move |conn| {
+                conn.prepare_cached("UPDATE sessions SET last_seen_ms = ?2 WHERE id = ?1")?
+                    .execute(params![id, now])?;
+                Ok(())
+            })
+            .await?;
+    }
+    Ok(caller)
+}
+
+/// Refuses a state-changing request that lacks the dashboard's header or comes from another
+/// origin.
+pub fn check_csrf(method: &Method, headers: &HeaderMap) -> Result<(), AppError> {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(());
+    }
+    let refused = || {
+        AppError::new(
+            ErrorCode::Forbidden,
+            "请求不是从县级看板页面发出的，已拒绝；请在看板中操作",
+        )
+    };
+    if !headers.contains_key(CSRF_HEADER) {
+        return Err(refused());
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        let origin_host = origin
+            .to_str()
+            .ok()
+            .and_then(|o| o.split_once("://"))
+            .map(|(_, rest)| rest.trim_end_matches('/'));
+        if host.is_none() || origin_host != host {
+            return Err(refused());
+        }
+    }
+    Ok(())
+}
+
+/// The session cookie's secret, if the request has one.
+pub fn session_secret(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == SESSION_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| !v.is_empty())
 }
 
 /// The villages of a checker's assignments, with their towns, for its device.

@@ -49,6 +49,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0007-spot-checks",
         include_str!("../../../migrations/server/0007-spot-checks/up.sql"),
     ),
+    (
+        "0008-dashboard",
+        include_str!("../../../migrations/server/0008-dashboard/up.sql"),
+    ),
 ];
 
 /// Why the database could not be opened.

@@ -155,8 +155,10 @@ fn fill(
 
     // Places.
     let mut villages: Vec<(Uuid, usize, Point<f64>)> = Vec::new();
+    let mut town_ids: Vec<Uuid> = Vec::new();
     for t in 0..scale.towns {
         let town = rng.uuid();
+        town_ids.push(town);
         tx.execute(
             "INSERT INTO towns (id, name) VALUES (?1, ?2)",
             params![
@@ -191,8 +193,8 @@ fn fill(
     }
     report.villages = villages.len();
 
-    // Users: one county admin, a supervisor per town, a survey worker and a work-team
-    // member per village.
+    // Users: one county admin, a supervisor and a town officer per town, a survey worker and
+    // a work-team member per village.
     let admin = rng.uuid();
     let mut users: Vec<(Uuid, String, String, Role, Vec<Uuid>)> = vec![(
         admin,
@@ -208,6 +210,20 @@ fn fill(
             format!("shy{:02}", t + 1),
             format!("乡镇审核员{:02}", t + 1),
             Role::Supervisor,
+            town_villages,
+        ));
+    }
+    // A town officer (乡镇扶贫干部) per town, for the county dashboard. Their ids come from a
+    // stream of their own, so that the county's other ids and records stay those of the
+    // same seed before town officers existed.
+    let mut officer_ids = DemoRng::seed_from_u64(seed ^ 0x7a_6f_6e_65);
+    for t in 0..scale.towns {
+        let town_villages: Vec<Uuid> = villages.iter().filter(|v| v.1 == t).map(|v| v.0).collect();
+        users.push((
+            officer_ids.uuid(),
+            format!("xz{:02}", t + 1),
+            format!("乡镇扶贫干部{:02}", t + 1),
+            Role::TownOfficer,
             town_villages,
         ));
     }
@@ -238,7 +254,17 @@ fn fill(
             &hash_password(&password)?,
             now_ms,
         )?;
-        set_villages(&tx, *id, user_villages)?;
+        if *role == Role::TownOfficer {
+            // A town officer is assigned its towns; it sees their villages.
+            let towns: BTreeSet<Uuid> = villages
+                .iter()
+                .filter(|v| user_villages.contains(&v.0))
+                .map(|v| town_ids[v.1])
+                .collect();
+            crate::admin::set_towns(&tx, *id, &towns.into_iter().collect::<Vec<_>>())?;
+        } else {
+            set_villages(&tx, *id, user_villages)?;
+        }
         report.users.push(DemoUser {
             username: username.clone(),
             role: *role,

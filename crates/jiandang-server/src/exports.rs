@@ -74,7 +74,7 @@ pub async fn start_job(
         (Some(_), Some(_)) => return Err(AppError::bad_request("village 和 town 只能给一个")),
     };
     // Refuse before starting: the job's answer would otherwise hide a 403 behind a 202.
-    may_export(&caller, scope)?;
+    check_caller(&state, &caller, scope).await?;
     let id = Uuid::new_v4();
     let job = Arc::new(Mutex::new(Job {
         owner: caller.user_id,
@@ -202,16 +202,31 @@ pub async fn log(
 }
 
 /// Who may export what. Exports hold every name, ID number and phone of their scope: the
-/// county admin may export any scope. A town officer (a role that comes with the county
-/// dashboard) will be let through here for scopes inside its towns.
-pub fn may_export(caller: &Caller, scope: Scope) -> Result<(), AppError> {
-    match caller.role {
-        Role::CountyAdmin => Ok(()),
-        _ => {
-            let _ = scope;
-            Err(AppError::forbidden())
+/// county admin may export any scope; a town officer a village of its towns or one of its
+/// towns (its villages are exactly its towns' villages); nobody else anything.
+pub fn may_export(caller: &Caller, scope: Scope, places: &Places) -> Result<(), AppError> {
+    match (caller.role, scope) {
+        (Role::CountyAdmin, _) => Ok(()),
+        (Role::TownOfficer, Scope::Village(v)) if caller.villages.contains(&v) => Ok(()),
+        (Role::TownOfficer, Scope::Town(t)) => {
+            let villages = places.villages_in(Scope::Town(t));
+            if !villages.is_empty() && villages.iter().all(|v| caller.villages.contains(&v.id)) {
+                Ok(())
+            } else {
+                Err(AppError::forbidden())
+            }
         }
+        _ => Err(AppError::forbidden()),
     }
+}
+
+/// [`may_export`] over the county's places as they stand.
+async fn check_caller(state: &AppState, caller: &Caller, scope: Scope) -> Result<(), AppError> {
+    if caller.role == Role::CountyAdmin {
+        return Ok(());
+    }
+    let places = state.db.read(|conn| places(conn)).await?;
+    may_export(caller, scope, &places)
 }
 
 /// The towns and villages, every record of `scope` and the register's version, read in one
@@ -458,7 +473,7 @@ async fn make(
     scope: Scope,
     progress: Arc<dyn Fn(Progress) + Send + Sync>,
 ) -> Result<Made, AppError> {
-    may_export(caller, scope)?;
+    check_caller(state, caller, scope).await?;
     if !export.allows(scope) {
         return Err(AppError::bad_request("对照表须按村导出（给出 village）"));
     }

@@ -4,17 +4,20 @@
 //! results, and the synthetic demo county.
 //!
 //! [`router`] lists every route. Each resource has its module with handlers named by verb;
-//! the [`auth::Caller`] extractor checks the token; [`extract::Wire`] reads JSON bodies;
-//! [`error::AppError`] is every error answer. SQLite sits behind [`db::Db`]; the records,
-//! their fields and the change log behind [`storage::Store`]; every change goes through
-//! [`apply`], judged and gated by the domain by the county's stored policy ([`rules`]).
+//! the [`auth::Caller`] extractor checks the token (or the dashboard's session cookie,
+//! [`session`]); [`extract::Wire`] reads JSON bodies; [`error::AppError`] is every error
+//! answer. SQLite sits behind [`db::Db`]; the records, their fields and the change log behind
+//! [`storage::Store`]; every change goes through [`apply`], judged and gated by the domain by
+//! the county's stored policy ([`rules`]). The county dashboard ([`assets`]) is served at `/`.
 
 pub mod admin;
 pub mod apply;
+pub mod assets;
 pub mod auth;
 pub mod blobs;
 pub mod clock;
 pub mod conflicts;
+pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod error;
@@ -25,6 +28,7 @@ pub mod merge;
 pub mod policy;
 pub mod references;
 pub mod rules;
+pub mod session;
 pub mod spotchecks;
 pub mod storage;
 pub mod sync;
@@ -37,7 +41,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::Method;
-use axum::routing::{MethodRouter, get, head, post, put};
+use axum::routing::{MethodRouter, delete, get, head, post, put};
 use jiandang_protocol::{Health, PROTOCOL_VERSION, SERVER_TIME_HEADER};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::decompression::RequestDecompressionLayer;
@@ -57,6 +61,8 @@ pub struct AppState {
     pub rules: Arc<rules::Rules>,
     /// Failed sign-ins per user name and address.
     pub sign_ins: Arc<throttle::SignInThrottle>,
+    /// The dashboard's assembled villages.
+    pub overview: Arc<dashboard::Cache>,
 }
 
 impl AppState {
@@ -71,6 +77,7 @@ impl AppState {
             clock,
             rules: Arc::new(rules::Rules::new(policy)),
             sign_ins: Arc::new(throttle::SignInThrottle::new()),
+            overview: Arc::default(),
         })
     }
 }
@@ -102,6 +109,26 @@ fn api_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
     vec![
         (Method::GET, "/api/v1/health", get(health)),
         (Method::POST, "/api/v1/enroll", post(auth::enroll)),
+        (Method::POST, "/api/v1/session", post(session::sign_in)),
+        (Method::GET, "/api/v1/session", get(session::get)),
+        (Method::DELETE, "/api/v1/session", delete(session::sign_out)),
+        (Method::GET, "/api/v1/forms", get(dashboard::forms)),
+        (
+            Method::GET,
+            "/api/v1/dashboard/progress",
+            get(dashboard::progress),
+        ),
+        (
+            Method::GET,
+            "/api/v1/dashboard/households",
+            get(dashboard::households),
+        ),
+        (
+            Method::GET,
+            "/api/v1/dashboard/households/{id}",
+            get(dashboard::household),
+        ),
+        (Method::GET, "/api/v1/dashboard/map", get(dashboard::map)),
         (Method::POST, "/api/v1/push", post(sync::push)),
         (Method::GET, "/api/v1/pull", get(sync::pull)),
         (Method::GET, "/api/v1/snapshot", get(sync::snapshot)),
@@ -152,6 +179,11 @@ fn api_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             post(admin::reopen_village),
         ),
         (Method::GET, "/api/v1/admin/exports", get(exports::log)),
+        (
+            Method::PUT,
+            "/api/v1/admin/settings",
+            put(admin::put_settings),
+        ),
         (
             Method::POST,
             "/api/v1/exports/jobs",
@@ -240,7 +272,7 @@ pub fn router(state: AppState) -> Router {
         api = api.route(path, handler);
     }
     api.layer(DefaultBodyLimit::max(MAX_JSON_BODY))
-        .fallback(not_found)
+        .fallback(fallback)
         .layer(axum::middleware::from_fn(extract::check_protocol_header))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -277,6 +309,12 @@ async fn health() -> axum::Json<Health> {
     })
 }
 
-async fn not_found() -> AppError {
-    AppError::not_found("没有这个接口")
+/// Outside the API, the dashboard's page and assets; inside, 404 in the API's error form.
+async fn fallback(method: Method, uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let api = uri.path() == "/api" || uri.path().starts_with("/api/");
+    if api || !matches!(method, Method::GET | Method::HEAD) {
+        return AppError::not_found("没有这个接口").into_response();
+    }
+    assets::get(uri).await
 }

@@ -77,8 +77,9 @@ pub enum LinkField {
 pub enum Scope {
     /// Every village (the county admin).
     County,
-    /// The villages assigned to this user, without their check records (a survey worker, a
-    /// work-team member: a sample stays secret from the villages it checks).
+    /// The villages assigned to this user, directly or through its towns (a town officer),
+    /// without their check records (a survey worker, a work-team member: a sample stays secret
+    /// from the villages it checks).
     VillagesOf(Uuid),
     /// A supervisor's: the check records of its spot-check assignments and the 自然村 forms of
     /// their villages, nothing else of the register (`docs/spot-checks.md`).
@@ -250,6 +251,56 @@ impl<'c> Store<'c> {
                 village_id: village,
                 doc: serde_json::from_str(&doc)?,
             });
+        }
+        Ok(out)
+    }
+
+    /// The village's version: its highest accepted change (0: none), so that what was made
+    /// of its records can be kept until it moves (the dashboard's figures).
+    pub fn village_version(&self, village: Uuid) -> Result<i64, AppError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT COALESCE(MAX(seq), 0) FROM change_log
+                 WHERE village_id = ?1 AND outcome = 'accepted'",
+            )?
+            .query_row([village.to_string()], |r| r.get(0))?)
+    }
+
+    /// The village's accepted changes counted per day of a clock `offset_ms` ahead of UTC
+    /// (Beijing: 8 hours), days counted from the epoch.
+    pub fn accepted_per_day(
+        &self,
+        village: Uuid,
+        offset_ms: i64,
+    ) -> Result<BTreeMap<i64, u64>, AppError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT (received_ms + ?2) / 86400000 AS day, COUNT(*) FROM change_log
+             WHERE village_id = ?1 AND outcome = 'accepted' GROUP BY day",
+        )?;
+        let mut out = BTreeMap::new();
+        for row in stmt.query_map(params![village.to_string(), offset_ms], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+        })? {
+            let (day, n) = row?;
+            out.insert(day, u64::try_from(n).unwrap_or(0));
+        }
+        Ok(out)
+    }
+
+    /// The errors the judgement found on each household record of the village (its own and
+    /// its bundle's).
+    pub fn household_errors(&self, village: Uuid) -> Result<BTreeMap<Uuid, u64>, AppError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT f.record_id, f.errors FROM findings f JOIN records r ON r.id = f.record_id
+             WHERE r.village_id = ?1 AND r.kind = 'household'",
+        )?;
+        let mut out = BTreeMap::new();
+        for row in stmt.query_map([village.to_string()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })? {
+            let (id, n) = row?;
+            out.insert(parse_uuid(&id)?, u64::try_from(n).unwrap_or(0));
         }
         Ok(out)
     }
@@ -494,7 +545,9 @@ impl<'c> Store<'c> {
             Scope::VillagesOf(user) => (
                 format!(
                     "{COLUMNS} WHERE seq > ?1 AND outcome = 'accepted'
-                         AND village_id IN (SELECT village_id FROM user_villages WHERE user_id = ?2)
+                         AND village_id IN (SELECT village_id FROM user_villages WHERE user_id = ?2
+                     UNION SELECT v.id FROM user_towns ut JOIN villages v ON v.town_id = ut.town_id
+                     WHERE ut.user_id = ?2)
                          AND kind NOT IN ('spot_check', 'screened_household', 'village_screening')
                          AND device_id <> ?3 ORDER BY seq LIMIT ?4"
                 ),
@@ -529,10 +582,14 @@ impl<'c> Store<'c> {
             ),
             Scope::VillagesOf(user) => (
                 "SELECT id, kind, village_id, doc FROM records
-                 WHERE village_id IN (SELECT village_id FROM user_villages WHERE user_id = ?1)
+                 WHERE village_id IN (SELECT village_id FROM user_villages WHERE user_id = ?1
+                     UNION SELECT v.id FROM user_towns ut JOIN villages v ON v.town_id = ut.town_id
+                     WHERE ut.user_id = ?1)
                      AND kind NOT IN ('spot_check', 'screened_household', 'village_screening')",
                 "SELECT MAX(f.hlc) FROM records r JOIN fields f ON f.record_id = r.id
-                 WHERE r.village_id IN (SELECT village_id FROM user_villages WHERE user_id = ?1)
+                 WHERE r.village_id IN (SELECT village_id FROM user_villages WHERE user_id = ?1
+                     UNION SELECT v.id FROM user_towns ut JOIN villages v ON v.town_id = ut.town_id
+                     WHERE ut.user_id = ?1)
                      AND r.kind NOT IN ('spot_check', 'screened_household', 'village_screening')",
                 user.to_string(),
             ),
@@ -585,13 +642,18 @@ impl<'c> Store<'c> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT l.seq, l.change_id, l.field, l.old, l.new, l.outcome, l.hlc,
                     l.received_ms, l.user_id, COALESCE(u.username, ''), l.device_id,
-                    COALESCE(d.name, '')
+                    COALESCE(d.name, CASE WHEN s.id IS NOT NULL THEN ?2 END, '')
              FROM change_log l
              LEFT JOIN users u ON u.id = l.user_id
              LEFT JOIN devices d ON d.id = l.device_id
+             LEFT JOIN sessions s ON s.id = l.device_id
              WHERE l.record_id = ?1 ORDER BY l.seq",
         )?;
-        let mut rows = stmt.query([record.to_string()])?;
+        // A change made on the county dashboard names its session as the device.
+        let mut rows = stmt.query(rusqlite::params![
+            record.to_string(),
+            crate::session::DEVICE_NAME
+        ])?;
         let mut entries = Vec::new();
         while let Some(r) = rows.next()? {
             entries.push(HistoryEntry {

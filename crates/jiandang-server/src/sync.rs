@@ -35,6 +35,13 @@ pub async fn push(
     caller: Caller,
     Wire(set): Wire<ChangeSet>,
 ) -> Result<Json<PushResponse>, AppError> {
+    // A change set is a device's: the dashboard's browser session does not push.
+    if caller.via == crate::auth::Via::Session {
+        return Err(AppError::new(
+            ErrorCode::Forbidden,
+            "只有已登记的设备可以同步提交修改",
+        ));
+    }
     if set.device_id != caller.device_id {
         return Err(AppError::bad_request("变更集的设备编号与登录设备不一致"));
     }
@@ -204,7 +211,9 @@ fn scope_of(caller: &Caller) -> Scope {
     match caller.role {
         Role::CountyAdmin => Scope::County,
         Role::Supervisor => Scope::Checker(caller.user_id),
-        Role::SurveyWorker | Role::WorkTeamMember => Scope::VillagesOf(caller.user_id),
+        Role::SurveyWorker | Role::WorkTeamMember | Role::TownOfficer => {
+            Scope::VillagesOf(caller.user_id)
+        }
     }
 }
 

@@ -1191,7 +1191,9 @@ async fn the_demo_county_is_valid_domain_data() {
     );
     let year = jiandang_server::demo::add_year_events(&mut conn, 7, 0).expect("year events");
     assert_eq!((year.villages, year.natural_villages > 0), (2, true));
-    assert_eq!(report.users.len(), 1 + 1 + 2 * 2);
+    // The county admin, a supervisor and a town officer for the town, a survey worker and a
+    // work-team member per village.
+    assert_eq!(report.users.len(), 1 + 1 + 1 + 2 * 2);
     assert_eq!(report.entry_opens, Some(date(2026, 2, 27)));
     let mut stmt = conn
         .prepare("SELECT kind, doc FROM records")

@@ -1,7 +1,9 @@
 //! The authorization matrix, generated from the router's own route list
 //! (`jiandang_server::routes()`): every route × every kind of caller (anonymous, a revoked
-//! device, a user of every role assigned village A, the county admin) × a resource of the
-//! caller's own village (A) and of another (B), with the status each must get.
+//! device, a device of a user of every role assigned village A (a town officer: A's town),
+//! the county admin's device, and a dashboard session of every role that uses the dashboard)
+//! × a resource of the caller's own village (A) and of another (B, in another town), with the
+//! status each must get.
 //!
 //! A route without its row in [`ROWS`] fails the test, and so does a row for a route that
 //! no longer exists. To add a route: add one row, saying how to make its request for a
@@ -41,7 +43,19 @@ enum Who {
     Anonymous,
     /// A device of a survey worker of A, revoked by the county admin.
     Revoked,
+    /// A device's bearer token.
     Role(Role),
+    /// A dashboard session (cookie), of a role that uses the dashboard.
+    Session(Role),
+}
+
+impl Who {
+    fn role(self) -> Option<Role> {
+        match self {
+            Who::Anonymous | Who::Revoked => None,
+            Who::Role(r) | Who::Session(r) => Some(r),
+        }
+    }
 }
 
 /// What a role may see.
@@ -51,6 +65,8 @@ enum Scope {
     /// No village's register: the check records of its spot-check assignments, whatever
     /// villages it was given (a supervisor; a check stays blind).
     Assignments,
+    /// Every village of its towns (here: A's town, which B is not in).
+    Towns,
     /// The whole county.
     County,
 }
@@ -59,6 +75,7 @@ fn scope(role: Role) -> Scope {
     match role {
         Role::SurveyWorker | Role::WorkTeamMember => Scope::Assigned,
         Role::Supervisor => Scope::Assignments,
+        Role::TownOfficer => Scope::Towns,
         Role::CountyAdmin => Scope::County,
     }
 }
@@ -72,20 +89,56 @@ fn public(_: Who, _: Target) -> u16 {
 
 /// Any signed-in caller, whatever the village.
 fn signed_in(who: Who, _: Target) -> u16 {
-    match who {
-        Who::Anonymous | Who::Revoked => 401,
-        Who::Role(_) => 200,
+    match who.role() {
+        None => 401,
+        Some(_) => 200,
     }
 }
 
 /// A resource of a village: the callers who may see it; `refusal` for the others.
 fn village(who: Who, target: Target, refusal: u16) -> u16 {
-    match who {
-        Who::Anonymous | Who::Revoked => 401,
-        Who::Role(role) => match (scope(role), target) {
-            (Scope::County, _) | (Scope::Assigned, Target::Own) => 200,
-            (Scope::Assigned, Target::Other) | (Scope::Assignments, _) => refusal,
+    match who.role() {
+        None => 401,
+        Some(role) => match (scope(role), target) {
+            (Scope::County, _) | (Scope::Assigned | Scope::Towns, Target::Own) => 200,
+            (Scope::Assigned | Scope::Towns, Target::Other) | (Scope::Assignments, _) => refusal,
         },
+    }
+}
+
+/// The dashboard's own endpoints: a session as `inner` says; a device's token, even the
+/// county admin's, 403.
+fn dashboard(who: Who, target: Target, inner: fn(Who, Target) -> u16) -> u16 {
+    match who {
+        Who::Role(_) => 403,
+        _ => inner(who, target),
+    }
+}
+
+/// Pushes: a device of a village's editors; a town officer reads and reviews only, and a
+/// browser session never pushes (403).
+fn push(who: Who, target: Target) -> u16 {
+    match who {
+        Who::Session(_) | Who::Role(Role::TownOfficer) => 403,
+        _ => village_403(who, target),
+    }
+}
+
+/// Exports: the county admin any scope; a town officer its towns' villages; nobody else.
+fn exporter(who: Who, target: Target) -> u16 {
+    match who.role() {
+        None => 401,
+        Some(Role::CountyAdmin) => 200,
+        Some(Role::TownOfficer) if target == Target::Own => 200,
+        Some(_) => 403,
+    }
+}
+
+/// [`exporter`], for a request that starts work in the background (202).
+fn exporter_accepted(who: Who, target: Target) -> u16 {
+    match exporter(who, target) {
+        200 => 202,
+        other => other,
     }
 }
 
@@ -101,11 +154,11 @@ fn village_403(who: Who, target: Target) -> u16 {
 
 /// The county admin only.
 fn admin(who: Who, _: Target) -> u16 {
-    match who {
-        Who::Anonymous | Who::Revoked => 401,
-        Who::Role(role) => match scope(role) {
+    match who.role() {
+        None => 401,
+        Some(role) => match scope(role) {
             Scope::County => 200,
-            Scope::Assigned | Scope::Assignments => 403,
+            Scope::Assigned | Scope::Towns | Scope::Assignments => 403,
         },
     }
 }
@@ -113,8 +166,8 @@ fn admin(who: Who, _: Target) -> u16 {
 /// The county admin and supervisors (each its own assignments); 403 for the roles of the
 /// villages, whose households a sample checks.
 fn spot_reader(who: Who, target: Target) -> u16 {
-    match (who, target) {
-        (Who::Role(Role::Supervisor), _) => 200,
+    match (who.role(), target) {
+        (Some(Role::Supervisor), _) => 200,
         _ => admin(who, target),
     }
 }
@@ -122,9 +175,9 @@ fn spot_reader(who: Who, target: Target) -> u16 {
 /// A check's register: the county admin, and the pair the household was assigned to (its
 /// own check, `Own`); another pair's check answers as if it did not exist.
 fn spot_pair(who: Who, target: Target) -> u16 {
-    match (who, target) {
-        (Who::Role(Role::Supervisor), Target::Own) => 200,
-        (Who::Role(Role::Supervisor), Target::Other) => 404,
+    match (who.role(), target) {
+        (Some(Role::Supervisor), Target::Own) => 200,
+        (Some(Role::Supervisor), Target::Other) => 404,
         _ => admin(who, target),
     }
 }
@@ -179,6 +232,77 @@ const ROWS: &[Row] = &[
     },
     Row {
         method: Method::POST,
+        path: "/api/v1/session",
+        request: |_, _, _| {
+            let body = json!({"protocol": 2, "username": "super_a", "password": support::PASSWORD});
+            ("/api/v1/session".into(), Body::Json(body))
+        },
+        expect: public,
+    },
+    Row {
+        method: Method::GET,
+        path: "/api/v1/session",
+        request: |_, _, _| ("/api/v1/session".into(), Body::None),
+        expect: |w, t| dashboard(w, t, signed_in),
+    },
+    Row {
+        method: Method::DELETE,
+        path: "/api/v1/session",
+        // A session signs out a session of its own made for this row (World::status), so
+        // the others' stay.
+        request: |_, _, _| ("/api/v1/session".into(), Body::None),
+        expect: |w, t| match dashboard(w, t, signed_in) {
+            200 => 204,
+            other => other,
+        },
+    },
+    Row {
+        method: Method::GET,
+        path: "/api/v1/forms",
+        request: |_, _, _| ("/api/v1/forms".into(), Body::None),
+        expect: signed_in,
+    },
+    Row {
+        method: Method::GET,
+        path: "/api/v1/dashboard/progress",
+        request: |_, _, _| ("/api/v1/dashboard/progress".into(), Body::None),
+        expect: |w, t| dashboard(w, t, signed_in),
+    },
+    Row {
+        method: Method::GET,
+        path: "/api/v1/dashboard/households",
+        request: |w, _, t| {
+            (
+                format!("/api/v1/dashboard/households?village={}", w.village(t)),
+                Body::None,
+            )
+        },
+        expect: |w, t| dashboard(w, t, village_403),
+    },
+    Row {
+        method: Method::GET,
+        path: "/api/v1/dashboard/households/{id}",
+        request: |w, _, t| {
+            (
+                format!("/api/v1/dashboard/households/{}", w.household(t)),
+                Body::None,
+            )
+        },
+        expect: |w, t| dashboard(w, t, village_404),
+    },
+    Row {
+        method: Method::GET,
+        path: "/api/v1/dashboard/map",
+        request: |w, _, t| {
+            (
+                format!("/api/v1/dashboard/map?village={}", w.village(t)),
+                Body::None,
+            )
+        },
+        expect: |w, t| dashboard(w, t, village_403),
+    },
+    Row {
+        method: Method::POST,
         path: "/api/v1/push",
         request: |w, token, t| {
             // A change stamped by the caller's own device, to a household of the village.
@@ -198,7 +322,7 @@ const ROWS: &[Row] = &[
             let set = json!({"protocol": 2, "change_set_id": Uuid::new_v4(), "device_id": device, "changes": [change]});
             ("/api/v1/push".into(), Body::Json(set))
         },
-        expect: village_403,
+        expect: push,
     },
     Row {
         method: Method::GET,
@@ -353,6 +477,15 @@ const ROWS: &[Row] = &[
         expect: admin,
     },
     Row {
+        method: Method::PUT,
+        path: "/api/v1/admin/settings",
+        request: |_, _, _| {
+            let body = json!({"protocol": 2, "base_map": {"url": "https://tiles.example/{z}/{x}/{y}.png", "gcj02": true}});
+            ("/api/v1/admin/settings".into(), Body::Json(body))
+        },
+        expect: admin,
+    },
+    Row {
         method: Method::GET,
         path: "/api/v1/exports/{file}",
         request: |w, _, t| {
@@ -361,7 +494,7 @@ const ROWS: &[Row] = &[
                 Body::None,
             )
         },
-        expect: admin,
+        expect: exporter,
     },
     Row {
         method: Method::POST,
@@ -371,7 +504,7 @@ const ROWS: &[Row] = &[
                 "village": w.village(t)});
             ("/api/v1/exports/jobs".into(), Body::Json(body))
         },
-        expect: admin_accepted,
+        expect: exporter_accepted,
     },
     Row {
         method: Method::GET,
@@ -442,11 +575,13 @@ const ROWS: &[Row] = &[
     Row {
         method: Method::POST,
         path: "/api/v1/spotchecks/plans/{id}/publish",
-        request: |w, _, t| {
-            // Publishing is once a plan: one drawn plan for each call that succeeds.
+        request: |w, token, t| {
+            // Publishing is once a plan: one drawn plan for each call that succeeds (the
+            // county admin's device and its dashboard session, whose token names no device).
+            let by = usize::from(token.is_some_and(|t| t.device.is_nil()));
             let plan = match t {
-                Target::Own => w.spot.to_publish.0,
-                Target::Other => w.spot.to_publish.1,
+                Target::Own => w.spot.to_publish[by].0,
+                Target::Other => w.spot.to_publish[by].1,
             };
             (
                 format!("/api/v1/spotchecks/plans/{plan}/publish"),
@@ -566,8 +701,9 @@ struct Spot {
     plan: Uuid,
     /// A plan never published: edited and drawn again by the rows.
     spare: Uuid,
-    /// Drawn plans, one for each publication the rows make.
-    to_publish: (Uuid, Uuid),
+    /// Drawn plans, one for each publication the rows make: `[device, session]` of the
+    /// county admin, each on `(Own, Other)`.
+    to_publish: [(Uuid, Uuid); 2],
     pairs: ((Uuid, Uuid), (Uuid, Uuid)),
     checks: (Uuid, Uuid),
 }
@@ -638,7 +774,7 @@ impl Spot {
                 .expect("the household's status");
         }
         let mut plans = Vec::new();
-        for title in ["甲", "乙", "丙", "丁"] {
+        for title in ["甲", "乙", "丙", "丁", "戊", "己"] {
             let body = json!({"protocol": 2, "title": title, "spec": spot_spec()});
             let (status, view) = county
                 .call(
@@ -655,8 +791,9 @@ impl Spot {
                 .expect("plan id");
             plans.push(id);
         }
-        let (main, spare, first, second) = (plans[0], plans[1], plans[2], plans[3]);
-        for p in [main, first, second] {
+        let (main, spare) = (plans[0], plans[1]);
+        let to_publish = [(plans[2], plans[3]), (plans[4], plans[5])];
+        for p in [main, plans[2], plans[3], plans[4], plans[5]] {
             let (status, view) = county
                 .call(
                     "POST",
@@ -737,7 +874,7 @@ impl Spot {
         Spot {
             plan: main,
             spare,
-            to_publish: (first, second),
+            to_publish,
             pairs,
             checks: (checks[0], checks[1]),
         }
@@ -896,9 +1033,32 @@ impl World {
 
     /// The status a caller gets; for a push, a change refused for its village counts as
     /// the 403 it is.
-    async fn status(&self, row: &Row, token: Option<&Token>, target: Target) -> u16 {
+    async fn status(&self, row: &Row, who: Who, token: Option<&Token>, target: Target) -> u16 {
         let (uri, body) = (row.request)(self, token, target);
         let mut headers = vec![("Jiandang-Protocol", "2")];
+        // A session's cookie goes in the Cookie header, with the dashboard's header that every
+        // request of its page carries; signing out ends a session made for it alone.
+        // Signing in comes from the dashboard's page, which sends its header on every
+        // request (without it, a sign-in is refused as cross-site: sessions.rs tests that).
+        if row.path == "/api/v1/session" && row.method == Method::POST {
+            headers.push(("Jiandang-Dashboard", "1"));
+        }
+        let cookie;
+        let mut token = token;
+        if let Who::Session(role) = who {
+            cookie = if row.method == Method::DELETE && row.path == "/api/v1/session" {
+                self.county.sign_in(session_user(role)).await
+            } else {
+                format!(
+                    "{}={}",
+                    jiandang_protocol::SESSION_COOKIE,
+                    token.map_or("", |t| t.token.as_str())
+                )
+            };
+            headers.push(("Cookie", cookie.as_str()));
+            headers.push(("Jiandang-Dashboard", "1"));
+            token = None;
+        }
         let bytes = match body {
             Body::None => None,
             Body::Json(v) => {
@@ -928,19 +1088,52 @@ impl World {
                 .as_str()
                 .and_then(|s| s.parse().ok())
                 .expect("job id");
-            let token = token.expect("a job has an owner");
-            self.county.export_finished(token, id).await;
+            match (token, headers.iter().find(|(k, _)| *k == "Cookie")) {
+                (Some(token), _) => self.county.export_finished(token, id).await,
+                (None, Some((_, cookie))) => {
+                    for _ in 0..600 {
+                        let (status, job) = self
+                            .county
+                            .session_call(
+                                "GET",
+                                &format!("/api/v1/exports/jobs/{id}"),
+                                cookie,
+                                None,
+                            )
+                            .await;
+                        assert_eq!(status, StatusCode::OK, "{job}");
+                        if job["state"] != "running" {
+                            break;
+                        }
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    }
+                }
+                (None, None) => panic!("a job has an owner"),
+            }
+        }
+        // The village's one conflict is resolved by the first caller allowed to; later ones
+        // hear it is resolved already (409), which is checked after who they are.
+        if row.path == "/api/v1/conflicts/{id}/resolve" && status == StatusCode::CONFLICT {
+            return 200;
         }
         if row.path == "/api/v1/push" && status == StatusCode::OK {
             let answer: Value = serde_json::from_slice(&answer).expect("push answer");
-            if ["forbidden_village", "forbidden"]
-                .contains(&outcome(&answer, 0)["code"].as_str().unwrap_or_default())
-            {
+            let code = &outcome(&answer, 0)["code"];
+            if code == "forbidden_village" || code == "forbidden" {
                 return 403;
             }
         }
         status.as_u16()
     }
+}
+
+/// The test county's user of `role` assigned village A (or the county admin).
+fn session_user(role: Role) -> &'static str {
+    support::USERS
+        .iter()
+        .find(|(_, r, v)| *r == role && (role == Role::CountyAdmin || v.contains('a')))
+        .map(|(u, _, _)| *u)
+        .unwrap_or_else(|| panic!("the test county has no {role:?} of village A"))
 }
 
 #[tokio::test]
@@ -989,11 +1182,16 @@ async fn every_route_answers_every_caller_as_its_row_says() {
     let mut callers: Vec<(Who, Option<Token>)> =
         vec![(Who::Anonymous, None), (Who::Revoked, Some(revoked))];
     for role in Role::ALL {
-        let (user, _, _) = support::USERS
-            .iter()
-            .find(|(_, r, v)| *r == role && (role == Role::CountyAdmin || v.contains('a')))
-            .unwrap_or_else(|| panic!("the test county has no {role:?} of village A"));
-        callers.push((Who::Role(role), Some(c.enroll(user).await)));
+        callers.push((Who::Role(role), Some(c.enroll(session_user(role)).await)));
+        if role.uses_dashboard() {
+            let cookie = c.sign_in(session_user(role)).await;
+            let secret = cookie.split_once('=').map(|(_, v)| v.to_owned());
+            let token = Token {
+                token: secret.expect("cookie value"),
+                device: Uuid::nil(),
+            };
+            callers.push((Who::Session(role), Some(token)));
+        }
     }
 
     let mut wrong = Vec::new();
@@ -1002,7 +1200,7 @@ async fn every_route_answers_every_caller_as_its_row_says() {
         for (who, token) in &callers {
             for target in [Target::Own, Target::Other] {
                 let expected = (row.expect)(*who, target);
-                let got = world.status(row, token.as_ref(), target).await;
+                let got = world.status(row, *who, token.as_ref(), target).await;
                 checked += 1;
                 if got != expected {
                     wrong.push(format!(

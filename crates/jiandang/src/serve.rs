@@ -60,6 +60,16 @@ fn serve(args: &Args) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("listening on {}", args.listen))?;
         tracing::info!(addr = %listener.local_addr()?, db = %args.db.display(), "county server listening");
+        // The dashboard's figures assembled before anyone asks (requests meanwhile wait on
+        // nothing: each reads on its own connection and assembles what it needs).
+        let warming = state.clone();
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            match jiandang_server::dashboard::warm(&warming).await {
+                Ok(()) => tracing::info!(ms = started.elapsed().as_millis() as u64, "dashboard figures ready"),
+                Err(e) => tracing::warn!(code = ?e.code, "dashboard figures not assembled in advance"),
+            }
+        });
         axum::serve(
             listener,
             // The peer address: sign-in is throttled per address too.

@@ -4,6 +4,7 @@
 import { backend, errorMessage } from "../backend";
 import { currentApp, go, setStatus } from "../app";
 import { h } from "../dom";
+import { parseEnrollment } from "../enrollment";
 
 export async function loginView(): Promise<HTMLElement> {
   const server = h("input", { id: "server-url", name: "server_url", type: "url", placeholder: "http://县服务器地址:端口", autocomplete: "url" });
@@ -11,6 +12,21 @@ export async function loginView(): Promise<HTMLElement> {
   server.value = currentApp().status.server_url ?? "";
   const user = h("input", { id: "username", name: "username", autocomplete: "username" });
   const pass = h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password" });
+  // The county dashboard's enrollment code (scanned or pasted) fills in the server and user.
+  const code = h("input", {
+    id: "enrollment-code",
+    name: "enrollment_code",
+    placeholder: "扫描或粘贴县级看板上的登记码（可不填）",
+    oninput: () => {
+      const e = parseEnrollment(code.value);
+      codeHint.textContent = code.value.trim() === "" ? "" : e ? "已填入服务器地址和用户名，请输入密码" : "这不是建档登记码";
+      if (!e) return;
+      server.value = e.server;
+      user.value = e.username;
+      pass.focus();
+    },
+  });
+  const codeHint = h("div", { class: "hint", id: "enrollment-hint" });
   const error = h("div", { class: "error-box", id: "login-error", role: "alert", hidden: true });
   const bar = h("progress", { id: "snapshot-progress", max: 1, value: 0 });
   const barText = h("div", { class: "progress-text", id: "snapshot-text" }, "");
@@ -50,6 +66,7 @@ export async function loginView(): Promise<HTMLElement> {
         }
       },
     },
+    h("label", {}, "登记码", code, codeHint),
     h("label", {}, "县服务器地址", server),
     h("label", {}, "用户名", user),
     h("label", {}, "密码", pass),

@@ -183,6 +183,20 @@ describe("first run", () => {
     const el = await loginView();
     expect(el.querySelector<HTMLInputElement>("#server-url")!.value).toBe("");
   });
+
+  it("fills in the server and user from a pasted enrollment code of the county dashboard", async () => {
+    shell({ app_status: { ...fresh, server_url: null } });
+    await loadApp();
+    const el = await loginView();
+    const code = el.querySelector<HTMLInputElement>("#enrollment-code")!;
+    code.value = "jiandang:enroll?server=http%3A%2F%2F192.168.1.20%3A8080&user=dcy07";
+    code.dispatchEvent(new Event("input"));
+    expect(el.querySelector<HTMLInputElement>("#server-url")!.value).toBe("http://192.168.1.20:8080");
+    expect(el.querySelector<HTMLInputElement>("#username")!.value).toBe("dcy07");
+    code.value = "随便一段文字";
+    code.dispatchEvent(new Event("input"));
+    expect(el.querySelector("#enrollment-hint")?.textContent).toBe("这不是建档登记码");
+  });
 });
 
 describe("sync screen", () => {

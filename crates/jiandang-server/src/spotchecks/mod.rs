@@ -500,7 +500,9 @@ impl FromRequestParts<AppState> for Reader {
         match caller.role {
             Role::CountyAdmin => Ok(Reader(None)),
             Role::Supervisor => Ok(Reader(Some(caller.user_id))),
-            Role::SurveyWorker | Role::WorkTeamMember => Err(AppError::forbidden()),
+            Role::SurveyWorker | Role::WorkTeamMember | Role::TownOfficer => {
+                Err(AppError::forbidden())
+            }
         }
     }
 }

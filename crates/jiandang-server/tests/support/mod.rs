@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use jiandang_domain::{Date, Timestamp};
 use jiandang_protocol::{Hlc, Role};
-use jiandang_server::admin::{insert_user, set_villages};
+use jiandang_server::admin::{insert_user, set_towns, set_villages};
 use jiandang_server::auth::hash_password;
 use jiandang_server::{AppState, Clock, SettableClock, router};
 use serde_json::{Value, json};
@@ -25,19 +25,27 @@ use uuid::Uuid;
 
 pub const PASSWORD: &str = "correct horse battery";
 
-/// The users: (user name, role, villages: 'a', 'b').
+/// The users: (user name, role, villages: 'a', 'b'; a town officer gets those villages'
+/// towns).
 pub const USERS: &[(&str, Role, &str)] = &[
     ("admin", Role::CountyAdmin, ""),
     ("worker_a", Role::SurveyWorker, "a"),
     ("team_a", Role::WorkTeamMember, "a"),
     ("super_a", Role::Supervisor, "a"),
+    ("officer_a", Role::TownOfficer, "a"),
     ("worker_b", Role::SurveyWorker, "b"),
     // Two pairs of checkers for the spot-checks (a supervisor's villages give it nothing of
     // the register: its assignments do).
     ("super_a2", Role::Supervisor, "a"),
     ("super_b", Role::Supervisor, "b"),
     ("super_b2", Role::Supervisor, "b"),
+    ("officer_b", Role::TownOfficer, "b"),
 ];
+
+/// The towns of villages A and B: each village in a town of its own, so that a town
+/// officer of A's town does not see B.
+pub const TOWN_A: Uuid = Uuid::from_u128(0xf1);
+pub const TOWN_B: Uuid = Uuid::from_u128(0xf2);
 
 pub struct County {
     pub dir: TempDir,
@@ -80,21 +88,34 @@ impl County {
         state
             .db
             .call(move |conn| {
-                conn.execute("INSERT INTO towns (id, name) VALUES ('00000000-0000-0000-0000-0000000000f1', '城关镇')", [])?;
-                for (id, name) in [(village_a, "甲村"), (village_b, "乙村")] {
+                for (id, name) in [(TOWN_A, "城关镇"), (TOWN_B, "李庄镇")] {
                     conn.execute(
-                        "INSERT INTO villages (id, town_id, name) VALUES (?1, '00000000-0000-0000-0000-0000000000f1', ?2)",
+                        "INSERT INTO towns (id, name) VALUES (?1, ?2)",
                         [id.to_string(), name.to_owned()],
                     )?;
                 }
+                for (id, town, name) in [(village_a, TOWN_A, "甲村"), (village_b, TOWN_B, "乙村")] {
+                    conn.execute(
+                        "INSERT INTO villages (id, town_id, name, lon, lat) VALUES (?1, ?2, ?3, 115.65, 34.41)",
+                        [id.to_string(), town.to_string(), name.to_owned()],
+                    )?;
+                }
                 for (name, role, villages) in USERS {
-                    let villages: Vec<Uuid> = villages
-                        .chars()
-                        .map(|c| if c == 'a' { village_a } else { village_b })
-                        .collect();
                     let id = Uuid::new_v4();
                     insert_user(conn, id, name, name, *role, &hash, 0)?;
-                    set_villages(conn, id, &villages)?;
+                    if *role == Role::TownOfficer {
+                        let towns: Vec<Uuid> = villages
+                            .chars()
+                            .map(|c| if c == 'a' { TOWN_A } else { TOWN_B })
+                            .collect();
+                        set_towns(conn, id, &towns)?;
+                    } else {
+                        let villages: Vec<Uuid> = villages
+                            .chars()
+                            .map(|c| if c == 'a' { village_a } else { village_b })
+                            .collect();
+                        set_villages(conn, id, &villages)?;
+                    }
                 }
                 Ok(())
             })
@@ -128,6 +149,63 @@ impl County {
                 .parse()
                 .expect("uuid"),
         }
+    }
+
+    /// Signs in to the dashboard: the session cookie's `name=value`.
+    pub async fn sign_in(&self, username: &str) -> String {
+        let body = json!({"protocol": 2, "username": username, "password": PASSWORD});
+        let (status, headers, answer) = self
+            .send(
+                "POST",
+                "/api/v1/session",
+                None,
+                &[
+                    ("Jiandang-Protocol", "2"),
+                    ("Content-Type", "application/json"),
+                    ("Jiandang-Dashboard", "1"),
+                ],
+                Some(serde_json::to_vec(&body).expect("json")),
+                None,
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "sign in {username}: {}",
+            String::from_utf8_lossy(&answer)
+        );
+        let cookie = headers
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .expect("a session cookie");
+        cookie.split(';').next().expect("name=value").to_owned()
+    }
+
+    /// A JSON request of a dashboard session (its cookie and the dashboard's header).
+    pub async fn session_call(
+        &self,
+        method: &str,
+        uri: &str,
+        cookie: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let bytes = body.map(|b| serde_json::to_vec(&b).expect("json"));
+        let mut headers = vec![
+            ("Jiandang-Protocol", "2"),
+            ("Cookie", cookie),
+            ("Jiandang-Dashboard", "1"),
+        ];
+        if bytes.is_some() {
+            headers.push(("Content-Type", "application/json"));
+        }
+        let (status, _, bytes) = self.send(method, uri, None, &headers, bytes, None).await;
+        let value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(format!("{} bytes", bytes.len())))
+        };
+        (status, value)
     }
 
     /// A JSON request with the protocol header; the status and the JSON answer (null if
