@@ -182,14 +182,6 @@ fn spot_pair(who: Who, target: Target) -> u16 {
     }
 }
 
-/// The county admin only, for a request that starts work in the background (202).
-fn admin_accepted(who: Who, target: Target) -> u16 {
-    match admin(who, target) {
-        200 => 202,
-        other => other,
-    }
-}
-
 /// What the county admin made for itself (an export job): another user's answers as if it
 /// did not exist.
 fn owner_only(who: Who, target: Target) -> u16 {
