@@ -7,7 +7,6 @@
 mod commands;
 mod error;
 mod position;
-mod rules;
 mod view;
 
 use std::sync::{Arc, Mutex};
@@ -145,6 +144,10 @@ pub fn run() {
             commands::validate_record,
             commands::member_change,
             commands::request_exit,
+            commands::household_actions,
+            commands::propose_exit,
+            commands::record_exit_step,
+            commands::record_visit,
             commands::set_test_position,
             commands::take_position,
             commands::add_photo,

@@ -80,6 +80,26 @@ pub enum ActionName {
     RegisterIdentification,
 }
 
+/// Who a natural member change is about.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(tag = "direction", rename_all = "snake_case")]
+pub enum MemberChange {
+    /// 自然增加: the new member's form as typed.
+    Arrival { member: Value },
+    /// 自然减少: the member who leaves.
+    Departure { member_id: Uuid },
+}
+
+/// The 自然增加 / 自然减少 form as the sheet gives it.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+struct ChangeForm {
+    #[serde(flatten)]
+    sheet: Sheet,
+    /// 新户主 (a decrease of the head).
+    #[serde(default)]
+    new_head_id: Option<Uuid>,
+}
+
 /// Where a household stands on its way out of poverty, and what the page offers.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HouseholdActions {
@@ -233,6 +253,25 @@ impl Replica {
         self.act(household, |records, ctx| {
             action::exit::register_identification(household, records, ctx)
         })
+    }
+
+    /// A natural member change as the app's sheet gives it (W6): the 自然增加 / 自然减少 form
+    /// as typed (its sheet fields, and on a decrease the 新户主), and either the member who
+    /// leaves or the new member's form. See [`Replica::add_member`], [`Replica::remove_member`].
+    pub fn member_change(
+        &self,
+        household: Uuid,
+        change_form: Value,
+        change: MemberChange,
+    ) -> Result<Acted, Error> {
+        let form: ChangeForm = serde_path_to_error::deserialize(change_form)
+            .map_err(|e| Error::Form(e.path().to_string()))?;
+        match change {
+            MemberChange::Arrival { member } => self.add_member(household, member, form.sheet),
+            MemberChange::Departure { member_id } => {
+                self.remove_member(household, member_id, form.new_head_id, form.sheet)
+            }
+        }
     }
 
     /// 自然增加 (W6; `action::members::add_member`): the member, its change record, the

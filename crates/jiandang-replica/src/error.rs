@@ -17,6 +17,9 @@ pub enum Error {
     RecordMismatch,
     #[error("本机尚未登记到服务器，请先联网登录")]
     NotEnrolled,
+    /// A form's answer that does not fit its field (the path names it).
+    #[error("表单中“{0}”的填写有误")]
+    Form(String),
     /// No year's policy from the county yet: the device judges only by the county's own.
     #[error("本机还没有县里的本年度政策，请先联网同步一次")]
     NoPolicy,
@@ -58,6 +61,7 @@ impl Error {
             Error::RecordMismatch => "record_mismatch",
             Error::NotEnrolled => "not_enrolled",
             Error::NoPolicy => "no_policy",
+            Error::Form(_) => "bad_input",
             Error::Network(_) => "network",
             Error::Server { code, .. } => code.as_str(),
             Error::BadResponse(_) => "bad_response",

@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use jiandang_domain::policy::YearPolicy;
 
-pub use app::{Acted, ActionName, EditHook, HouseholdActions, Offer};
+pub use app::{Acted, ActionName, EditHook, HouseholdActions, MemberChange, Offer};
 pub use error::Error;
 pub use jiandang_protocol::Hlc;
 pub use query::{
