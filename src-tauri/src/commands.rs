@@ -4,16 +4,16 @@
 
 use std::collections::BTreeMap;
 
-use geo_types::Point;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use geo_types::Point;
 use jiandang_domain::codes::Coded;
 use jiandang_domain::exit_procedure::ExitStepRecord;
 use jiandang_domain::form::FormBundle;
 use jiandang_domain::geo::{GpsFix, GpsSource};
 use jiandang_domain::photo::PhotoKind;
-use jiandang_domain::visit::SectionCheck;
 use jiandang_domain::policy::YearPolicy;
+use jiandang_domain::visit::SectionCheck;
 use jiandang_domain::{Date, Finding, RecordKind};
 use jiandang_replica::sync::LoopStatus;
 use jiandang_replica::{
@@ -378,11 +378,10 @@ pub fn get_village(state: State<'_, AppState>, village_id: Uuid) -> CmdResult<Vi
 }
 
 fn save(state: &AppState, req: SaveRequest) -> CmdResult<SaveResult> {
-    let id = req.id.unwrap_or_else(Replica::new_id);
     let doc = view::doc_from_fields(&req.fields);
     let saved = state
         .replica
-        .save_form(req.kind, id, req.village_id, &doc)?;
+        .save_form(req.kind, req.id, req.village_id, &doc)?;
     state.nudge();
     let ob = outbox(&state.replica)?;
     Ok(SaveResult {

@@ -158,21 +158,25 @@ impl Replica {
     ) -> Result<Vec<Finding>, Error> {
         let policy = self.policy()?;
         let now = self.now_ms();
+        let (_, doc) = self.linked(kind, Some(id), village_id, doc)?;
         let conn = self.conn();
-        let draft = self.form_record(&conn, kind, id, village_id, doc, &policy)?;
+        let draft = self.form_record(&conn, kind, id, village_id, &doc, &policy)?;
         Ok(judging::judge(&conn, &draft, &policy, now)?.of(id))
     }
 
-    /// Saves a form as the app's screens hand it over: the record's id (and a household's
-    /// village) set in its JSON form, a household's income totals derived by the domain from
-    /// its members present and the year's policy, then [`Replica::save_record`].
+    /// Saves a form as the app's screens hand it over (`id` `None` for a new record): the
+    /// record's id (and a household's village) set in its JSON form, a village-side record
+    /// linked to its village's 贫困村 form, a household's income totals derived by the domain
+    /// from its members present and the year's policy, then [`Replica::save_record`].
     pub fn save_form(
         &self,
         kind: RecordKind,
-        id: Uuid,
+        id: Option<Uuid>,
         village_id: Uuid,
         doc: &Value,
     ) -> Result<Saved, Error> {
+        let (id, doc) = self.linked(kind, id, village_id, doc)?;
+        let doc = &doc;
         let record = match self.stored_policy() {
             Some(policy) => {
                 let conn = self.conn();
@@ -186,6 +190,45 @@ impl Replica {
             },
         };
         self.save_record(kind, id, village_id, &record.doc)
+    }
+
+    /// A form's id and JSON with its links set as the domain reads them. The village's 贫困村
+    /// form is the record its natural villages, work team and exit measures name by
+    /// `village_id` (C3, C7); the first one made on the device takes the village's own id, so
+    /// what was linked to the village before it names it too.
+    fn linked(
+        &self,
+        kind: RecordKind,
+        id: Option<Uuid>,
+        village_id: Uuid,
+        doc: &Value,
+    ) -> Result<(Uuid, Value), Error> {
+        let form = self.village_form(village_id)?;
+        let id = match (id, kind, form) {
+            (Some(id), _, _) => id,
+            (None, RecordKind::Village, None) => village_id,
+            (None, _, _) => Replica::new_id(),
+        };
+        let mut doc = doc.clone();
+        if matches!(
+            kind,
+            RecordKind::NaturalVillage
+                | RecordKind::WorkTeamMember
+                | RecordKind::VillageExitMeasures
+        ) && let Value::Object(obj) = &mut doc
+        {
+            let owner = form.unwrap_or(village_id);
+            obj.insert("village_id".into(), Value::String(owner.to_string()));
+        }
+        Ok((id, doc))
+    }
+
+    /// The id of the village's 贫困村 form on the device, if there is one.
+    fn village_form(&self, village_id: Uuid) -> Result<Option<Uuid>, Error> {
+        Ok(self
+            .records_of_village(village_id, Some(RecordKind::Village))?
+            .first()
+            .map(|r| r.id))
     }
 
     /// The record a form makes: ids in, a household's income derived.
