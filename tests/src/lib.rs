@@ -158,6 +158,21 @@ impl TestServer {
     /// Starts the server on a given address (to come back where a killed one was).
     pub fn start_on(addr: SocketAddr, db_path: &Path, clock: Arc<SettableClock>) -> TestServer {
         let state = AppState::open(db_path, clock).expect("server state");
+        TestServer::serve(addr, state)
+    }
+
+    /// Starts a server whose county judges by `policy` (the demo's is Shangqiu 2018).
+    pub fn start_with_policy(
+        db_path: &Path,
+        clock: Arc<SettableClock>,
+        policy: jiandang_domain::policy::YearPolicy,
+    ) -> TestServer {
+        let mut state = AppState::open(db_path, clock).expect("server state");
+        state.rules = Arc::new(jiandang_server::rules::Rules { policy });
+        TestServer::serve(SocketAddr::from(([127, 0, 0, 1], 0)), state)
+    }
+
+    fn serve(addr: SocketAddr, state: AppState) -> TestServer {
         // A killed server's socket closes as its runtime winds down: retry briefly.
         let mut tries = 0;
         let listener = loop {
