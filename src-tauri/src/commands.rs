@@ -17,7 +17,8 @@ use jiandang_domain::visit::SectionCheck;
 use jiandang_domain::{Date, Finding, RecordKind};
 use jiandang_replica::sync::LoopStatus;
 use jiandang_replica::{
-    Acted, HouseholdActions, HouseholdFilter, MemberChange, Replica, StoredRecord, SyncOptions,
+    Acted, ActionName, HouseholdActions, HouseholdFilter, MemberChange, Replica, StoredRecord,
+    SyncOptions,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -427,9 +428,15 @@ pub fn member_change(
     req: MemberChangeRequest,
 ) -> CmdResult<ActionAnswer> {
     let form = view::doc_from_fields(&req.change_fields);
+    let change = match req.change {
+        MemberChange::Arrival { member } => MemberChange::Arrival {
+            member: view::doc_from_value(&member),
+        },
+        departure => departure,
+    };
     let acted = state
         .replica
-        .member_change(req.household_id, form, req.change)?;
+        .member_change(req.household_id, form, change)?;
     answer(&state, acted)
 }
 
@@ -460,10 +467,15 @@ pub fn household_actions(
     Ok(state.replica.household_actions(household_id)?)
 }
 
-/// 申请预脱贫 (C9).
+/// One of the actions the household page offers by name (申请预脱贫 C9, 标记脱贫 W1 W2 C9
+/// Q2, 返贫纳入, 新识别录入): done, or refused with the domain's reasons.
 #[tauri::command(async)]
-pub fn propose_exit(state: State<'_, AppState>, household_id: Uuid) -> CmdResult<ActionAnswer> {
-    let acted = state.replica.propose_exit(household_id)?;
+pub fn household_action(
+    state: State<'_, AppState>,
+    household_id: Uuid,
+    action: ActionName,
+) -> CmdResult<ActionAnswer> {
+    let acted = state.replica.act_named(household_id, action)?;
     answer(&state, acted)
 }
 
@@ -475,13 +487,6 @@ pub fn record_exit_step(
     step: ExitStepRecord,
 ) -> CmdResult<ActionAnswer> {
     let acted = state.replica.record_exit_step(household_id, step)?;
-    answer(&state, acted)
-}
-
-/// 标记脱贫 (W1, W2, C9, Q2).
-#[tauri::command(async)]
-pub fn request_exit(state: State<'_, AppState>, household_id: Uuid) -> CmdResult<ActionAnswer> {
-    let acted = state.replica.mark_exited(household_id)?;
     answer(&state, acted)
 }
 

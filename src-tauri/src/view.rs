@@ -94,6 +94,15 @@ pub fn doc_from_fields(fields: &BTreeMap<String, Value>) -> Value {
     jiandang_protocol::unflatten(&kept)
 }
 
+/// [`doc_from_fields`] of a JSON object of flat answers (the new member's form as typed).
+pub fn doc_from_value(fields: &Value) -> Value {
+    let map: BTreeMap<String, Value> = fields
+        .as_object()
+        .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    doc_from_fields(&map)
+}
+
 fn is_blank(v: &Value) -> bool {
     match v {
         Value::Null => true,

@@ -147,6 +147,45 @@ describe("rows and checklist widgets", () => {
     ],
   };
 
+  it("asks a row's column only in the rows its relevance names (公示天数 on the notice step)", () => {
+    const steps: FormDef = {
+      id: "exit_procedure",
+      record: "exit_procedure",
+      title_zh: "贫困户退出程序",
+      sections: [
+        {
+          id: "p",
+          title_zh: "退出程序",
+          fields: [
+            field("steps", "rows", {
+              columns: [
+                field("step", "code", { code_list: "step" }),
+                field("notice_days", "integer", { relevance: { op: "equals", path: "step", value: "notice" } }),
+              ],
+            }),
+          ],
+        },
+      ],
+    };
+    const withNotice: FormBundle = {
+      ...lists,
+      code_lists: [{ id: "step", version: "2018", name_zh: "步骤", entries: [{ code: "apply", zh: "农户申请", en: "" }, { code: "notice", zh: "公示", en: "" }] }],
+    };
+    const r = renderForm({
+      bundle: withNotice,
+      form: steps,
+      fields: { steps: [{ step: "apply" }, { step: "notice", notice_days: 7 }] },
+      pending: [],
+      onChange: () => undefined,
+    });
+    const days = () => [...r.el.querySelectorAll<HTMLElement>("[data-column='notice_days']")].map((l) => l.hidden);
+    expect(days()).toEqual([true, false]);
+    const step = r.el.querySelector<HTMLSelectElement>("[data-row='0'] select[name='steps.step']")!;
+    step.value = "notice";
+    step.dispatchEvent(new Event("change"));
+    expect(days()).toEqual([false, false]);
+  });
+
   it("ticks a kind once and keeps its columns in the row; app-kept links are not shown", () => {
     let last: Record<string, unknown> = {};
     const r = renderForm({ bundle: lists, form: sheet, fields: {}, pending: [], onChange: (f) => (last = f) });

@@ -298,6 +298,19 @@ impl Replica {
         })
     }
 
+    /// One of the household page's actions that take nothing but the household (the page
+    /// offers them by name, see [`Replica::household_actions`]). The exit procedure's step
+    /// carries what the worker entered: [`Replica::record_exit_step`].
+    pub fn act_named(&self, household: Uuid, action: ActionName) -> Result<Acted, Error> {
+        match action {
+            ActionName::ProposeExit => self.propose_exit(household),
+            ActionName::MarkExited => self.mark_exited(household),
+            ActionName::ReturnToPoverty => self.return_to_poverty(household),
+            ActionName::RegisterIdentification => self.register_identification(household),
+            ActionName::RecordExitStep => Err(Error::Form("step".into())),
+        }
+    }
+
     /// A natural member change as the app's sheet gives it (W6): the 自然增加 / 自然减少 form
     /// as typed (its sheet fields, and on a decrease the 新户主), and either the member who
     /// leaves or the new member's form. See [`Replica::add_member`], [`Replica::remove_member`].
