@@ -385,10 +385,16 @@ async fn field_app_offline_edit_sync_and_exit_refusal() -> Result<()> {
     })
     .await?;
     s.click_css(MARK_EXITED).await?;
-    let refusal = s
-        .wait_text("#exit-refusals", SHORT, |t| t.contains("住房安全有保障"))
-        .await?;
-    assert!(refusal.contains("不能标记脱贫"), "{refusal}");
+    let refusal = shot_on_error(
+        &s,
+        &world,
+        s.wait_text("#exit-result", SHORT, |t| !t.is_empty()).await,
+    )
+    .await?;
+    assert!(
+        refusal.contains("不能标记脱贫") && refusal.contains("住房安全有保障"),
+        "{refusal}"
+    );
     s.screenshot(&world.shot("05-exit-refused")).await?;
 
     step(6);

@@ -89,6 +89,20 @@ export interface FormBundle {
   version: number;
   forms: FormDef[];
   code_lists: CodeList[];
+  /** The code values the screens act on (the domain's; the UI compares none of its own). */
+  facts: UiFacts;
+}
+
+/** `jiandang_domain::form::UiFacts`. */
+export interface UiFacts {
+  /** 与户主关系 of the 户主. */
+  head_relationship: string;
+  /** 人员状态 of a member who has left (已自然减少). */
+  member_decreased: string;
+  /** 变更类型 of 自然增加. */
+  change_increase: string;
+  /** 变更类型 of 自然减少. */
+  change_decrease: string;
 }
 
 /** Flat field map: dot path -> JSON value. */

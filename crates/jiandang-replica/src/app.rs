@@ -322,12 +322,26 @@ impl Replica {
     ) -> Result<Acted, Error> {
         let form: ChangeForm = serde_path_to_error::deserialize(change_form)
             .map_err(|e| Error::Form(e.path().to_string()))?;
-        match change {
-            MemberChange::Arrival { member } => self.add_member(household, member, form.sheet),
+        let acted = match change {
+            MemberChange::Arrival { member } => self.add_member(household, member, form.sheet)?,
             MemberChange::Departure { member_id } => {
-                self.remove_member(household, member_id, form.new_head_id, form.sheet)
+                self.remove_member(household, member_id, form.new_head_id, form.sheet)?
             }
-        }
+        };
+        // The domain names a refused field by its place in the household's bundle
+        // (`member_changes[2].reason`); the sheet shows it beside its own field (`reason`).
+        Ok(match acted {
+            Acted::Refused { reasons } => Acted::Refused {
+                reasons: reasons
+                    .into_iter()
+                    .map(|f| Finding {
+                        path: within_record(&f.path).to_owned(),
+                        ..f
+                    })
+                    .collect(),
+            },
+            done => done,
+        })
     }
 
     /// 自然增加 (W6; `action::members::add_member`): the member, its change record, the
@@ -528,6 +542,15 @@ impl Replica {
             records: written,
             findings: judgement.of(household),
         })
+    }
+}
+
+/// A bundle path's part within its record: `member_changes[2].reason` → `reason`; a path
+/// that names no record of the bundle stays as it is.
+fn within_record(path: &str) -> &str {
+    match path.split_once('.') {
+        Some((place, rest)) if place.ends_with(']') && place.contains('[') => rest,
+        _ => path,
     }
 }
 

@@ -349,7 +349,13 @@ fn member_changes_are_the_domains_actions_w6() {
             },
         )
         .expect("change");
-    assert!(!refused.is_done());
+    let Acted::Refused { reasons } = &refused else {
+        panic!("an increase without a reason: {refused:?}");
+    };
+    assert!(
+        reasons.iter().any(|f| f.path == "reason"),
+        "the sheet's 增加原因 is named as the sheet knows it: {reasons:#?}"
+    );
     assert_eq!(r.outbox().expect("outbox").len(), rows, "nothing written");
     // The head dies; the spouse becomes 户主: the change, the head marked 已自然减少, the new
     // head's relationship and the household's size, in one action.

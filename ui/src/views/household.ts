@@ -120,7 +120,8 @@ export function photoChoice(p: PhotoView): Choice {
 }
 
 function headName(b: HouseholdBundle): string {
-  const head = b.members.find((m) => m.fields["relationship"] === "01" || m.fields["relationship"] === "1");
+  const facts = currentApp().bundle.facts;
+  const head = b.members.find((m) => m.fields["relationship"] === facts.head_relationship);
   return typeof head?.fields["name"] === "string" ? (head.fields["name"] as string) : "";
 }
 
@@ -265,8 +266,10 @@ export function recordEditor(
 /** What a member's card says of them: who they are in the household at a glance. */
 const MEMBER_CARD = ["name", "relationship", "sex", "birth_date"];
 
-/** 人员状态 (the member_status code list): "2" 已自然减少. */
-const DECREASED = "2";
+/** Whether a member has left the household (人员状态 已自然减少, the domain's code). */
+function hasLeft(m: RecordView): boolean {
+  return m.fields["status"] === currentApp().bundle.facts.member_decreased;
+}
 
 /**
  * The member-change record's line on its member's card: direction, reason and date as the
@@ -283,8 +286,8 @@ export function memberChangeText(bundle: FormBundle, change: RecordView): string
  */
 function membersPanel(b: HouseholdBundle, choices: Choices, focus?: Focus): HTMLElement {
   const app = currentApp();
-  const present = b.members.filter((m) => m.fields["status"] !== DECREASED);
-  const gone = b.members.filter((m) => m.fields["status"] === DECREASED);
+  const present = b.members.filter((m) => !hasLeft(m));
+  const gone = b.members.filter((m) => hasLeft(m));
   const statusList = formFields(app.bundle, "member").find((f) => f.path === "status")?.code_list;
   const summary = (m: RecordView) => fieldsText(app.bundle, "member", m.fields, MEMBER_CARD);
   // The latest change of each member (by date, then as entered).
@@ -322,7 +325,7 @@ function membersPanel(b: HouseholdBundle, choices: Choices, focus?: Focus): HTML
           },
           summary(m) || "家庭成员",
         ),
-        decreased ? h("span", { class: "badge muted" }, codeLabel(app.bundle, statusList, DECREASED)) : null,
+        decreased ? h("span", { class: "badge muted" }, codeLabel(app.bundle, statusList, app.bundle.facts.member_decreased)) : null,
         syncBadge(m.sync),
         decreased
           ? null
@@ -376,13 +379,14 @@ function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member
     mount(host, h("div", { class: "error-box" }, "缺少表单定义：member_change / member"));
     return;
   }
-  // 变更类型 (change_direction "1" 自然增加, "2" 自然减少) is not asked, but the form's
-  // relevance reads it: 新户主 is asked only on a decrease. The shell sets it again on save.
-  let changeFields: Fields = { direction: direction === "increase" ? "1" : "2" };
+  // 变更类型 is not asked, but the form's relevance reads it: 新户主 is asked only on a
+  // decrease. The domain's action sets it again.
+  const facts = app.bundle.facts;
+  let changeFields: Fields = { direction: direction === "increase" ? facts.change_increase : facts.change_decrease };
   let memberFields: Fields = { household_id: b.household.id };
   let saved: RecordView | null = null;
   const errors = h("div", { class: "record-findings" });
-  const present = b.members.filter((m) => m.fields["status"] !== DECREASED && m.id !== member?.id);
+  const present = b.members.filter((m) => !hasLeft(m) && m.id !== member?.id);
   // The change names its household, direction and member itself; the user picks the new
   // head (from those who stay) and the proof photos (from the household's photos).
   const choices = new Choices({
@@ -539,7 +543,7 @@ function exitPanel(b: HouseholdBundle, choices: Choices): HTMLElement {
         // The step picks its signer from the members present, its attachments from the photos.
         const stepChoices = new Choices({
           member: b.members
-            .filter((m) => m.fields["status"] !== DECREASED)
+            .filter((m) => !hasLeft(m))
             .map((m) => ({ value: m.id, label: String(m.fields["name"] ?? "家庭成员") })),
           photo: choices.for(["photo"]) ?? [],
         });

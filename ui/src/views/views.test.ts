@@ -18,6 +18,7 @@ function form(record: string, title_zh: string, fields: FieldDef[]): FormDef {
 // A small bundle in the domain's shape: the forms these screens render.
 const bundle: FormBundle = {
   version: 2,
+  facts: { head_relationship: "01", member_decreased: "2", change_increase: "1", change_decrease: "2" },
   forms: [
     form("household", "贫困户信息采集表", [
       field("basic.phone", "phone", { label_zh: "联系电话" }),
