@@ -385,6 +385,10 @@ function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member
   let changeFields: Fields = { direction: direction === "increase" ? facts.change_increase : facts.change_decrease };
   let memberFields: Fields = { household_id: b.household.id };
   let saved: RecordView | null = null;
+  // Refused once (nothing saved): the answers are checked as typed from then on.
+  let refused = false;
+  // A draft change is judged alone (its member not yet made): only its own fields' findings.
+  const changeFieldPaths = new Set(changeForm.sections.flatMap((sec) => sec.fields.map((f) => f.path)));
   const errors = h("div", { class: "record-findings" });
   const present = b.members.filter((m) => !hasLeft(m) && m.id !== member?.id);
   // The change names its household, direction and member itself; the user picks the new
@@ -404,12 +408,18 @@ function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member
     choices,
     onChange: (f) => {
       changeFields = f;
-      // Once saved with errors, the sheet checks its answers as typed, like any form, so a
-      // corrected answer loses its finding before the next 保存.
+      // Once refused or saved with errors, the sheet checks its answers as typed, like any
+      // form, so a corrected answer loses its finding before the next 保存.
       if (saved) {
         backend()
           .validateRecord("member_change", { ...saved.fields, ...f }, saved.id, saved.village_id)
           .then(showChangeFindings)
+          .catch(() => undefined);
+      } else if (refused) {
+        const link = { household_id: b.household.id, ...(member ? { member_id: member.id } : {}) };
+        backend()
+          .validateRecord("member_change", { ...link, ...f }, null, b.household.village_id)
+          .then((fs) => showChangeFindings(fs.filter((x) => changeFieldPaths.has(x.path))))
           .catch(() => undefined);
       }
     },
@@ -486,7 +496,10 @@ function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member
                 const r = await submit();
                 showChangeFindings(r.findings);
                 // Refused: nothing was saved; the sheet stays open with the reasons.
-                if (!r.record) return;
+                if (!r.record) {
+                  refused = true;
+                  return;
+                }
                 saved = r.record;
                 if (r.findings.some((f) => f.severity === "error")) return;
                 toast("已保存 · 待同步");
