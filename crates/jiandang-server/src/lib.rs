@@ -86,7 +86,6 @@ fn api_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/api/v1/push", post(sync::push)),
         (Method::GET, "/api/v1/pull", get(sync::pull)),
         (Method::GET, "/api/v1/snapshot", get(sync::snapshot)),
-        (Method::GET, "/api/v1/policy", get(policy)),
         (
             Method::GET,
             "/api/v1/records/{id}/history",
@@ -191,19 +190,6 @@ async fn server_time(
         axum::http::HeaderValue::from(state.clock.now_ms()),
     );
     response
-}
-
-/// `GET /api/v1/policy`: the year's policy the county judges by, for any signed-in device.
-/// A STAND-IN added on the device's branch (issue 12 part 2) so its tests run against a real
-/// server; the server's own route (h-wire-server) replaces it at the merge.
-async fn policy(
-    State(state): State<AppState>,
-    _caller: auth::Caller,
-) -> axum::Json<jiandang_protocol::PolicyDoc> {
-    axum::Json(jiandang_protocol::PolicyDoc {
-        protocol: PROTOCOL_VERSION,
-        policy: state.rules.policy.clone(),
-    })
 }
 
 /// `GET /api/v1/health`, without auth.

@@ -170,12 +170,6 @@ const ROWS: &[Row] = &[
     },
     Row {
         method: Method::GET,
-        path: "/api/v1/policy",
-        request: |_, _, _| ("/api/v1/policy".into(), Body::None),
-        expect: signed_in,
-    },
-    Row {
-        method: Method::GET,
         path: "/api/v1/pull",
         request: |_, _, _| ("/api/v1/pull?after=0".into(), Body::None),
         expect: signed_in,
