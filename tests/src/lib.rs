@@ -161,17 +161,6 @@ impl TestServer {
         TestServer::serve(addr, state)
     }
 
-    /// Starts a server whose county judges by `policy` (the demo's is Shangqiu 2018).
-    pub fn start_with_policy(
-        db_path: &Path,
-        clock: Arc<SettableClock>,
-        policy: jiandang_domain::policy::YearPolicy,
-    ) -> TestServer {
-        let mut state = AppState::open(db_path, clock).expect("server state");
-        state.rules = Arc::new(jiandang_server::rules::Rules { policy });
-        TestServer::serve(SocketAddr::from(([127, 0, 0, 1], 0)), state)
-    }
-
     fn serve(addr: SocketAddr, state: AppState) -> TestServer {
         // A killed server's socket closes as its runtime winds down: retry briefly.
         let mut tries = 0;
@@ -438,6 +427,26 @@ impl Admin {
             .await
             .expect("admin post")
             .status()
+    }
+
+    /// The county's policy in force (`GET /api/v1/policy`).
+    pub async fn policy(&self) -> jiandang_domain::policy::YearPolicy {
+        let doc: jiandang_protocol::PolicyDoc = self.get("/api/v1/policy").await;
+        doc.policy
+    }
+
+    /// Puts `policy` in force as the county's (`PUT /api/v1/admin/policy`).
+    pub async fn set_policy(&self, policy: &jiandang_domain::policy::YearPolicy) {
+        let resp = self
+            .http
+            .put(format!("{}/api/v1/admin/policy", self.base))
+            .bearer_auth(&self.token)
+            .header(PROTOCOL_HEADER, "2")
+            .json(&serde_json::json!({ "policy": policy }))
+            .send()
+            .await
+            .expect("admin put policy");
+        assert!(resp.status().is_success(), "PUT policy: {}", resp.status());
     }
 
     /// Every record on the server (all villages) as (id → leaves).

@@ -1,5 +1,6 @@
 //! End to end: the year's policy comes from the county (issue 12). A device takes its
-//! county's policy from `GET /api/v1/policy` at enrolment and at every sync round, keeps it in
+//! county's policy from `GET /api/v1/policy` (the county admin sets it with
+//! `PUT /api/v1/admin/policy`) at enrolment and at every sync round, keeps it in
 //! its replica, and judges by it offline: a county whose line is 3,600 refuses on the device
 //! the exit a 3,400 county allows (W1).
 
@@ -43,10 +44,17 @@ fn household_at_3500(village: Uuid) -> Vec<jiandang_domain::StoredRecord> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_device_judges_offline_by_the_policy_its_county_serves_w1() {
     let county = County::in_entry_window();
-    let mut doc = serde_json::to_value(YearPolicy::shangqiu_2018()).expect("policy");
+    let server = county.start_server();
+    let admin = Admin::login(&server.url()).await;
+    let county_policy = admin.policy().await;
+    assert_eq!(
+        county_policy.poverty_line,
+        jiandang_domain::Money::from_yuan(3400)
+    );
+    let mut doc = serde_json::to_value(&county_policy).expect("policy");
     doc["poverty_line"] = json!("3600");
     let higher = YearPolicy::from_json(&doc.to_string()).expect("a 3,600 policy");
-    let server = TestServer::start_with_policy(&county.db_path, county.clock.clone(), higher);
+    admin.set_policy(&higher).await;
     let d = county.device("a");
     assert_eq!(
         d.replica
@@ -83,8 +91,9 @@ async fn the_device_judges_offline_by_the_policy_its_county_serves_w1() {
         "{reasons:#?}"
     );
 
-    // The county serves Shangqiu's 3,400 again; the next round takes it.
+    // The county goes back to Shangqiu's 3,400; the device's next round takes it.
     let server = TestServer::start_on(addr, &county.db_path, county.clock.clone());
+    admin.set_policy(&county_policy).await;
     d.sync().await.expect("sync");
     assert_eq!(
         d.replica.policy().expect("policy").poverty_line,

@@ -841,3 +841,29 @@ async fn the_background_sync_retries_on_its_own_until_the_server_is_back_and_rep
     assert!(last.bytes_up > 0 && last.bytes_down > 0, "{last:?}");
     assert!(seen.iter().any(|p| p.phase == "done"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_household_reaches_the_server_whole_even_in_sets_smaller_than_it() {
+    // The server gates a household's state on the records as each set leaves them (W1): a new
+    // household split over two sets would arrive first without its 脱贫状态 (read as 待识别)
+    // and then be refused the change to 未脱贫. A record's pending changes go out together.
+    let county = County::in_entry_window();
+    let server = county.start_server();
+    settle().await;
+    let a = county.device("a");
+    a.enroll(&server.url(), WORKERS[0]).await;
+    let h = Replica::new_id();
+    let doc = household_doc(h, county.village, "4114210077");
+    let fields = leaves(&doc).len();
+    assert!(
+        fields > small_batches().push_batch,
+        "the household has more fields than a set"
+    );
+    a.save(RecordKind::Household, h, county.village, &doc);
+
+    let report = a.sync().await.expect("sync");
+    assert_eq!(report.refused, 0, "nothing of the new household is refused");
+    assert_eq!(report.accepted, fields);
+    let admin = Admin::login(&server.url()).await;
+    assert_eq!(admin.server_state().await[&h], leaves(&doc));
+}

@@ -56,6 +56,14 @@ impl County {
             .call(move |conn| demo::generate(conn, SEED, scale, today, now))
             .await
             .map_err(server_err)?;
+        // The demo stores its policy with the timeline moved to today (the entry window open);
+        // the state read the file's policy when it opened, before: put the stored one in force.
+        let policy = state
+            .db
+            .call(move |conn| jiandang_server::county_policy(conn, now))
+            .await
+            .map_err(server_err)?;
+        state.rules.replace(policy);
         let password_hash =
             tokio::task::spawn_blocking(|| jiandang_server::auth::hash_password(BENCH_PASSWORD))
                 .await

@@ -71,7 +71,15 @@ pub fn new_household_changes(
     let mut t = 0;
     while out.len() < n {
         let record = Uuid::new_v4();
-        for (field, value) in &templates[t % templates.len()] {
+        // The household's status first: a set boundary may fall inside a household, and a
+        // household whose first set came without a status is a candidate (候选) to the gate,
+        // which refuses the status arriving later as 候选 → 未脱贫 without its procedure.
+        let template = &templates[t % templates.len()];
+        let status = template.get_key_value("basic.status");
+        let rest = template
+            .iter()
+            .filter(|(f, _)| f.as_str() != "basic.status");
+        for (field, value) in status.into_iter().chain(rest) {
             if out.len() == n {
                 break;
             }

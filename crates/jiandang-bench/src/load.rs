@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use jiandang_protocol::Role;
 use jiandang_replica::{Replica, SyncOptions};
 use jiandang_server::demo::DemoScale;
+use rand::{RngExt, SeedableRng};
 use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::{Barrier, Semaphore};
@@ -381,10 +382,10 @@ async fn peak(
     window: Duration,
     opts: &SyncOptions,
 ) -> Result<Peak, BenchError> {
-    let mut rng = jiandang_server::prng::SplitMix64::new(2018);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2018);
     let mut tasks = Vec::new();
     for d in devices {
-        let at = Duration::from_secs_f64(window.as_secs_f64() * rng.unit());
+        let at = Duration::from_secs_f64(window.as_secs_f64() * rng.random::<f64>());
         let (r, opts) = (d.replica.clone(), opts.clone());
         tasks.push(tokio::spawn(async move {
             tokio::time::sleep(at).await;

@@ -5,8 +5,8 @@
 use crate::codes::{CodeList, Coded};
 use crate::form::{FORM_BUNDLE_VERSION, FormBundle, FormDef, UiFacts};
 use crate::forms::{
-    exit_procedure, gps, help, household, measures, member, member_change, procedure, village,
-    visit,
+    exit_procedure, gps, help, household, measures, member, member_change, problem, procedure,
+    village, visit,
 };
 use crate::spotcheck;
 
@@ -53,6 +53,7 @@ pub fn all() -> Vec<FormDef> {
         spotcheck::forms::spot_check(),
         spotcheck::forms::screened_household(),
         spotcheck::forms::village_screening(),
+        problem::problem(),
     ]
 }
 
@@ -69,5 +70,6 @@ pub fn code_lists() -> Vec<&'static CodeList> {
     lists.extend(crate::exit_procedure::lists());
     lists.extend(crate::visit::lists());
     lists.extend(crate::spotcheck::codes::lists());
+    lists.extend(crate::problem::lists());
     lists
 }

@@ -64,6 +64,11 @@ pub struct Phase {
     pub ends: Date,
     /// Whether devices may write records during the phase (the server's entry window).
     pub writes_open: bool,
+    /// Whether, with writes closed, devices may still write the records an open problem is
+    /// about (the verification and correction phases work through the problem list;
+    /// `crate::phase`). Absent: no.
+    #[serde(default)]
+    pub problem_writes_open: bool,
 }
 
 /// Where a policy applies: the city or county whose office set it.

@@ -46,10 +46,13 @@ pub enum RecordKind {
     ScreenedHousehold,
     /// 村排查情况表: a screened village's non-registered population (漏评率 denominator).
     VillageScreening,
+    /// 问题清单 item: a problem the county sends to the village, verified and corrected in
+    /// the field, closed by the county (EVALUATION.md §6).
+    Problem,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 18] = [
+    pub const ALL: [RecordKind; 19] = [
         RecordKind::Household,
         RecordKind::Member,
         RecordKind::MemberChange,
@@ -68,6 +71,7 @@ impl RecordKind {
         RecordKind::SpotCheck,
         RecordKind::ScreenedHousehold,
         RecordKind::VillageScreening,
+        RecordKind::Problem,
     ];
 
     /// The snake_case name used on the wire and in the databases.
@@ -91,6 +95,7 @@ impl RecordKind {
             RecordKind::SpotCheck => "spot_check",
             RecordKind::ScreenedHousehold => "screened_household",
             RecordKind::VillageScreening => "village_screening",
+            RecordKind::Problem => "problem",
         }
     }
 

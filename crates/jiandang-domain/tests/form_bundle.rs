@@ -68,6 +68,7 @@ fn every_reference_names_what_it_refers_to() {
             "exit_procedure.attachment_photo_ids",
             "spot_check.photo_ids",
             "village_screening.natural_village_ids",
+            "problem.verification.photo_ids",
         ]
     );
 }

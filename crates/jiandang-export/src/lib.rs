@@ -17,6 +17,7 @@ pub mod cell;
 pub mod comparison;
 pub mod csv_out;
 pub mod layout;
+pub mod province;
 pub mod register;
 pub mod summary;
 pub mod tables;

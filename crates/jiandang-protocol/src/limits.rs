@@ -22,6 +22,9 @@ pub const MAX_PATH_BYTES: usize = 200;
 pub const MAX_VALUE_DEPTH: usize = 16;
 /// Largest value, as compact JSON, in bytes (a note of about 20,000 Chinese characters).
 pub const MAX_VALUE_BYTES: usize = 64 * 1024;
+/// Most changes one change set may carry (the server answers `too_large` over it; the device
+/// never freezes a bigger set).
+pub const MAX_CHANGES_PER_SET: usize = 5_000;
 
 /// Why a change's path or value is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

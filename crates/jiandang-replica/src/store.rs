@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use jiandang_domain::{Finding, RecordKind};
+use jiandang_protocol::limits::MAX_CHANGES_PER_SET;
 use jiandang_protocol::{
     CLOCK_TOLERANCE_MS, Change, ChangeSet, Hlc, LoggedChange, Outcome, PushResponse,
     RecordFindings, Snapshot, flatten, unflatten,
@@ -666,20 +667,45 @@ impl Replica {
         Ok(Some(ChangeSet::new(set, device, changes)))
     }
 
-    /// Freezes up to `limit` pending outbox rows into a new change set and stores its id
+    /// Freezes about `limit` pending outbox rows into a new change set and stores its id
     /// BEFORE anything is sent, so that a cut resends the same id. The base seq of each change
     /// is taken now, from what the device last heard from the server.
-    pub(crate) fn freeze_next_set(&self, limit: usize) -> Result<Option<ChangeSet>, Error> {
+    ///
+    /// With `whole_records`, every pending change of a record picked goes in the same set,
+    /// even past `limit` (up to the protocol's cap): the server gates a household's state on
+    /// the records as each set leaves them, and a new household split over two sets would
+    /// arrive first without its 脱贫状态 (待识别) and then be refused the change to 未脱贫.
+    /// Without it (after the server found a set too large) sets are cut at `limit` exactly.
+    pub(crate) fn freeze_next_set(
+        &self,
+        limit: usize,
+        whole_records: bool,
+    ) -> Result<Option<ChangeSet>, Error> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let device = device_id(&tx)?.ok_or(Error::NotEnrolled)?;
-        let rows: Vec<(String, String, String)> = {
-            let mut stmt = tx.prepare(
+        let limit = limit.clamp(1, MAX_CHANGES_PER_SET);
+        let read = |sql: &str, params: &[&dyn rusqlite::ToSql]| {
+            let mut stmt = tx.prepare(sql)?;
+            stmt.query_map(params, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<Vec<(String, String, String)>>>()
+        };
+        let rows = if whole_records {
+            read(
+                "WITH picked AS (SELECT DISTINCT record_id FROM
+                     (SELECT record_id FROM outbox WHERE status = 'pending'
+                      ORDER BY hlc, change_id LIMIT ?1))
+                 SELECT change_id, record_id, field FROM outbox
+                 WHERE status = 'pending' AND record_id IN (SELECT record_id FROM picked)
+                 ORDER BY hlc, change_id LIMIT ?2",
+                params![limit as i64, MAX_CHANGES_PER_SET as i64],
+            )?
+        } else {
+            read(
                 "SELECT change_id, record_id, field FROM outbox WHERE status = 'pending'
                  ORDER BY hlc, change_id LIMIT ?1",
-            )?;
-            stmt.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<rusqlite::Result<Vec<_>>>()?
+                params![limit as i64],
+            )?
         };
         if rows.is_empty() {
             return Ok(None);

@@ -417,11 +417,12 @@ impl Replica {
         notify: &(dyn Fn(&Progress) + Sync),
     ) -> Result<(), Error> {
         let mut batch = opts.push_batch.max(1);
+        let mut whole_records = true;
         let mut restamped = false;
         loop {
             let set = match self.in_flight_set()? {
                 Some(set) => set,
-                None => match self.freeze_next_set(batch)? {
+                None => match self.freeze_next_set(batch, whole_records)? {
                     Some(set) => set,
                     None => return Ok(()),
                 },
@@ -451,8 +452,11 @@ impl Replica {
                     ..
                 }) if set.changes.len() > 1 => {
                     // The server did not take the set: unfreeze it and send smaller ones.
+                    // A record too big for one set is then cut too (a household over the
+                    // server's cap is the only way this happens).
                     self.unfreeze_set(set.change_set_id)?;
                     batch = (set.changes.len() / 2).max(1);
+                    whole_records = false;
                 }
                 Err(Error::Server {
                     status,

@@ -1,9 +1,12 @@
 //! The county's administration (county admin only): users, roles and village assignments;
-//! devices and their revocation; the year's phases; reopening a village's entry window.
+//! devices and their revocation; the phases of the county's policy; reopening a village's
+//! entry window.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use jiandang_domain::Date;
+use jiandang_domain::codes::Coded;
+use jiandang_domain::policy::{Phase as DomainPhase, PhaseName, YearPolicy};
 use jiandang_protocol::{
     CreateUser, DeviceList, DeviceView, ErrorCode, PROTOCOL_VERSION, Phase, Phases, ReopenVillage,
     Role, UpdateUser, UserList, UserView, VillageWindow,
@@ -15,7 +18,7 @@ use crate::AppState;
 use crate::auth::{Caller, hash_password, parse_role, parse_uuid};
 use crate::error::AppError;
 use crate::extract::Wire;
-use crate::window;
+use crate::{policy, window};
 
 /// `GET /api/v1/admin/users`.
 pub async fn list_users(
@@ -183,48 +186,76 @@ pub async fn revoke_device(
     Ok(Json(device))
 }
 
-/// `GET /api/v1/admin/phases`.
+/// `GET /api/v1/admin/phases`: the phases of the county's policy.
 pub async fn get_phases(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Phases>, AppError> {
     caller.require_admin()?;
-    let phases = state.db.call(|conn| load_phases(conn)).await?;
     Ok(Json(Phases {
         protocol: PROTOCOL_VERSION,
-        phases,
+        phases: wire_phases(&state.rules.policy()),
     }))
 }
 
-/// `PUT /api/v1/admin/phases`: replaces the year's phases.
+/// `PUT /api/v1/admin/phases`: replaces the phases of the county's policy (the timeline's
+/// phases by their codes, in order, not overlapping: refused with the domain's message when
+/// they are not).
 pub async fn put_phases(
     State(state): State<AppState>,
     caller: Caller,
     Wire(req): Wire<Phases>,
 ) -> Result<Json<Phases>, AppError> {
     caller.require_admin()?;
-    for phase in &req.phases {
-        if phase.name.trim().is_empty() || phase.ends < phase.starts {
-            return Err(AppError::bad_request(format!(
-                "阶段“{}”的名称为空或结束日期早于开始日期",
-                phase.name
-            )));
-        }
+    let mut phases = Vec::with_capacity(req.phases.len());
+    for p in &req.phases {
+        let name = PhaseName::from_code(&p.name).ok_or_else(|| {
+            AppError::bad_request(format!(
+                "没有名为“{}”的工作阶段；阶段应为：{}",
+                p.name,
+                PhaseName::ALL
+                    .iter()
+                    .map(|n| n.code())
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ))
+        })?;
+        phases.push(DomainPhase {
+            name,
+            starts: p.starts,
+            ends: p.ends,
+            writes_open: p.writes_open,
+        });
     }
-    let phases = state
+    let mut policy = (*state.rules.policy()).clone();
+    policy.phases = phases;
+    policy.check().map_err(policy::refused)?;
+    let now = state.clock.now_ms();
+    let stored = policy.clone();
+    state
         .db
-        .call(move |conn| {
-            let tx = conn.transaction()?;
-            store_phases(&tx, &req.phases)?;
-            let phases = load_phases(&tx)?;
-            tx.commit()?;
-            Ok(phases)
-        })
+        .call(move |conn| policy::store(conn, &stored, Some(caller.user_id), now))
         .await?;
+    let phases = wire_phases(&policy);
+    state.rules.replace(policy);
     Ok(Json(Phases {
         protocol: PROTOCOL_VERSION,
         phases,
     }))
+}
+
+/// The policy's phases as the wire has them.
+fn wire_phases(policy: &YearPolicy) -> Vec<Phase> {
+    policy
+        .phases
+        .iter()
+        .map(|p| Phase {
+            name: p.name.code().to_owned(),
+            starts: p.starts,
+            ends: p.ends,
+            writes_open: p.writes_open,
+        })
+        .collect()
 }
 
 /// `GET /api/v1/admin/villages/{id}/window`.
@@ -236,9 +267,10 @@ pub async fn get_window(
     caller.require_admin()?;
     let village = parse_village(&id)?;
     let today = state.clock.today_beijing();
+    let policy = state.rules.policy();
     let view = state
         .db
-        .call(move |conn| village_window(conn, village, today))
+        .call(move |conn| village_window(conn, &policy, village, today))
         .await?;
     Ok(Json(view))
 }
@@ -258,6 +290,7 @@ pub async fn reopen_village(
         return Err(AppError::bad_request("重新开放的截止日期不能早于今天"));
     }
     let now = state.clock.now_ms();
+    let policy = state.rules.policy();
     let view = state
         .db
         .call(move |conn| {
@@ -271,7 +304,7 @@ pub async fn reopen_village(
                 caller.user_id.to_string(),
                 now
             ])?;
-            village_window(conn, village, today)
+            village_window(conn, &policy, village, today)
         })
         .await?;
     tracing::info!(village = %village, until = %req.until, "village reopened");
@@ -322,49 +355,9 @@ pub fn set_villages(conn: &Connection, user: Uuid, villages: &[Uuid]) -> Result<
     Ok(())
 }
 
-/// Replaces the phases.
-pub fn store_phases(conn: &Connection, phases: &[Phase]) -> Result<(), AppError> {
-    conn.execute("DELETE FROM phases", [])?;
-    for p in phases {
-        conn.prepare_cached(
-            "INSERT INTO phases (name, starts, ends, writes_open) VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![
-            p.name,
-            p.starts.to_string(),
-            p.ends.to_string(),
-            p.writes_open
-        ])?;
-    }
-    Ok(())
-}
-
-pub fn load_phases(conn: &Connection) -> Result<Vec<Phase>, AppError> {
-    let mut stmt =
-        conn.prepare_cached("SELECT name, starts, ends, writes_open FROM phases ORDER BY starts")?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, bool>(3)?,
-        ))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (name, starts, ends, writes_open) = row?;
-        out.push(Phase {
-            name,
-            starts: parse_date(&starts)?,
-            ends: parse_date(&ends)?,
-            writes_open,
-        });
-    }
-    Ok(out)
-}
-
 fn village_window(
     conn: &Connection,
+    policy: &YearPolicy,
     village: Uuid,
     today: Date,
 ) -> Result<VillageWindow, AppError> {
@@ -380,7 +373,7 @@ fn village_window(
     Ok(VillageWindow {
         protocol: PROTOCOL_VERSION,
         village_id: village,
-        writes_open: window::writes_open(conn, village, today)?,
+        writes_open: window::writes_open(conn, policy, village, today)?,
         reopened_until: until.as_deref().map(parse_date).transpose()?,
     })
 }

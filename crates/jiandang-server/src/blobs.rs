@@ -19,12 +19,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use uuid::Uuid;
-
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::AppError;
 use crate::extract::body_error;
+use crate::storage::Store;
 
 /// Largest blob (a photo scaled to 1600 px is far below).
 pub const MAX_BLOB: u64 = 8 * 1024 * 1024;
@@ -275,20 +274,10 @@ fn append(
 /// caller's villages names it, as its photo or its thumbnail. Blobs have no village of
 /// their own; they have the villages of the photos that show them.
 fn may_read(conn: &Connection, caller: &Caller, sha: &str) -> Result<bool, AppError> {
-    let name = serde_json::to_string(sha)?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT DISTINCT village_id FROM records WHERE kind = 'photo' AND id IN (
-             SELECT record_id FROM fields
-             WHERE path IN ('sha256', 'thumb_sha256') AND value = ?1)",
-    )?;
-    let mut rows = stmt.query([name])?;
-    while let Some(row) = rows.next()? {
-        let village: String = row.get(0)?;
-        if Uuid::parse_str(&village).is_ok_and(|v| caller.may_access(v)) {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+    Ok(Store::new(conn)
+        .villages_showing(sha)?
+        .into_iter()
+        .any(|v| caller.may_access(v)))
 }
 
 /// The total of a complete blob, if the server holds one.

@@ -1,27 +1,30 @@
 //! Conflicts: two concurrent edits of one field. The later stamp won and is the current
 //! value; the other is kept here for the county admin, who may resolve it by choosing a
-//! value. The resolution is itself a logged change that every device pulls.
-
-use std::collections::BTreeSet;
+//! value. The resolution is itself a logged change that every device pulls, applied by the
+//! same path as a push and refused where the domain refuses it.
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use jiandang_domain::RecordKind;
+use jiandang_domain::action::Edit;
+use jiandang_domain::action::conflict::resolve_conflict;
+use jiandang_domain::judge::Context;
+use jiandang_domain::{Finding, RecordKind, Timestamp};
 use jiandang_protocol::{
     Change, Conflict, ConflictList, ConflictSide, ErrorCode, Hlc, Outcome, PROTOCOL_VERSION,
-    Resolution, ResolveConflict, limits,
+    Resolution, ResolveConflict,
 };
 use rusqlite::{Connection, Row};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::AppState;
+use crate::apply::Push;
 use crate::auth::{Caller, parse_uuid};
 use crate::error::AppError;
 use crate::extract::Wire;
-use crate::references;
-use crate::sync::{self, parse_hlc};
+use crate::storage::{Store, parse_hlc};
+use crate::{rules, sync};
 
 /// The node name of stamps the server makes itself.
 pub const SERVER_NODE: &str = "server";
@@ -70,6 +73,10 @@ pub async fn list(
 }
 
 /// `POST /api/v1/conflicts/{id}/resolve` (county admin): sets the field to the chosen value.
+/// The domain decides whether it may (`action::conflict::resolve_conflict`: the field on the
+/// record's form, the value fitting it, the state it makes passing the gate), and the value
+/// is applied by the same path as a push ([`crate::apply`]): the limits, the village's
+/// references and the gate hold for it as for any device's change.
 pub async fn resolve(
     State(state): State<AppState>,
     caller: Caller,
@@ -82,7 +89,8 @@ pub async fn resolve(
         .map_err(|_| AppError::bad_request("冲突编号应为正整数"))?;
     let id = sync::check_seq(id, "冲突编号")?;
     let now_ms = state.clock.now_ms();
-    let rules = state.rules.clone();
+    let today = state.clock.today_beijing();
+    let policy = state.rules.policy();
     let conflict = state
         .db
         .call(move |conn| {
@@ -91,57 +99,59 @@ pub async fn resolve(
             if conflict.resolution.is_some() {
                 return Err(AppError::new(ErrorCode::Conflict, "该冲突已处理"));
             }
-            let kind: String = tx
-                .prepare_cached("SELECT kind FROM records WHERE id = ?1")?
-                .query_row([conflict.record_id.to_string()], |r| r.get(0))?;
-            let kind = RecordKind::parse(&kind)
-                .ok_or_else(|| AppError::internal(format!("bad kind in db: {kind}")))?;
-            let current = sync::current_field(&tx, conflict.record_id, &conflict.field)?;
-            let (old, base_seq, hlc) = match current {
-                Some((c, _)) => (
-                    c.value,
-                    c.seq,
-                    Hlc::zero(SERVER_NODE).observe(&c.hlc, now_ms),
-                ),
-                None => (
-                    serde_json::Value::Null,
-                    0,
-                    Hlc::zero(SERVER_NODE).tick(now_ms),
-                ),
-            };
-            let change = Change {
-                change_id: Uuid::new_v4(),
-                record_id: conflict.record_id,
-                kind,
-                village_id: conflict.village_id,
-                field: conflict.field.clone(),
-                old,
-                new: req.value.clone(),
-                base_seq,
-                hlc,
-            };
-            // The county admin's value keeps the limits and the village's references,
-            // like any device's.
-            if !change.new.is_null()
-                && let Err(e) = limits::check_field(&change.field, &change.new)
-            {
-                return Err(AppError::bad_request(e.to_string()));
+            let ctx = Context::new(&policy, Timestamp::from_millis(now_ms));
+            let store = Store::new(&tx);
+            let record = store
+                .record(conflict.record_id)?
+                .ok_or_else(|| AppError::not_found("冲突所在的记录已不存在"))?;
+            let kind = record.kind;
+            let records = rules::bundle_of(&tx, record)?;
+            let edits = resolve_conflict(
+                conflict.record_id,
+                &conflict.field,
+                req.value.clone(),
+                &records,
+                &ctx,
+            )
+            .map_err(refusal)?;
+            let mut changes = Vec::new();
+            for edit in edits {
+                let Edit::Set { id, fields, .. } = edit else {
+                    return Err(AppError::internal("a resolution creates no record"));
+                };
+                for (field, new) in fields {
+                    changes.push(server_change(
+                        &store,
+                        id,
+                        kind,
+                        conflict.village_id,
+                        field,
+                        new,
+                        now_ms,
+                    )?);
+                }
             }
-            if let Some(Outcome::Refused { code, message }) = references::check(&tx, &change)? {
-                return Err(AppError::new(code, message));
-            }
-            let seq = sync::log_change(
-                &tx,
-                &change,
-                Uuid::new_v4(),
-                caller.user_id,
-                caller.device_id,
+            let push = Push {
+                caller: &caller,
+                set_id: Uuid::new_v4(),
                 now_ms,
-                "accepted",
-            )?;
-            sync::set_field(&tx, &change, seq, caller.user_id, caller.device_id)?;
-            sync::rebuild_doc(&tx, change.record_id)?;
-            rules.check_records(&tx, &BTreeSet::from([change.record_id]))?;
+                today,
+                ctx: &ctx,
+            };
+            let applied = push.apply(&tx, &changes)?;
+            let mut seq = None;
+            for result in &applied.results {
+                match &result.outcome {
+                    Outcome::Accepted { seq: s } => seq = Some(*s),
+                    Outcome::Refused { code, message } => {
+                        return Err(AppError::new(*code, message.clone()));
+                    }
+                    Outcome::Superseded { .. } => {
+                        return Err(AppError::internal("the server's own change was superseded"));
+                    }
+                }
+            }
+            let seq = seq.ok_or_else(|| AppError::internal("a resolution without a change"))?;
             tx.prepare_cached(
                 "UPDATE conflicts SET resolved_by = ?2, resolved_ms = ?3, resolution = ?4,
                      resolution_seq = ?5 WHERE id = ?1",
@@ -159,6 +169,54 @@ pub async fn resolve(
         })
         .await?;
     Ok(Json(conflict))
+}
+
+/// The server's own change of a field: stamped after the field's current stamp, based on its
+/// current seq, so it wins the merge as a fast-forward.
+fn server_change(
+    store: &Store<'_>,
+    record: Uuid,
+    kind: RecordKind,
+    village: Uuid,
+    field: String,
+    new: serde_json::Value,
+    now_ms: i64,
+) -> Result<Change, AppError> {
+    let (old, base_seq, hlc) = match store.current(record, &field)? {
+        Some((c, _)) => (
+            c.value,
+            c.seq,
+            Hlc::zero(SERVER_NODE).observe(&c.hlc, now_ms),
+        ),
+        None => (
+            serde_json::Value::Null,
+            0,
+            Hlc::zero(SERVER_NODE).tick(now_ms),
+        ),
+    };
+    Ok(Change {
+        change_id: Uuid::new_v4(),
+        record_id: record,
+        kind,
+        village_id: village,
+        field,
+        old,
+        new,
+        base_seq,
+        hlc,
+    })
+}
+
+/// The domain's refusal of a resolution: the value or field is wrong (`bad_request`), or the
+/// state it makes is refused (`rule_refused`); every reason in the message.
+fn refusal(reasons: Vec<Finding>) -> AppError {
+    let code = if reasons.iter().all(|f| f.code.starts_with("conflict.")) {
+        ErrorCode::BadRequest
+    } else {
+        ErrorCode::RuleRefused
+    };
+    let messages: Vec<String> = reasons.into_iter().map(|f| f.message).collect();
+    AppError::new(code, format!("不能以此值解决冲突：{}", messages.join("；")))
 }
 
 fn load(conn: &Connection, id: u64) -> Result<Conflict, AppError> {

@@ -37,6 +37,14 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004-export-log",
         include_str!("../../../migrations/server/0004-export-log/up.sql"),
     ),
+    (
+        "0005-county-policy",
+        include_str!("../../../migrations/server/0005-county-policy/up.sql"),
+    ),
+    (
+        "0006-bundle-findings",
+        include_str!("../../../migrations/server/0006-bundle-findings/up.sql"),
+    ),
 ];
 
 /// Why the database could not be opened.
@@ -46,6 +54,8 @@ pub enum DbError {
     Sqlite(#[from] rusqlite::Error),
     #[error("数据库版本 {found} 比本程序认识的 {known} 新，请升级 jiandang")]
     TooNew { found: i64, known: i64 },
+    #[error("县级政策参数读不出：{0}")]
+    Policy(String),
 }
 
 /// Opens (or creates) the file and brings its schema up to date.
@@ -62,6 +72,11 @@ pub fn open(path: &Path) -> Result<Connection, DbError> {
 }
 
 /// Applies the migrations not yet applied, each in its own transaction.
+///
+/// Hand-written rather than `rusqlite_migration`: its latest release (2.6) is built on
+/// rusqlite 0.40 and the workspace is on 0.43 (two `libsqlite3-sys` cannot link together). The
+/// scheme is the crate's (`user_version` counts the applied migrations), so a swap when it
+/// catches up keeps every existing file's version.
 pub fn migrate(conn: &mut Connection) -> Result<(), DbError> {
     let applied: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let known = MIGRATIONS.len() as i64;

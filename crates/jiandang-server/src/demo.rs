@@ -31,12 +31,13 @@ use jiandang_domain::household::{
 };
 use jiandang_domain::id_number::check_char;
 use jiandang_domain::income::Income;
+use jiandang_domain::judge::Context;
 use jiandang_domain::measures::{
     HouseholdExitMeasures, HouseholdMeasure, VillageExitMeasures, VillageMeasure,
 };
 use jiandang_domain::member::Member;
 use jiandang_domain::member_change::MemberChange;
-use jiandang_domain::policy::YearPolicy;
+use jiandang_domain::policy::{PhaseName, YearPolicy};
 use jiandang_domain::procedure::{
     Procedure, ProcedureKind, ProcedureStep, StepOutcome, StepRecord,
 };
@@ -46,17 +47,18 @@ use jiandang_domain::village::{
     VillagePopulation, VillageRoads,
 };
 use jiandang_domain::{Date, Money, RecordKind, Timestamp};
-use jiandang_protocol::{Hlc, Phase, Role, flatten, unflatten};
+use jiandang_protocol::Role;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use rusqlite::{Connection, params};
 use serde::Serialize;
-use serde_json::Value;
 use uuid::Uuid;
 
-use crate::admin::{insert_user, set_villages, store_phases};
+use crate::admin::{insert_user, set_villages};
 use crate::auth::hash_password;
 use crate::error::AppError;
-use crate::prng::SplitMix64;
-use crate::rules::Rules;
+use crate::storage::{Author, Import, Store};
+use crate::{policy, rules};
 
 /// How big a county to make.
 #[derive(Debug, Clone, Copy)]
@@ -143,11 +145,11 @@ fn fill(
     today: Date,
     now_ms: i64,
 ) -> Result<DemoReport, AppError> {
-    let mut rng = SplitMix64::new(seed);
+    let mut rng = DemoRng::seed_from_u64(seed);
     let mut report = DemoReport::default();
     let tx = conn.transaction()?;
 
-    let (opens, closes) = shift_timeline(&tx, today)?;
+    let (policy, opens, closes) = shift_timeline(&tx, today, now_ms)?;
     report.entry_opens = Some(opens);
     report.entry_closes = Some(closes);
 
@@ -262,16 +264,16 @@ fn fill(
     )?;
 
     // Households.
-    let policy = YearPolicy::shangqiu_2018();
-    let mut writer = Writer {
-        tx: &tx,
-        set_id: rng.uuid(),
-        user: admin,
-        device,
-        hlc: Hlc::zero("demo"),
+    let mut writer = Import::new(
+        &tx,
+        rng.uuid(),
+        Author {
+            user: admin,
+            device,
+        },
+        "demo",
         now_ms,
-        changes: 0,
-    };
+    );
     let mut households = BTreeSet::new();
     let mut person = 0u32;
     let started = std::time::Instant::now();
@@ -331,186 +333,87 @@ fn fill(
     report.changes = writer.changes;
     report.write_ms = started.elapsed().as_millis();
     let started = std::time::Instant::now();
-    Rules::shangqiu_2018().check_records(&tx, &households)?;
+    let ctx = Context::new(&policy, Timestamp::from_millis(now_ms));
+    rules::check_records(&tx, &ctx, &households)?;
     report.rules_ms = started.elapsed().as_millis();
     tx.commit()?;
     Ok(report)
 }
 
-/// Moves the 2018 timeline so that today is the fourth day of the entry phase; returns the
-/// entry phase's first and last day.
-fn shift_timeline(tx: &Connection, today: Date) -> Result<(Date, Date), AppError> {
+/// The demo county's policy, Shangqiu 2018's document: a fresh server's too, until the county
+/// sets its own.
+pub fn policy() -> YearPolicy {
+    YearPolicy::shangqiu_2018()
+}
+
+/// The demo's policy with its timeline moved by whole days so that today is the fourth day
+/// of the entry phase, stored as the county's; returns it with the entry phase's first and
+/// last day.
+fn shift_timeline(
+    tx: &Connection,
+    today: Date,
+    now_ms: i64,
+) -> Result<(YearPolicy, Date, Date), AppError> {
     let anchor = Date::new(2018, 11, 14).map_err(|_| AppError::internal("anchor date"))?;
     let shift = today.days_since_epoch() - anchor.days_since_epoch();
-    let mut phases = crate::admin::load_phases(tx)?;
-    for phase in &mut phases {
+    let mut policy = policy();
+    for phase in &mut policy.phases {
         phase.starts = phase.starts.add_days(shift);
         phase.ends = phase.ends.add_days(shift);
     }
-    store_phases(tx, &phases)?;
-    let entry = phases
+    policy::store(tx, &policy, None, now_ms)?;
+    let entry = policy
+        .phases
         .iter()
-        .find(|p: &&Phase| p.name == "entry")
+        .find(|p| p.name == PhaseName::Entry)
         .ok_or_else(|| AppError::internal("no entry phase"))?;
-    Ok((entry.starts, entry.ends))
+    let (opens, closes) = (entry.starts, entry.ends);
+    Ok((policy, opens, closes))
 }
 
-/// Writes records as logged, accepted changes, one per non-null leaf.
-struct Writer<'a> {
-    tx: &'a Connection,
-    set_id: Uuid,
-    user: Uuid,
-    device: Uuid,
-    hlc: Hlc,
-    now_ms: i64,
-    changes: u64,
+/// The demo's random numbers: a seeded ChaCha8 stream (rand_chacha), so the same seed makes
+/// the same county on every machine. Not for secrets.
+type DemoRng = ChaCha8Rng;
+
+/// The draws the demo makes, in its own words over rand's.
+trait Draw {
+    /// Uniform in `0..n` (n > 0).
+    fn below(&mut self, n: u64) -> u64;
+    /// Uniform in `lo..=hi`.
+    fn range(&mut self, lo: i64, hi: i64) -> i64;
+    /// True with probability `percent` / 100.
+    fn chance(&mut self, percent: u64) -> bool;
+    /// Uniform in `[0, 1)`.
+    fn unit(&mut self) -> f64;
+    /// One element of a non-empty slice.
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T;
+    /// A UUID made from the stream (shaped as version 4), so demo ids are deterministic.
+    fn uuid(&mut self) -> Uuid;
 }
 
-impl Writer<'_> {
-    fn record<T: Serialize>(
-        &mut self,
-        kind: RecordKind,
-        id: Uuid,
-        village: Uuid,
-        form: &T,
-    ) -> Result<(), AppError> {
-        let leaves: std::collections::BTreeMap<String, Value> =
-            flatten(&serde_json::to_value(form)?)
-                .into_iter()
-                .filter(|(_, v)| !v.is_null())
-                .collect();
-        let (id_s, village_s) = (id.to_string(), village.to_string());
-        let (user_s, device_s, set_s) = (
-            self.user.to_string(),
-            self.device.to_string(),
-            self.set_id.to_string(),
-        );
-        let mut log = self.tx.prepare_cached(
-            "INSERT INTO change_log (change_id, change_set_id, record_id, kind, village_id, field,
-                 old, new, base_seq, hlc, user_id, device_id, received_ms, outcome)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'null', ?7, 0, ?8, ?9, ?10, ?11, 'accepted')",
-        )?;
-        let mut field = self.tx.prepare_cached(
-            "INSERT INTO fields (record_id, path, value, seq, hlc, user_id, device_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
-        let mut seq = 0i64;
-        for (path, value) in &leaves {
-            self.hlc = self.hlc.tick(self.now_ms);
-            let change_id = Uuid::from_u128(u128::from(self.changes) | (id.as_u128() << 64));
-            let (value_s, hlc_s) = (serde_json::to_string(value)?, self.hlc.to_string());
-            log.execute(params![
-                change_id.to_string(),
-                set_s,
-                id_s,
-                kind.as_str(),
-                village_s,
-                path,
-                value_s,
-                hlc_s,
-                user_s,
-                device_s,
-                self.now_ms
-            ])?;
-            seq = self.tx.last_insert_rowid();
-            field.execute(params![id_s, path, value_s, seq, hlc_s, user_s, device_s])?;
-            self.changes += 1;
-        }
-        self.tx
-            .prepare_cached(
-                "INSERT INTO records (id, kind, village_id, doc, updated_seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute(params![
-                id_s,
-                kind.as_str(),
-                village_s,
-                serde_json::to_string(&unflatten(&leaves))?,
-                seq
-            ])?;
-        Ok(())
+impl<R: RngExt> Draw for R {
+    fn below(&mut self, n: u64) -> u64 {
+        self.random_range(0..n.max(1))
     }
-}
 
-impl Writer<'_> {
-    /// Writes the fields where `after` differs from `before` as logged changes of an existing
-    /// record, as a device's edit would be: the old and new value in the log, the field's
-    /// current value, the record's JSON form.
-    fn update<T: Serialize>(
-        &mut self,
-        kind: RecordKind,
-        id: Uuid,
-        village: Uuid,
-        before: &T,
-        after: &T,
-    ) -> Result<(), AppError> {
-        let leaves = |form: &T| -> Result<std::collections::BTreeMap<String, Value>, AppError> {
-            Ok(flatten(&serde_json::to_value(form)?)
-                .into_iter()
-                .filter(|(_, v)| !v.is_null())
-                .collect())
-        };
-        let (old, new) = (leaves(before)?, leaves(after)?);
-        let mut paths: BTreeSet<&String> = old.keys().collect();
-        paths.extend(new.keys());
-        let (id_s, village_s) = (id.to_string(), village.to_string());
-        let (user_s, device_s, set_s) = (
-            self.user.to_string(),
-            self.device.to_string(),
-            self.set_id.to_string(),
-        );
-        let mut seq = None;
-        for path in paths {
-            let (o, n) = (old.get(path), new.get(path));
-            if o == n {
-                continue;
-            }
-            self.hlc = self.hlc.tick(self.now_ms);
-            let change_id = Uuid::from_u128(u128::from(self.changes) | (id.as_u128() << 64));
-            let json = |v: Option<&Value>| serde_json::to_string(v.unwrap_or(&Value::Null));
-            let (old_s, new_s, hlc_s) = (json(o)?, json(n)?, self.hlc.to_string());
-            self.tx
-                .prepare_cached(
-                    "INSERT INTO change_log (change_id, change_set_id, record_id, kind, village_id,
-                         field, old, new, base_seq, hlc, user_id, device_id, received_ms, outcome)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10, ?11, ?12, 'accepted')",
-                )?
-                .execute(params![
-                    change_id.to_string(),
-                    set_s,
-                    id_s,
-                    kind.as_str(),
-                    village_s,
-                    path,
-                    old_s,
-                    new_s,
-                    hlc_s,
-                    user_s,
-                    device_s,
-                    self.now_ms
-                ])?;
-            let s = self.tx.last_insert_rowid();
-            seq = Some(s);
-            if n.is_some() {
-                self.tx
-                    .prepare_cached(
-                        "INSERT OR REPLACE INTO fields (record_id, path, value, seq, hlc, user_id, device_id)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    )?
-                    .execute(params![id_s, path, new_s, s, hlc_s, user_s, device_s])?;
-            } else {
-                self.tx
-                    .prepare_cached("DELETE FROM fields WHERE record_id = ?1 AND path = ?2")?
-                    .execute(params![id_s, path])?;
-            }
-            self.changes += 1;
-        }
-        if let Some(seq) = seq {
-            self.tx
-                .prepare_cached("UPDATE records SET doc = ?2, updated_seq = ?3 WHERE id = ?1")?
-                .execute(params![id_s, serde_json::to_string(&unflatten(&new))?, seq])?;
-        }
-        Ok(())
+    fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        self.random_range(lo..=hi.max(lo))
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+
+    fn unit(&mut self) -> f64 {
+        self.random::<f64>()
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.random_range(0..items.len())]
+    }
+
+    fn uuid(&mut self) -> Uuid {
+        uuid::Builder::from_random_bytes(self.random()).into_uuid()
     }
 }
 
@@ -520,7 +423,7 @@ struct MadeHousehold {
 }
 
 fn make_household(
-    rng: &mut SplitMix64,
+    rng: &mut DemoRng,
     policy: &YearPolicy,
     village: Uuid,
     helper: Uuid,
@@ -835,19 +738,21 @@ pub fn add_year_events(
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let parse = |s: &str| Uuid::parse_str(s).map_err(|e| AppError::internal(format!("uuid: {e}")));
-    let mut rng = SplitMix64::new(seed ^ 0x2018_5EED_0000_0001);
-    let mut writer = Writer {
-        tx: &tx,
-        set_id: rng.uuid(),
-        user: parse(&admin)?,
-        device: parse(&device)?,
-        hlc: Hlc::zero("demo"),
+    let mut rng = DemoRng::seed_from_u64(seed ^ 0x2018_5EED_0000_0001);
+    let mut writer = Import::new(
+        &tx,
+        rng.uuid(),
+        Author {
+            user: parse(&admin)?,
+            device: parse(&device)?,
+        },
+        "demo",
         // A millisecond after the baseline: this year's edits are stamped later than it.
-        now_ms: now_ms + 1,
-        // Change ids are the counter beside the record id: start far above the baseline's
-        // counter so an edit of a baseline record never reuses one of its change ids.
-        changes: YEAR_EVENTS_CHANGES,
-    };
+        now_ms + 1,
+    );
+    // Change ids are the counter beside the record id: start far above the baseline's
+    // counter so an edit of a baseline record never reuses one of its change ids.
+    writer.changes = YEAR_EVENTS_CHANGES;
     let villages: Vec<(Uuid, String, usize)> = {
         let mut stmt = tx.prepare(
             "SELECT v.id, v.name FROM villages v JOIN towns t ON t.id = v.town_id
@@ -861,7 +766,7 @@ pub fn add_year_events(
         }
         out
     };
-    let policy = YearPolicy::shangqiu_2018();
+    let policy = policy::load_or_seed(&tx, policy, now_ms)?;
     let mut report = YearEvents::default();
     let mut touched = BTreeSet::new();
     let mut person = 900_000u32;
@@ -1050,7 +955,8 @@ pub fn add_year_events(
         }
     }
     report.changes = writer.changes - YEAR_EVENTS_CHANGES;
-    Rules::shangqiu_2018().check_records(&tx, &touched)?;
+    let ctx = Context::new(&policy, Timestamp::from_millis(now_ms));
+    rules::check_records(&tx, &ctx, &touched)?;
     tx.commit()?;
     Ok(report)
 }
@@ -1061,21 +967,15 @@ fn load_households(
     tx: &Connection,
     village: Uuid,
 ) -> Result<Vec<(Household, Vec<Member>)>, AppError> {
-    let mut stmt = tx.prepare_cached(
-        "SELECT kind, doc FROM records WHERE village_id = ?1 AND kind IN ('household', 'member')
-         ORDER BY id",
-    )?;
-    let rows = stmt.query_map([village.to_string()], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-    })?;
+    let records =
+        Store::new(tx).records_of(village, &[RecordKind::Household, RecordKind::Member])?;
     let mut households: Vec<Household> = Vec::new();
     let mut members: std::collections::HashMap<Uuid, Vec<Member>> = Default::default();
-    for row in rows {
-        let (kind, doc) = row?;
-        if kind == "household" {
-            households.push(serde_json::from_str(&doc)?);
+    for r in records {
+        if r.kind == RecordKind::Household {
+            households.push(serde_json::from_value(r.doc)?);
         } else {
-            let m: Member = serde_json::from_str(&doc)?;
+            let m: Member = serde_json::from_value(r.doc)?;
             members.entry(m.household_id).or_default().push(m);
         }
     }
@@ -1096,7 +996,7 @@ fn exit_2018(
     household: &mut Household,
     members: &[Member],
     policy: &YearPolicy,
-    rng: &mut SplitMix64,
+    rng: &mut DemoRng,
 ) {
     let size = members.iter().filter(|m| m.is_present()).count().max(1) as i64;
     household.basic.status = Some(ExitStatus::Exited);
@@ -1115,7 +1015,7 @@ fn exit_2018(
     }
 }
 
-fn exit_measures(rng: &mut SplitMix64, village: Uuid, household: Uuid) -> HouseholdExitMeasures {
+fn exit_measures(rng: &mut DemoRng, village: Uuid, household: Uuid) -> HouseholdExitMeasures {
     let mut kinds: Vec<HouseholdMeasureKind> = Vec::new();
     for _ in 0..3 + rng.below(4) {
         let k = *rng.pick(HouseholdMeasureKind::ALL);
@@ -1149,7 +1049,7 @@ fn exit_measures(rng: &mut SplitMix64, village: Uuid, household: Uuid) -> Househ
 }
 
 fn procedure(
-    rng: &mut SplitMix64,
+    rng: &mut DemoRng,
     household: Uuid,
     kind: ProcedureKind,
     return_reason: Option<PovertyCause>,
@@ -1180,16 +1080,15 @@ fn procedure(
 /// One natural change of a household still poor, or none: a newborn (increase), a daughter
 /// who married out or an elder who died (decrease). Updates the members in place.
 fn member_change(
-    rng: &mut SplitMix64,
+    rng: &mut DemoRng,
     household: &mut Household,
     members: &mut Vec<Member>,
     village: Uuid,
     person: &mut u32,
 ) -> Option<MemberChange> {
     let roll = rng.below(100);
-    let date = |rng: &mut SplitMix64| {
-        Date::new(2018, 1 + rng.below(9) as u32, 1 + rng.below(28) as u32).ok()
-    };
+    let date =
+        |rng: &mut DemoRng| Date::new(2018, 1 + rng.below(9) as u32, 1 + rng.below(28) as u32).ok();
     let (direction, reason, member_id, on) = if roll < 6 {
         let head = members.iter().find(|m| m.is_head())?;
         let birth = date(rng)?;
@@ -1295,7 +1194,7 @@ impl AgeIn2018 for Member {
 }
 
 fn new_household(
-    rng: &mut SplitMix64,
+    rng: &mut DemoRng,
     policy: &YearPolicy,
     village: Uuid,
     rare: bool,
@@ -1423,7 +1322,7 @@ fn new_household(
 
 #[allow(clippy::too_many_arguments)]
 fn village_form(
-    rng: &mut SplitMix64,
+    rng: &mut DemoRng,
     id: Uuid,
     name: &str,
     index: usize,
@@ -1514,7 +1413,7 @@ fn village_form(
     }
 }
 
-fn village_exit_measures(rng: &mut SplitMix64, village: Uuid) -> VillageExitMeasures {
+fn village_exit_measures(rng: &mut DemoRng, village: Uuid) -> VillageExitMeasures {
     let kinds = [
         VillageMeasureKind::RoadHardening,
         VillageMeasureKind::SafeWater,

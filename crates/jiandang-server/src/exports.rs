@@ -38,6 +38,7 @@ use crate::AppState;
 use crate::auth::{Caller, parse_uuid};
 use crate::error::AppError;
 use crate::extract::Wire;
+use crate::storage::Store;
 
 /// `?village=` or `?town=`; neither: the county.
 #[derive(Debug, Default, Deserialize)]
@@ -228,40 +229,45 @@ pub fn load(
         Scope::Town(_) => return Err(AppError::not_found("没有这个乡镇")),
         Scope::Village(_) => return Err(AppError::not_found("没有这个村")),
     }
-    let version: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM change_log", [], |r| {
-        r.get(0)
-    })?;
+    let store = Store::new(&tx);
+    let version = i64::try_from(store.max_seq()?).unwrap_or(i64::MAX);
     let mut records = Vec::new();
-    {
-        let mut stmt = tx.prepare_cached(
-            "SELECT id, kind, doc FROM records WHERE village_id = ?1
-             AND kind NOT IN ('gps_fix', 'photo')",
-        )?;
-        for village in places.villages_in(scope) {
-            let rows = stmt.query_map([village.id.to_string()], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            })?;
-            for row in rows {
-                let (id, kind, doc) = row?;
-                let Some(kind) = RecordKind::parse(&kind) else {
-                    continue;
-                };
-                records.push(StoredRecord {
-                    id: parse_uuid(&id)?,
-                    kind,
-                    village_id: village.id,
-                    doc: serde_json::from_str(&doc)?,
-                });
-            }
-        }
+    for village in places.villages_in(scope) {
+        records.extend(
+            store
+                .records_of(village.id, REGISTER_KINDS)?
+                .into_iter()
+                .map(|r| StoredRecord {
+                    id: r.id,
+                    kind: r.kind,
+                    village_id: r.village_id,
+                    doc: r.doc,
+                }),
+        );
     }
     tx.finish()?;
     Ok((places, records, version))
 }
+
+/// The kinds of record a register holds: every kind but photos and GPS fixes.
+const REGISTER_KINDS: &[RecordKind] = &[
+    RecordKind::Household,
+    RecordKind::Member,
+    RecordKind::MemberChange,
+    RecordKind::Village,
+    RecordKind::NaturalVillage,
+    RecordKind::HelpUnit,
+    RecordKind::Helper,
+    RecordKind::WorkTeamMember,
+    RecordKind::HouseholdExitMeasures,
+    RecordKind::VillageExitMeasures,
+    RecordKind::Procedure,
+    RecordKind::ExitProcedure,
+    RecordKind::Visit,
+    RecordKind::SpotCheck,
+    RecordKind::ScreenedHousehold,
+    RecordKind::VillageScreening,
+];
 
 /// Logs an export in the audit trail.
 #[allow(clippy::too_many_arguments)]
@@ -473,7 +479,7 @@ async fn make(
         for_whom,
         generated_at: Timestamp::from_millis(state.clock.now_ms()),
         version,
-        year: state.rules.policy.year,
+        year: state.rules.policy().year,
     };
     let written = tokio::task::spawn_blocking(move || {
         let register = jiandang_export::assemble(&places, scope, records);

@@ -3,14 +3,13 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use jiandang_protocol::{HistoryEntry, PROTOCOL_VERSION, RecordHistory};
-use rusqlite::OptionalExtension;
+use jiandang_protocol::{PROTOCOL_VERSION, RecordHistory};
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::auth::{Caller, parse_uuid};
+use crate::auth::Caller;
 use crate::error::AppError;
-use crate::sync::parse_hlc;
+use crate::storage::Store;
 
 /// `GET /api/v1/records/{id}/history`.
 pub async fn get(
@@ -22,45 +21,13 @@ pub async fn get(
     let history = state
         .db
         .read(move |conn| {
-            let village: Option<String> = conn
-                .prepare_cached(
-                    "SELECT village_id FROM change_log WHERE record_id = ?1 ORDER BY seq LIMIT 1",
-                )?
-                .query_row([record.to_string()], |r| r.get(0))
-                .optional()?;
-            let Some(village) = village else {
+            // Same answer for a record of a village not the caller's as for one that does not
+            // exist: no probing other villages.
+            let (village, entries) = Store::new(conn)
+                .history(record)?
+                .ok_or_else(|| AppError::not_found("没有这条记录"))?;
+            if !caller.may_access(village) {
                 return Err(AppError::not_found("没有这条记录"));
-            };
-            if !caller.may_access(parse_uuid(&village)?) {
-                // Same answer as for a record that does not exist: no probing other villages.
-                return Err(AppError::not_found("没有这条记录"));
-            }
-            let mut stmt = conn.prepare_cached(
-                "SELECT l.seq, l.change_id, l.field, l.old, l.new, l.outcome, l.hlc,
-                        l.received_ms, l.user_id, COALESCE(u.username, ''), l.device_id,
-                        COALESCE(d.name, '')
-                 FROM change_log l
-                 LEFT JOIN users u ON u.id = l.user_id
-                 LEFT JOIN devices d ON d.id = l.device_id
-                 WHERE l.record_id = ?1 ORDER BY l.seq",
-            )?;
-            let mut rows = stmt.query([record.to_string()])?;
-            let mut entries = Vec::new();
-            while let Some(r) = rows.next()? {
-                entries.push(HistoryEntry {
-                    seq: r.get(0)?,
-                    change_id: parse_uuid(&r.get::<_, String>(1)?)?,
-                    field: r.get(2)?,
-                    old: serde_json::from_str(&r.get::<_, String>(3)?)?,
-                    new: serde_json::from_str(&r.get::<_, String>(4)?)?,
-                    outcome: r.get(5)?,
-                    hlc: parse_hlc(&r.get::<_, String>(6)?)?,
-                    received_ms: r.get(7)?,
-                    user_id: parse_uuid(&r.get::<_, String>(8)?)?,
-                    username: r.get(9)?,
-                    device_id: parse_uuid(&r.get::<_, String>(10)?)?,
-                    device_name: r.get(11)?,
-                });
             }
             Ok(RecordHistory {
                 protocol: PROTOCOL_VERSION,

@@ -1,12 +1,15 @@
 //! The county server (县级服务器) of Jiandang: device enrollment and bearer tokens, sync
 //! (push, pull, snapshot), photo blobs, the audit trail, conflicts, administration of users,
-//! devices and the year's phases, and the synthetic demo county.
+//! devices and the county's year policy, and the synthetic demo county.
 //!
 //! [`router`] lists every route. Each resource has its module with handlers named by verb;
 //! the [`auth::Caller`] extractor checks the token; [`extract::Wire`] reads JSON bodies;
-//! [`error::AppError`] is every error answer. SQLite sits behind [`db::Db`].
+//! [`error::AppError`] is every error answer. SQLite sits behind [`db::Db`]; the records,
+//! their fields and the change log behind [`storage::Store`]; every change goes through
+//! [`apply`], judged and gated by the domain by the county's stored policy ([`rules`]).
 
 pub mod admin;
+pub mod apply;
 pub mod auth;
 pub mod blobs;
 pub mod clock;
@@ -18,9 +21,10 @@ pub mod exports;
 pub mod extract;
 pub mod history;
 pub mod merge;
-pub mod prng;
+pub mod policy;
 pub mod references;
 pub mod rules;
+pub mod storage;
 pub mod sync;
 pub mod throttle;
 pub mod window;
@@ -54,16 +58,29 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Opens (or creates) the database file and migrates it.
+    /// Opens (or creates) the database file, migrates it and reads the county's policy
+    /// (seeding the demo's document into a new file).
     pub fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<AppState, DbError> {
         let conn = db::open(path)?;
+        let policy =
+            county_policy(&conn, clock.now_ms()).map_err(|e| DbError::Policy(e.message))?;
         Ok(AppState {
             db: Db::with_readers(conn, path),
             clock,
-            rules: Arc::new(rules::Rules::shangqiu_2018()),
+            rules: Arc::new(rules::Rules::new(policy)),
             sign_ins: Arc::new(throttle::SignInThrottle::new()),
         })
     }
+}
+
+/// The county's stored policy; a file that holds none yet gets the demo county's document
+/// (Shangqiu 2018, [`demo::policy`]), with the timeline the file had, until the county sets
+/// its own (`PUT /api/v1/admin/policy`, `jiandang serve --policy`).
+pub fn county_policy(
+    conn: &rusqlite::Connection,
+    now_ms: i64,
+) -> Result<jiandang_domain::policy::YearPolicy, AppError> {
+    policy::load_or_seed(conn, demo::policy, now_ms)
 }
 
 /// One route of the API: method and path, as [`router`] serves it.
@@ -86,6 +103,7 @@ fn api_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/api/v1/push", post(sync::push)),
         (Method::GET, "/api/v1/pull", get(sync::pull)),
         (Method::GET, "/api/v1/snapshot", get(sync::snapshot)),
+        (Method::GET, "/api/v1/policy", get(policy::get)),
         (
             Method::GET,
             "/api/v1/records/{id}/history",
@@ -120,6 +138,7 @@ fn api_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         ),
         (Method::GET, "/api/v1/admin/phases", get(admin::get_phases)),
         (Method::PUT, "/api/v1/admin/phases", put(admin::put_phases)),
+        (Method::PUT, "/api/v1/admin/policy", put(policy::put)),
         (
             Method::GET,
             "/api/v1/admin/villages/{id}/window",

@@ -17,11 +17,12 @@ use std::sync::OnceLock;
 use jiandang_domain::RecordKind;
 use jiandang_domain::form::{FieldDef, Widget};
 use jiandang_protocol::{Change, ErrorCode, Outcome};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::error::AppError;
+use crate::storage::Store;
 
 /// The links every record kind may carry, whether its form declares them or not (the
 /// device adds `household_id` to a household's photos).
@@ -174,12 +175,8 @@ fn in_village(tx: &Connection, id: Uuid, village: Uuid) -> Result<bool, AppError
     if id == village {
         return Ok(true);
     }
-    let record: Option<String> = tx
-        .prepare_cached("SELECT village_id FROM records WHERE id = ?1")?
-        .query_row([id.to_string()], |r| r.get(0))
-        .optional()?;
-    if let Some(owner) = record {
-        return Ok(owner == village.to_string());
+    if let Some(head) = Store::new(tx).head(id)? {
+        return Ok(head.village_id == village);
     }
     let other_village: bool = tx
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM villages WHERE id = ?1)")?

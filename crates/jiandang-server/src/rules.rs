@@ -1,322 +1,262 @@
-//! The domain rules, run server-side: after a push, every household it touched is assembled
-//! from the records table (the household, its members, member changes, procedure, exit
-//! measures, GPS fixes and photos) into a `jiandang_domain::bundle::HouseholdBundle` and
-//! judged by `check_household_bundle`; the findings are stored per household and returned
-//! split per record, with record-relative paths. A change that marks a household exited
-//! (`basic.status` → 已脱贫) is refused when `exit::check_exit` fails.
+//! The domain's judgement and gate, run server-side, by the county's stored policy
+//! ([`Rules`]). After a push (or a conflict's resolution) the records it touched are looked
+//! up in the store, the bundles they are in assembled there (only records of the record's own
+//! village) and judged by `jiandang_domain::judge::judge`, the same function the device and
+//! `jiandang check` call; the findings are stored per record and answered per record. A
+//! change of a household's state goes through `jiandang_domain::action::gate`, the gate every
+//! action on the device ends with (C9, W1, W2, Q2, W5).
+//!
+//! Which bundles are judged at push: a household's (the household, every record whose
+//! `household_id` names it, their photos and fixes, as `judge::link_of` links them) and
+//! records that belong to none (their household or subject is not in their village: judged
+//! on their own, `bundle.owner_missing`). Village forms and the county's help records are
+//! not judged at push: their bundles need the whole village or county.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, RwLock};
 
-use jiandang_domain::bundle::{HouseholdBundle, check_household_bundle};
-use jiandang_domain::codes::household::ExitStatus;
-use jiandang_domain::exit::check_exit;
+use jiandang_domain::judge::{Context, Link, household_bundle, judge, link_of};
+use jiandang_domain::lifecycle::HouseholdState;
 use jiandang_domain::policy::YearPolicy;
-use jiandang_domain::{Finding, RecordKind};
-use jiandang_protocol::{Change, RecordFindings, unflatten};
-use rusqlite::{Connection, OptionalExtension, params};
-use serde_json::Value;
+use jiandang_domain::{Finding, RecordKind, StoredRecord};
+use jiandang_protocol::RecordFindings;
+use rusqlite::{Connection, params};
 use uuid::Uuid;
 
-use crate::auth::parse_uuid;
 use crate::error::AppError;
-use crate::sync::record_leaves;
+use crate::storage::{LinkField, Store};
 
-/// The field that holds a household's 脱贫状态.
-pub const STATUS_FIELD: &str = "basic.status";
+/// How many photos of photos the assembly follows (as the domain's assembly does).
+const SUBJECT_DEPTH: usize = 8;
 
-/// The year's rules the server judges by.
-#[derive(Debug, Clone)]
+/// The county's year policy the server judges by: the stored one, replaced as a whole when
+/// the county admin (or `jiandang serve --policy`) sets another.
+#[derive(Debug)]
 pub struct Rules {
-    pub policy: YearPolicy,
+    policy: RwLock<Arc<YearPolicy>>,
 }
 
 impl Rules {
-    pub fn shangqiu_2018() -> Rules {
+    pub fn new(policy: YearPolicy) -> Rules {
         Rules {
-            policy: YearPolicy::shangqiu_2018(),
+            policy: RwLock::new(Arc::new(policy)),
         }
     }
 
-    /// Judges every household the records belong to, stores the findings per household and
-    /// returns them per record.
-    pub fn check_records(
-        &self,
-        tx: &Connection,
-        touched: &BTreeSet<Uuid>,
-    ) -> Result<Vec<RecordFindings>, AppError> {
-        let mut households = BTreeSet::new();
-        for record in touched {
-            if let Some(household) = household_of(tx, *record)? {
-                households.insert(household);
-            }
-        }
-        let mut out = Vec::new();
-        for household in households {
-            let Some(loaded) = load_bundle(tx, household, Read::Docs)? else {
-                continue;
-            };
-            let (findings, owners) = match loaded {
-                Ok(bundle) => (self.judge(&bundle), owners(&bundle)),
-                Err(finding) => (vec![finding], vec![("household".to_owned(), household)]),
-            };
-            store_findings(tx, household, &findings)?;
-            out.extend(split(&findings, &owners, household));
-        }
-        Ok(out)
-    }
-
-    /// `Some(message)` when the change marks a household exited and the exit gate fails.
-    pub fn exit_gate(&self, tx: &Connection, change: &Change) -> Result<Option<String>, AppError> {
-        if change.kind != RecordKind::Household || change.field != STATUS_FIELD {
-            return Ok(None);
-        }
-        let exits = serde_json::from_value::<ExitStatus>(change.new.clone())
-            .is_ok_and(ExitStatus::is_exited);
-        if !exits {
-            return Ok(None);
-        }
-        let reasons: Vec<String> = match load_bundle(
-            tx,
-            change.record_id,
-            Read::Fields(Some((&change.field, &change.new))),
-        )? {
-            Some(Ok(bundle)) => match check_exit(&bundle, &self.policy) {
-                Ok(()) => Vec::new(),
-                Err(findings) => findings.into_iter().map(|f| f.message).collect(),
-            },
-            Some(Err(finding)) => vec![finding.message],
-            None => vec!["户信息尚未录入".to_owned()],
-        };
-        if reasons.is_empty() {
-            Ok(None)
-        } else {
-            Ok(Some(format!("不能标记为已脱贫：{}", reasons.join("；"))))
+    /// The policy in force now (a request keeps the one it started with).
+    pub fn policy(&self) -> Arc<YearPolicy> {
+        match self.policy.read() {
+            Ok(p) => p.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
         }
     }
 
-    /// Every household-level rule, and the exit gate's reasons when the household is marked
-    /// exited (an exit that no longer meets the standard is a finding, W2).
-    fn judge(&self, bundle: &HouseholdBundle) -> Vec<Finding> {
-        let mut findings = check_household_bundle(bundle, &self.policy);
-        if bundle
-            .household
-            .basic
-            .status
-            .is_some_and(ExitStatus::is_exited)
-            && let Err(reasons) = check_exit(bundle, &self.policy)
-        {
-            findings.extend(reasons);
-        }
-        findings
-    }
-}
-
-/// The household a record belongs to: itself, its `household_id`, or the household its
-/// `subject_id` names (GPS fixes and photos); only ever a household of the record's own
-/// village, so that a link into another village never gets that household judged, its
-/// findings overwritten or returned.
-fn household_of(tx: &Connection, record: Uuid) -> Result<Option<Uuid>, AppError> {
-    let row: Option<(String, String)> = tx
-        .prepare_cached("SELECT kind, village_id FROM records WHERE id = ?1")?
-        .query_row([record.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let Some((kind, village)) = row else {
-        return Ok(None);
-    };
-    let link = match RecordKind::parse(&kind) {
-        Some(RecordKind::Household) => return Ok(Some(record)),
-        Some(
-            RecordKind::Member
-            | RecordKind::MemberChange
-            | RecordKind::Procedure
-            | RecordKind::HouseholdExitMeasures,
-        ) => "household_id",
-        Some(RecordKind::GpsFix | RecordKind::Photo) => "subject_id",
-        _ => return Ok(None),
-    };
-    let value: Option<String> = tx
-        .prepare_cached("SELECT value FROM fields WHERE record_id = ?1 AND path = ?2")?
-        .query_row(params![record.to_string(), link], |r| r.get(0))
-        .optional()?;
-    let Some(target) = value
-        .and_then(|v| serde_json::from_str::<Value>(&v).ok())
-        .and_then(|v| v.as_str().and_then(|s| Uuid::parse_str(s).ok()))
-    else {
-        return Ok(None);
-    };
-    let is_household: bool = tx
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM records
-                 WHERE id = ?1 AND kind = 'household' AND village_id = ?2)",
-        )?
-        .query_row(params![target.to_string(), village], |r| r.get(0))?;
-    Ok(is_household.then_some(target))
-}
-
-/// Where a bundle's records are read from.
-#[derive(Clone, Copy)]
-enum Read<'a> {
-    /// The fields, exact in the middle of a change set, with one field overlaid (the change
-    /// being judged).
-    Fields(Option<(&'a str, &'a Value)>),
-    /// The records' stored forms: as exact once the set's docs are rebuilt, and one row per
-    /// record to read instead of one per field.
-    Docs,
-}
-
-/// A record's JSON form (null leaves left out); `None` when it has none.
-fn record_form(tx: &Connection, id: Uuid, read: Read<'_>) -> Result<Option<Value>, AppError> {
-    match read {
-        Read::Fields(overlay) => {
-            let mut leaves = record_leaves(tx, id)?;
-            if let Some((path, value)) = overlay {
-                leaves.insert(path.to_owned(), value.clone());
-            }
-            Ok((!leaves.is_empty()).then(|| unflatten(&leaves)))
-        }
-        Read::Docs => {
-            let doc: Option<String> = tx
-                .prepare_cached("SELECT doc FROM records WHERE id = ?1")?
-                .query_row([id.to_string()], |r| r.get(0))
-                .optional()?;
-            // A form that cannot be read is judged as empty: the bundle then lacks what it
-            // held (a finding says so), rather than failing every push of the household.
-            let doc: Option<Value> = doc.map(|d| {
-                crate::sync::read_form(&d).unwrap_or_else(|| {
-                    tracing::warn!(record = %id, "rules: a stored record cannot be read");
-                    Value::Object(serde_json::Map::new())
-                })
-            });
-            Ok(doc.filter(|d| d.as_object().is_none_or(|m| !m.is_empty())))
+    /// Puts another policy in force (already stored by the caller).
+    pub fn replace(&self, policy: YearPolicy) {
+        let policy = Arc::new(policy);
+        match self.policy.write() {
+            Ok(mut p) => *p = policy,
+            Err(poisoned) => *poisoned.into_inner() = policy,
         }
     }
 }
 
-/// The household and every record linked to it. `None`: no such household; `Some(Err)`: the
-/// records do not read as a bundle.
-fn load_bundle(
-    tx: &Connection,
-    household: Uuid,
-    read: Read<'_>,
-) -> Result<Option<Result<HouseholdBundle, Finding>>, AppError> {
-    let Some(form) = record_form(tx, household, read)? else {
-        return Ok(None);
-    };
-    let mut records: Vec<(RecordKind, Value)> = vec![(RecordKind::Household, form)];
-    // Not a join of fields and records: joined, SQLite's check of the partial indexes marks
-    // the statement to be prepared again after every use (the cache clears its bindings),
-    // which cost more than the rest of the lookup. Only records of the household's own
-    // village belong to it: a record of another village naming it is not its member.
-    let linked: Vec<(String, String)> = tx
-        .prepare_cached(
-            "SELECT r.id, r.kind FROM records r WHERE r.id IN (
-                 SELECT record_id FROM fields WHERE path = 'household_id' AND value = ?1
-                 UNION ALL
-                 SELECT record_id FROM fields WHERE path = 'subject_id' AND value = ?1)
-                 AND r.village_id = (SELECT village_id FROM records WHERE id = ?2)
-             ORDER BY 2, 1",
-        )?
-        .query_map(
-            params![
-                serde_json::to_string(&household.to_string())?,
-                household.to_string()
-            ],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?
-        .collect::<Result<_, _>>()?;
-    for (id, kind) in linked {
-        let Some(kind) = RecordKind::parse(&kind) else {
+/// Judges the bundles the `touched` records are in, stores every judged record's findings and
+/// returns them per record (a bundle's root first, then its records; an entry for every
+/// judged record, empty when it is clean, so the device can clear what it showed before).
+pub fn check_records(
+    conn: &Connection,
+    ctx: &Context<'_>,
+    touched: &BTreeSet<Uuid>,
+) -> Result<Vec<RecordFindings>, AppError> {
+    let store = Store::new(conn);
+    let mut roots: BTreeSet<Uuid> = BTreeSet::new();
+    let mut alone: Vec<StoredRecord> = Vec::new();
+    for id in touched {
+        let Some(record) = store.record(*id)? else {
             continue;
         };
-        let linked_read = match read {
-            Read::Fields(_) => Read::Fields(None),
-            Read::Docs => Read::Docs,
-        };
-        let form = record_form(tx, parse_uuid(&id)?, linked_read)?;
-        records.push((
-            kind,
-            form.unwrap_or_else(|| Value::Object(serde_json::Map::new())),
-        ));
-    }
-    let bundle = HouseholdBundle::from_records(records.iter().map(|(k, v)| (*k, v)));
-    Ok(Some(bundle.map_err(|e| {
-        Finding::error(e.code(), e.path(), format!("记录无法组成贫困户：{e}"))
-    })))
-}
-
-/// Each record of the bundle with the prefix of its findings' paths.
-fn owners(b: &HouseholdBundle) -> Vec<(String, Uuid)> {
-    let mut out = vec![("household".to_owned(), b.household.id)];
-    let indexed = |name: &str, ids: Vec<Uuid>| -> Vec<(String, Uuid)> {
-        ids.into_iter()
-            .enumerate()
-            .map(|(i, id)| (format!("{name}[{i}]"), id))
-            .collect()
-    };
-    out.extend(indexed("members", b.members.iter().map(|m| m.id).collect()));
-    out.extend(indexed(
-        "member_changes",
-        b.member_changes.iter().map(|m| m.id).collect(),
-    ));
-    out.extend(indexed(
-        "gps_fixes",
-        b.gps_fixes.iter().map(|g| g.id).collect(),
-    ));
-    out.extend(indexed("photos", b.photos.iter().map(|p| p.id).collect()));
-    if let Some(p) = &b.procedure {
-        out.push(("procedure".to_owned(), p.id));
-    }
-    if let Some(m) = &b.exit_measures {
-        out.push(("exit_measures".to_owned(), m.id));
-    }
-    out
-}
-
-/// Splits bundle findings per record, paths made relative to the record. A finding that
-/// names no record of the bundle stays with the household, its path unchanged. Every
-/// household gets an entry (empty when it is clean) so the device can clear old findings.
-fn split(findings: &[Finding], owners: &[(String, Uuid)], household: Uuid) -> Vec<RecordFindings> {
-    let mut per: BTreeMap<Uuid, Vec<Finding>> = BTreeMap::from([(household, Vec::new())]);
-    for f in findings {
-        let owner = owners.iter().find_map(|(prefix, id)| {
-            let rest = f.path.strip_prefix(prefix.as_str())?;
-            if rest.is_empty() {
-                Some((*id, String::new()))
-            } else {
-                rest.strip_prefix('.').map(|r| (*id, r.to_owned()))
+        match owner(&store, &record)? {
+            Owner::Household(h) => {
+                roots.insert(h);
             }
-        });
-        let (id, path) = owner.unwrap_or((household, f.path.clone()));
-        let mut f = f.clone();
-        f.path = path;
-        per.entry(id).or_default().push(f);
+            Owner::Missing => alone.push(record),
+            Owner::NotJudgedHere => {}
+        }
     }
-    let mut out: Vec<RecordFindings> = Vec::with_capacity(per.len());
-    if let Some(findings) = per.remove(&household) {
+    let mut records: Vec<StoredRecord> = Vec::new();
+    let mut seen: BTreeSet<Uuid> = BTreeSet::new();
+    for h in roots {
+        let Some(household) = store.record(h)? else {
+            continue;
+        };
+        for r in household_records(&store, household)? {
+            if seen.insert(r.id) {
+                records.push(r);
+            }
+        }
+    }
+    for r in alone {
+        if seen.insert(r.id) {
+            records.push(r);
+        }
+    }
+    let judged = judge(&records, ctx);
+    let checked_seq = store.max_seq()?;
+    let mut out = Vec::with_capacity(judged.records.len());
+    for r in judged.records {
+        store_findings(conn, r.id, &r.findings, &r.bundle_findings, checked_seq)?;
+        let mut findings = r.findings;
+        findings.extend(r.bundle_findings);
         out.push(RecordFindings {
-            record_id: household,
+            record_id: r.id,
             findings,
         });
     }
-    out.extend(per.into_iter().map(|(record_id, findings)| RecordFindings {
-        record_id,
-        findings,
-    }));
-    out
+    Ok(out)
 }
 
-fn store_findings(tx: &Connection, record: Uuid, findings: &[Finding]) -> Result<(), AppError> {
-    let errors = findings.iter().filter(|f| f.is_error()).count();
-    tx.prepare_cached(
-        "INSERT INTO findings (record_id, findings, errors, checked_seq)
-         VALUES (?1, ?2, ?3, (SELECT COALESCE(MAX(seq), 0) FROM change_log))
+/// The records the domain needs to judge or gate `record`: its household's bundle when it is
+/// in one, else the record alone.
+pub fn bundle_of(conn: &Connection, record: StoredRecord) -> Result<Vec<StoredRecord>, AppError> {
+    let store = Store::new(conn);
+    match owner(&store, &record)? {
+        Owner::Household(h) => match store.record(h)? {
+            Some(household) => household_records(&store, household),
+            None => Ok(vec![record]),
+        },
+        Owner::Missing | Owner::NotJudgedHere => Ok(vec![record]),
+    }
+}
+
+/// The state a household record shows in the policy year, `None` when it does not read.
+pub fn state_of(household: &StoredRecord, year: i32) -> Option<HouseholdState> {
+    household_bundle(household.id, std::slice::from_ref(household))
+        .map(|b| HouseholdState::at(&b.household, year))
+}
+
+/// Where a record's judgement happens.
+enum Owner {
+    /// In the bundle of this household (of the record's village).
+    Household(Uuid),
+    /// On its own: its household or subject is not a record of its village, or it links to
+    /// nothing.
+    Missing,
+    /// In a village's or the county's bundle, or on its own by kind (spot-checks): not at
+    /// push.
+    NotJudgedHere,
+}
+
+/// Follows the record's links in the store as the domain's assembly follows them among the
+/// records it is given.
+fn owner(store: &Store<'_>, record: &StoredRecord) -> Result<Owner, AppError> {
+    let village = record.village_id;
+    let mut at = record.clone();
+    for _ in 0..SUBJECT_DEPTH {
+        match link_of(&at) {
+            Link::Household => return Ok(Owner::Household(at.id)),
+            Link::OfHousehold(h) => {
+                let is_household = store.head(h)?.is_some_and(|head| {
+                    head.kind == Some(RecordKind::Household) && head.village_id == village
+                });
+                return Ok(if is_household {
+                    Owner::Household(h)
+                } else {
+                    Owner::Missing
+                });
+            }
+            Link::Subject(s) => match store.record(s)? {
+                Some(subject) if subject.village_id == village && subject.id != at.id => {
+                    at = subject;
+                }
+                _ => return Ok(Owner::Missing),
+            },
+            Link::Nothing => return Ok(Owner::Missing),
+            Link::Village | Link::Help | Link::Own => return Ok(Owner::NotJudgedHere),
+        }
+    }
+    Ok(Owner::Missing)
+}
+
+/// A household's bundle as the store holds it: the household, the records of its village
+/// whose `household_id` names it, and the photos and fixes of any of those (and of those, to
+/// the domain's bound); only the records the domain's assembly would put in this household's
+/// bundle (a photo carrying the household's id whose subject is elsewhere is not).
+fn household_records(
+    store: &Store<'_>,
+    household: StoredRecord,
+) -> Result<Vec<StoredRecord>, AppError> {
+    let (h, village) = (household.id, household.village_id);
+    let mut out = vec![household];
+    let mut seen: BTreeSet<Uuid> = BTreeSet::from([h]);
+    for r in store.linking(village, LinkField::Household, h)? {
+        if seen.insert(r.id) {
+            out.push(r);
+        }
+    }
+    let mut frontier: Vec<Uuid> = out.iter().map(|r| r.id).collect();
+    for _ in 0..SUBJECT_DEPTH {
+        let mut next = Vec::new();
+        for id in &frontier {
+            for r in store.linking(village, LinkField::Subject, *id)? {
+                if seen.insert(r.id) {
+                    next.push(r.id);
+                    out.push(r);
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        frontier = next;
+    }
+    let by_id: BTreeMap<Uuid, &StoredRecord> = out.iter().map(|r| (r.id, r)).collect();
+    let belongs = |r: &StoredRecord| -> bool {
+        let mut at = r;
+        for _ in 0..SUBJECT_DEPTH {
+            match link_of(at) {
+                Link::Household => return at.id == h,
+                Link::OfHousehold(of) => return of == h,
+                Link::Subject(s) => match by_id.get(&s) {
+                    Some(next) if next.id != at.id => at = next,
+                    _ => return false,
+                },
+                _ => return false,
+            }
+        }
+        false
+    };
+    let keep: Vec<bool> = out.iter().map(belongs).collect();
+    Ok(out
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(r, k)| k.then_some(r))
+        .collect())
+}
+
+/// Stores a record's findings as of the county's `checked_seq`: its own (paths relative to
+/// it) and, on a bundle's root, the bundle's (paths in the bundle's file form).
+fn store_findings(
+    conn: &Connection,
+    record: Uuid,
+    own: &[Finding],
+    bundle: &[Finding],
+    checked_seq: u64,
+) -> Result<(), AppError> {
+    let errors = own.iter().chain(bundle).filter(|f| f.is_error()).count();
+    conn.prepare_cached(
+        "INSERT INTO findings (record_id, findings, bundle_findings, errors, checked_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (record_id) DO UPDATE SET findings = excluded.findings,
-             errors = excluded.errors, checked_seq = excluded.checked_seq",
+             bundle_findings = excluded.bundle_findings, errors = excluded.errors,
+             checked_seq = excluded.checked_seq",
     )?
     .execute(params![
         record.to_string(),
-        serde_json::to_string(findings)?,
-        errors
+        serde_json::to_string(own)?,
+        serde_json::to_string(bundle)?,
+        errors,
+        checked_seq
     ])?;
     Ok(())
 }

@@ -182,6 +182,12 @@ const ROWS: &[Row] = &[
     },
     Row {
         method: Method::GET,
+        path: "/api/v1/policy",
+        request: |_, _, _| ("/api/v1/policy".into(), Body::None),
+        expect: signed_in,
+    },
+    Row {
+        method: Method::GET,
         path: "/api/v1/records/{id}/history",
         request: |w, _, t| {
             (
@@ -281,6 +287,12 @@ const ROWS: &[Row] = &[
         expect: admin,
     },
     Row {
+        method: Method::PUT,
+        path: "/api/v1/admin/policy",
+        request: |w, _, _| ("/api/v1/admin/policy".into(), Body::Json(w.policy.clone())),
+        expect: admin,
+    },
+    Row {
         method: Method::GET,
         path: "/api/v1/admin/villages/{id}/window",
         request: |w, _, t| {
@@ -374,7 +386,7 @@ const ROWS: &[Row] = &[
 ];
 
 /// The county the matrix runs in: a household, a complete photo and a conflict in each
-/// village, a user and a spare device of each, the phases as they stand.
+/// village, a user and a spare device of each, the phases and the policy as they stand.
 struct World {
     county: County,
     households: (Uuid, Uuid),
@@ -383,6 +395,8 @@ struct World {
     users: (Uuid, Uuid),
     spare_devices: (Uuid, Uuid),
     phases: Value,
+    /// The county's policy as `GET /api/v1/policy` answers it (the body of a replacement).
+    policy: Value,
     /// A finished export job of the county admin.
     export_job: Uuid,
 }
@@ -503,6 +517,9 @@ impl World {
         let (_, phases) = county
             .call("GET", "/api/v1/admin/phases", Some(&admin.token), None)
             .await;
+        let (_, policy) = county
+            .call("GET", "/api/v1/policy", Some(&admin.token), None)
+            .await;
         let (status, job) = county
             .call(
                 "POST",
@@ -526,6 +543,7 @@ impl World {
             users,
             spare_devices,
             phases,
+            policy,
         }
     }
 

@@ -59,12 +59,14 @@ fn export(args: &Args) -> anyhow::Result<()> {
     let (places, records, version) =
         exports::load(&mut conn, scope).map_err(|e| anyhow::anyhow!("{}", e.message))?;
     let clock = SystemClock;
+    let policy = jiandang_server::county_policy(&conn, clock.now_ms())
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
     let user = std::env::var("USER").unwrap_or_else(|_| "命令行".to_owned());
     let meta = ExportMeta {
         for_whom: format!("{user}（jiandang export）"),
         generated_at: Timestamp::from_millis(clock.now_ms()),
         version,
-        year: jiandang_server::rules::Rules::shangqiu_2018().policy.year,
+        year: policy.year,
     };
     let register = jiandang_export::assemble(&places, scope, records);
     let bytes = jiandang_export::write(export, format, &register, &meta, &|_| {})

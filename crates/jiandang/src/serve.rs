@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use jiandang_server::{AppState, SystemClock, router};
+use jiandang_domain::policy::YearPolicy;
+use jiandang_server::{AppState, SystemClock, policy, router};
 
 /// Arguments of `jiandang serve`.
 #[derive(clap::Args)]
@@ -17,6 +18,12 @@ pub struct Args {
     /// Address to listen on, e.g. 0.0.0.0:8080.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
+    /// The county's year policy (a JSON document like the domain's
+    /// `policies/shangqiu-2018.json`): stored as the county's before serving, refused when
+    /// its values do not fit together. Without it the stored one stays (a new file gets
+    /// Shangqiu 2018's).
+    #[arg(long)]
+    policy: Option<PathBuf>,
 }
 
 pub fn run(args: &Args) -> ExitCode {
@@ -46,6 +53,9 @@ fn serve(args: &Args) -> anyhow::Result<()> {
     runtime.block_on(async {
         let state = AppState::open(&args.db, Arc::new(SystemClock))
             .with_context(|| format!("opening {}", args.db.display()))?;
+        if let Some(path) = &args.policy {
+            set_policy(&state, path).await?;
+        }
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
             .with_context(|| format!("listening on {}", args.listen))?;
@@ -64,4 +74,21 @@ fn serve(args: &Args) -> anyhow::Result<()> {
             .await
             .context("serving")
     })
+}
+
+/// Stores the policy document at `path` as the county's and puts it in force.
+async fn set_policy(state: &AppState, path: &std::path::Path) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let read = YearPolicy::from_json(&text).with_context(|| format!("{}", path.display()))?;
+    let now = state.clock.now_ms();
+    let stored = read.clone();
+    state
+        .db
+        .call(move |conn| policy::store(conn, &stored, None, now))
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    tracing::info!(year = read.year, area = %read.area.code, file = %path.display(), "county policy set");
+    state.rules.replace(read);
+    Ok(())
 }

@@ -4,10 +4,11 @@
 //! compared at the paths of the household file form.
 //!
 //! Legs now: the domain's pipeline over the records as a store holds them (ids in the
-//! columns, not always in the form; any order), and `jiandang check` over the same household
-//! as a file. A leg is a function from the cases to what it found on each; the device's
-//! (records saved in a replica, findings read back) and the server's (records pushed,
-//! findings of the answer) go in [`LEGS`] the same way, through [`lines_of`].
+//! columns, not always in the form; any order), `jiandang check` over the same household as
+//! a file, and the county server (records pushed through its router, findings as it stored
+//! and answered them). A leg is a function from the cases to what it found on each; the
+//! device's (records saved in a replica, findings read back) goes in [`LEGS`] the same way,
+//! through [`lines_of`].
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -42,6 +43,7 @@ type Leg = fn(&[Case]) -> Vec<Vec<Line>>;
 const LEGS: &[(&str, Leg)] = &[
     ("the domain's judge over the stored records", stored_records),
     ("jiandang check over the household file", household_file),
+    ("the county server, records pushed", county_server),
 ];
 
 fn stored_records(cases: &[Case]) -> Vec<Vec<Line>> {
@@ -108,6 +110,204 @@ fn household_file(cases: &[Case]) -> Vec<Vec<Line>> {
             lines
         })
         .collect()
+}
+
+/// The county server: each case in a village of its own, its records pushed through the
+/// router by the county admin (one change per non-null leaf, as a device sends them), the
+/// findings read back as the server stored them, each record's own apart from its bundle's,
+/// after checking that the push answered the same. A household in a state a push may not
+/// create (预脱贫, 已脱贫 this year: the gate wants their transitions, which random cases do
+/// not make), and a record that is not a form at all (a push carries a record as its form's
+/// leaves), come in from the register as they are, through the server's import (as the demo
+/// county's do), judged as the import judges.
+fn county_server(cases: &[Case]) -> Vec<Vec<Line>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(server_leg(cases))
+}
+
+async fn server_leg(cases: &[Case]) -> Vec<Vec<Line>> {
+    use axum::body::Body;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use jiandang_domain::judge::household_bundle;
+    use jiandang_domain::lifecycle::HouseholdState;
+    use jiandang_protocol::{Hlc, flatten};
+    use jiandang_server::storage::{Author, Import};
+    use jiandang_server::{AppState, SettableClock, db, router};
+    use tower::ServiceExt;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("county.db");
+    let now = now();
+    let state = AppState::open(&path, std::sync::Arc::new(SettableClock::new(now.millis())))
+        .expect("the server opens");
+    let policy = state.rules.policy();
+    let villages: Vec<Uuid> = cases.iter().map(|c| c.records[0].village_id).collect();
+    let password = "correct horse battery";
+    let hash = jiandang_server::auth::hash_password(password).expect("hash");
+    state
+        .db
+        .call(move |conn| {
+            conn.execute("INSERT INTO towns (id, name) VALUES ('t', '城关镇')", [])?;
+            for v in &villages {
+                conn.execute(
+                    "INSERT INTO villages (id, town_id, name) VALUES (?1, 't', '甲村')",
+                    [v.to_string()],
+                )?;
+            }
+            let admin = Uuid::from_u128(1);
+            jiandang_server::admin::insert_user(
+                conn,
+                admin,
+                "admin",
+                "县管理员",
+                jiandang_protocol::Role::CountyAdmin,
+                &hash,
+                0,
+            )
+        })
+        .await
+        .expect("a county of the cases' villages");
+    let app = router(state);
+    let call = |uri: &str, token: Option<&str>, body: Value| {
+        let mut req = Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header("Jiandang-Protocol", "2")
+            .header("Content-Type", "application/json");
+        if let Some(t) = token {
+            req = req.header("Authorization", format!("Bearer {t}"));
+        }
+        let req = req.body(Body::from(body.to_string())).expect("request");
+        let app = app.clone();
+        let uri = uri.to_owned();
+        async move {
+            let answer = app.oneshot(req).await.expect("an answer");
+            assert!(answer.status().is_success(), "{uri}: {}", answer.status());
+            let bytes = answer.into_body().collect().await.expect("body").to_bytes();
+            serde_json::from_slice::<Value>(&bytes).expect("JSON")
+        }
+    };
+    let enrolled = call(
+        "/api/v1/enroll",
+        None,
+        json!({"protocol": 2, "username": "admin", "password": password, "device_name": "一致性"}),
+    )
+    .await;
+    let token = enrolled["token"].as_str().expect("token").to_owned();
+    let device: Uuid = enrolled["device_id"]
+        .as_str()
+        .expect("device")
+        .parse()
+        .expect("uuid");
+
+    let year = policy.year;
+    let mut out = Vec::new();
+    for case in cases {
+        let imported: Vec<&StoredRecord> = case
+            .records
+            .iter()
+            .filter(|r| {
+                !r.doc.is_object()
+                    || r.kind == RecordKind::Household
+                        && household_bundle(r.id, std::slice::from_ref(*r)).is_some_and(|b| {
+                            matches!(
+                                HouseholdState::at(&b.household, year),
+                                HouseholdState::PreExit
+                            ) || HouseholdState::at(&b.household, year)
+                                == (HouseholdState::Exited { year })
+                        })
+            })
+            .collect();
+        if !imported.is_empty() {
+            let conn = db::open(&path).expect("open");
+            let tx = conn.unchecked_transaction().expect("transaction");
+            let mut import = Import::new(
+                &tx,
+                Uuid::new_v4(),
+                Author {
+                    user: Uuid::from_u128(1),
+                    device,
+                },
+                "register",
+                now.millis(),
+            );
+            for r in &imported {
+                import
+                    .record(r.kind, r.id, r.village_id, &r.doc)
+                    .expect("import");
+            }
+            let ctx = jiandang_domain::judge::Context::new(&policy, now);
+            let ids = imported.iter().map(|r| r.id).collect();
+            jiandang_server::rules::check_records(&tx, &ctx, &ids).expect("judged");
+            tx.commit().expect("commit");
+        }
+        let mut changes = Vec::new();
+        for r in case
+            .records
+            .iter()
+            .filter(|r| !imported.iter().any(|i| i.id == r.id))
+        {
+            for (field, new) in flatten(&r.doc) {
+                if new.is_null() {
+                    continue;
+                }
+                changes.push(json!({
+                    "change_id": Uuid::new_v4(), "record_id": r.id, "kind": r.kind,
+                    "village_id": r.village_id, "field": field, "old": null, "new": new,
+                    "base_seq": 0,
+                    "hlc": Hlc { wall_ms: now.millis(), counter: changes.len() as u32, node: device.to_string() },
+                }));
+            }
+        }
+        let mut answered: BTreeMap<Uuid, Vec<Finding>> = BTreeMap::new();
+        if !changes.is_empty() {
+            let set = json!({"protocol": 2, "change_set_id": Uuid::new_v4(), "device_id": device, "changes": changes});
+            let answer = call("/api/v1/push", Some(&token), set).await;
+            for r in answer["results"].as_array().expect("results") {
+                assert_eq!(
+                    r["outcome"]["status"], "accepted",
+                    "every change is taken: {answer}"
+                );
+            }
+            for f in answer["findings"].as_array().expect("findings") {
+                let id: Uuid = f["record_id"].as_str().expect("id").parse().expect("uuid");
+                let findings: Vec<Finding> =
+                    serde_json::from_value(f["findings"].clone()).expect("findings");
+                answered.insert(id, findings);
+            }
+        }
+        // The findings as stored, own and the bundle's apart.
+        let conn = db::open(&path).expect("open");
+        let mut own: BTreeMap<Uuid, Vec<Finding>> = BTreeMap::new();
+        let mut bundle: Vec<Finding> = Vec::new();
+        for r in &case.records {
+            let row: Option<(String, String)> = conn
+                .query_row(
+                    "SELECT findings, bundle_findings FROM findings WHERE record_id = ?1",
+                    [r.id.to_string()],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .ok();
+            let Some((o, b)) = row else {
+                panic!("the server judged every record: {} has no findings", r.id);
+            };
+            let o: Vec<Finding> = serde_json::from_str(&o).expect("own");
+            let b: Vec<Finding> = serde_json::from_str(&b).expect("bundle");
+            if let Some(a) = answered.get(&r.id) {
+                let mut stored = o.clone();
+                stored.extend(b.clone());
+                assert_eq!(a, &stored, "the push answered what the server stored");
+            }
+            own.insert(r.id, o);
+            bundle.extend(b);
+        }
+        out.push(lines_of(case, &own, &bundle));
+    }
+    out
 }
 
 /// A leg's findings per record (paths relative to it) and on the household's bundle (paths

@@ -1,7 +1,8 @@
 //! Resolving a conflict (a field two devices changed at once, kept by the server for the
 //! county): the chosen value is set like any edit, and a value that changes a household's
 //! state, 已脱贫 above all, goes through the same gate as the action that would make it (a
-//! resolution cannot mark a household exited that the exit gate refuses).
+//! resolution cannot mark a household exited that the exit gate refuses), and a problem's
+//! through the problem's gate, as the county's change.
 
 use serde_json::Value;
 use uuid::Uuid;
@@ -48,6 +49,11 @@ pub fn resolve_conflict(
             "所选的值不符合该字段的格式",
         )]);
     }
+    if stored.kind == RecordKind::Problem {
+        // The county resolves conflicts: a problem's value goes through its gate as the
+        // county's change (no resolution moves a problem where its transitions do not).
+        super::problem::gate_record(stored, &doc, crate::problem::ProblemRole::County)?;
+    }
     let edits = vec![Edit::Set {
         kind: stored.kind,
         id: record,
@@ -79,6 +85,7 @@ fn fits(kind: RecordKind, doc: &Value, path: &str) -> Result<(), ()> {
         K::SpotCheck => salvage::<crate::spotcheck::check::SpotCheck>(doc).findings,
         K::ScreenedHousehold => salvage::<crate::spotcheck::check::ScreenedHousehold>(doc).findings,
         K::VillageScreening => salvage::<crate::spotcheck::check::VillageScreening>(doc).findings,
+        K::Problem => salvage::<crate::problem::Problem>(doc).findings,
     };
     let bad = findings.iter().any(|f| {
         f.code == "records.invalid"

@@ -1,7 +1,8 @@
 //! The actions a user takes that are more than editing a field (DESIGN.md, "One judge, one
 //! set of actions"): propose a household for exit, record a step of its exit procedure, mark
 //! it exited, take it back in as 返贫, register a new identification, add or remove a member,
-//! record a door visit, resolve a conflict. Each is a function through the household's
+//! record a door visit, resolve a conflict; and the problem list's steps (raise by hand,
+//! verify, correct, send back, close: `problem`, through the problem's own gate). Each is a function through the household's
 //! lifecycle (`crate::lifecycle`): the records as stored and what the user chose in, and out
 //! either the complete set of record edits (creations and field sets, with the ids the caller
 //! supplied) or every reason it is refused, as findings naming their requirement.
@@ -16,6 +17,7 @@
 pub mod conflict;
 pub mod exit;
 pub mod members;
+pub mod problem;
 pub mod visit;
 
 use std::collections::BTreeMap;

@@ -19,10 +19,14 @@ pub fn gps_fix() -> FormDef {
                 FieldDef::reference(
                     "subject_id",
                     "定位对象",
-                    &[RecordKind::Household, RecordKind::Village],
+                    &[
+                        RecordKind::Household,
+                        RecordKind::Village,
+                        RecordKind::Problem,
+                    ],
                 )
                 .required()
-                .hint("贫困户、贫困村或县"),
+                .hint("贫困户、贫困村、县，或核实的问题"),
                 FieldDef::new("point.x", "经度", Widget::Decimal)
                     .required()
                     .derived()
@@ -57,7 +61,11 @@ pub fn photo() -> FormDef {
                 FieldDef::reference(
                     "subject_id",
                     "所属记录",
-                    &[RecordKind::Household, RecordKind::Village],
+                    &[
+                        RecordKind::Household,
+                        RecordKind::Village,
+                        RecordKind::Problem,
+                    ],
                 )
                 .required(),
                 FieldDef::code::<PhotoKind>("kind", "照片类型").required(),

@@ -8,6 +8,7 @@ pub mod household;
 pub mod measures;
 pub mod member;
 pub mod member_change;
+pub mod problem;
 pub mod procedure;
 pub mod village;
 pub mod visit;

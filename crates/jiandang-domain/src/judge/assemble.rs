@@ -44,7 +44,8 @@ pub enum Link {
     /// Its link field is missing or not an id: it belongs to no bundle.
     Nothing,
     /// A spot-check record (a supervisor's check, a screened household, a village's
-    /// screening): judged on its own, it is no part of the register's bundles.
+    /// screening) or a problem-list item: judged on its own, it is no part of the register's
+    /// bundles (a problem's photos and fixes are its own).
     Own,
 }
 
@@ -73,9 +74,10 @@ pub fn link_of(record: &StoredRecord) -> Link {
         | RecordKind::WorkTeamMember
         | RecordKind::VillageExitMeasures => Link::Village,
         RecordKind::HelpUnit | RecordKind::Helper => Link::Help,
-        RecordKind::SpotCheck | RecordKind::ScreenedHousehold | RecordKind::VillageScreening => {
-            Link::Own
-        }
+        RecordKind::SpotCheck
+        | RecordKind::ScreenedHousehold
+        | RecordKind::VillageScreening
+        | RecordKind::Problem => Link::Own,
     }
 }
 
@@ -113,6 +115,7 @@ pub(crate) enum Typed {
     // Read to find what does not decode; nothing judges them beyond that yet.
     ScreenedHousehold,
     VillageScreening,
+    Problem(Box<crate::problem::Problem>),
 }
 
 /// A record decoded as far as it goes.
@@ -464,6 +467,7 @@ pub(crate) fn decode(r: &StoredRecord) -> Decoded {
                 Typed::VillageScreening
             })
         }
+        RecordKind::Problem => typed(&doc, |p| Typed::Problem(Box::new(p))),
     };
     // The form's own id, when it has one, must be the record's.
     if let Some(doc_id) = r
@@ -502,5 +506,6 @@ fn has_village_id(kind: RecordKind) -> bool {
             | RecordKind::NaturalVillage
             | RecordKind::WorkTeamMember
             | RecordKind::VillageExitMeasures
+            | RecordKind::Problem
     )
 }

@@ -221,5 +221,6 @@ pub(crate) fn own_rules(typed: &Option<Typed>, ctx: &Context<'_>) -> Vec<Finding
         Some(Typed::Helper(h)) => rules::help::check_helper(h, &[]),
         Some(Typed::SpotCheck(c)) => c.check(),
         Some(Typed::ScreenedHousehold | Typed::VillageScreening) => Vec::new(),
+        Some(Typed::Problem(p)) => crate::problem::check(p),
     }
 }

@@ -245,7 +245,10 @@ pub(crate) fn run(
     extras: &Extras,
     only: Option<Uuid>,
 ) -> Judgement {
-    let raw = judge_raw(records, ctx, extras, only);
+    judgement_of(records, judge_raw(records, ctx, extras, only))
+}
+
+fn judgement_of(records: &[StoredRecord], raw: Raw) -> Judgement {
     Judgement {
         records: records
             .iter()
@@ -263,6 +266,179 @@ pub(crate) fn run(
     }
 }
 
+/// The register as the county-wide checks read it (`crate::county`): the records grouped once
+/// into the judgement's bundles, in their domain types, with the findings of the bundles
+/// [`Judge`] names. Not a second assembly: the same one [`judge`] makes.
+#[derive(Debug, Clone, Default)]
+pub struct Register {
+    /// The findings of the records judged.
+    pub judgement: Judgement,
+    /// Every household that reads, with its bundle, in the order the records came.
+    pub households: Vec<HouseholdEntry>,
+    /// Every village with records, by the village it is stored under, ordered by that id.
+    pub villages: Vec<VillageEntry>,
+    /// The county's help units and helpers (C7), and every village's work team.
+    pub help_units: Vec<crate::help::HelpUnit>,
+    pub helpers: Vec<crate::help::Helper>,
+    pub work_team: Vec<crate::help::WorkTeamMember>,
+    /// The problem-list items among the records that read.
+    pub problems: Vec<crate::problem::Problem>,
+    /// Where every record sits: its village and, for a household's records, its household.
+    pub places: BTreeMap<Uuid, Place>,
+}
+
+/// Where a record of the register sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    pub kind: RecordKind,
+    /// The village it is stored under.
+    pub village_id: Uuid,
+    /// The household whose bundle it is in, if any.
+    pub household_id: Option<Uuid>,
+}
+
+/// A household of the register.
+#[derive(Debug, Clone)]
+pub struct HouseholdEntry {
+    /// The village whose devices hold it.
+    pub village_id: Uuid,
+    pub bundle: HouseholdBundle,
+}
+
+/// A village of the register: its form (when entered and it reads), its position fixes and
+/// its W3/W4 counts as the judgement makes them from its households among the records.
+#[derive(Debug, Clone)]
+pub struct VillageEntry {
+    /// The village its records are stored under.
+    pub village_id: Uuid,
+    /// The 贫困村 form's record id.
+    pub form_id: Option<Uuid>,
+    pub form: Option<crate::village::Village>,
+    pub gps_fixes: Vec<crate::geo::GpsFix>,
+    pub stats: Option<crate::village::VillageStats>,
+}
+
+/// Which bundles [`register`] judges.
+#[derive(Debug, Clone, Copy)]
+pub enum Judge<'a> {
+    /// Every record.
+    All,
+    /// The bundles any of these records is in (a household's bundle by any of its records, a
+    /// village's by its form or a village-side record, the help set by a unit or helper).
+    Only(&'a std::collections::BTreeSet<Uuid>),
+}
+
+/// The register of `records`, judging the bundles `which` names.
+pub fn register(records: &[StoredRecord], ctx: &Context<'_>, which: Judge<'_>) -> Register {
+    use assemble::Typed;
+    let a = assemble::assemble(records);
+    let wanted = |indices: &[usize]| match which {
+        Judge::All => true,
+        Judge::Only(ids) => indices.iter().any(|i| ids.contains(&records[*i].id)),
+    };
+    let raw = judge_assembled(records, &a, ctx, &Extras::default(), &wanted);
+    let households = a
+        .households
+        .iter()
+        .filter_map(|g| {
+            household::build(g, &a).map(|built| HouseholdEntry {
+                village_id: records[g.root].village_id,
+                bundle: built.bundle,
+            })
+        })
+        .collect();
+    let villages = a
+        .villages
+        .iter()
+        .map(|g| {
+            let form = g.root.and_then(|r| match &a.decoded[r].typed {
+                Some(Typed::Village(v)) => Some((records[r].id, v.as_ref().clone())),
+                _ => None,
+            });
+            VillageEntry {
+                village_id: g.village,
+                form_id: form.as_ref().map(|(id, _)| *id),
+                form: form.map(|(_, v)| v),
+                gps_fixes: g
+                    .gps_fixes
+                    .iter()
+                    .filter_map(|i| match &a.decoded[*i].typed {
+                        Some(Typed::GpsFix(fix)) => Some(fix.record.clone()),
+                        _ => None,
+                    })
+                    .collect(),
+                stats: village::stats(g, &a, records),
+            }
+        })
+        .collect();
+    let typed = |indices: &[usize]| -> Vec<&Typed> {
+        indices
+            .iter()
+            .filter_map(|i| a.decoded[*i].typed.as_ref())
+            .collect()
+    };
+    let help_units = typed(&a.help.units)
+        .into_iter()
+        .filter_map(|t| match t {
+            Typed::HelpUnit(u) => Some(u.clone()),
+            _ => None,
+        })
+        .collect();
+    let helpers = typed(&a.help.helpers)
+        .into_iter()
+        .filter_map(|t| match t {
+            Typed::Helper(h) => Some(h.clone()),
+            _ => None,
+        })
+        .collect();
+    let work_team = typed(&a.help.work_team_members)
+        .into_iter()
+        .filter_map(|t| match t {
+            Typed::WorkTeamMember(m) => Some(m.clone()),
+            _ => None,
+        })
+        .collect();
+    let alone: Vec<usize> = a.alone.iter().map(|x| x.index).collect();
+    let problems = typed(&alone)
+        .into_iter()
+        .filter_map(|t| match t {
+            Typed::Problem(p) => Some(p.as_ref().clone()),
+            _ => None,
+        })
+        .collect();
+    let mut places: BTreeMap<Uuid, Place> = records
+        .iter()
+        .map(|r| {
+            (
+                r.id,
+                Place {
+                    kind: r.kind,
+                    village_id: r.village_id,
+                    household_id: None,
+                },
+            )
+        })
+        .collect();
+    for g in &a.households {
+        let household = records[g.root].id;
+        for i in g.indices() {
+            if let Some(place) = places.get_mut(&records[i].id) {
+                place.household_id = Some(household);
+            }
+        }
+    }
+    Register {
+        judgement: judgement_of(records, raw),
+        places,
+        households,
+        villages,
+        help_units,
+        helpers,
+        work_team,
+        problems,
+    }
+}
+
 /// The findings per record index, for [`run`] and the file readers (which place them in the
 /// file's form).
 pub(crate) fn judge_raw(
@@ -272,27 +448,39 @@ pub(crate) fn judge_raw(
     only: Option<Uuid>,
 ) -> Raw {
     let a = assemble::assemble(records);
-    let mut raw = Raw::new(records.len());
     let wanted = |indices: &[usize]| match only {
         None => true,
         Some(id) => indices.iter().any(|i| records[*i].id == id),
     };
+    judge_assembled(records, &a, ctx, extras, &wanted)
+}
+
+/// [`judge_raw`] over records already assembled, judging the bundles `wanted` says (by the
+/// record indices of each bundle).
+fn judge_assembled(
+    records: &[StoredRecord],
+    a: &assemble::Assembly,
+    ctx: &Context<'_>,
+    extras: &Extras,
+    wanted: &dyn Fn(&[usize]) -> bool,
+) -> Raw {
+    let mut raw = Raw::new(records.len());
     for group in &a.households {
         if wanted(&group.indices()) {
-            household::judge(group, &a, records, ctx, extras, &mut raw);
+            household::judge(group, a, records, ctx, extras, &mut raw);
         }
     }
     for group in &a.villages {
         if wanted(&group.indices()) {
-            village::judge(group, &a, records, ctx, extras, &mut raw);
+            village::judge(group, a, records, ctx, extras, &mut raw);
         }
     }
     if wanted(&a.help.indices()) {
-        village::judge_help(&a.help, &a, ctx, &mut raw);
+        village::judge_help(&a.help, a, ctx, &mut raw);
     }
     for alone in &a.alone {
         if wanted(&[alone.index]) {
-            household::judge_alone(alone, &a, ctx, &mut raw);
+            household::judge_alone(alone, a, ctx, &mut raw);
         }
     }
     // A record's own reading comes first, whatever bundle it is in.

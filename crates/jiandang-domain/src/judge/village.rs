@@ -105,7 +105,11 @@ pub(crate) fn judge(
 
 /// The village's W3/W4 counts from its households among the records (those stored under its
 /// village), with their members present; `None` when none is among them.
-fn stats(g: &VillageGroup, a: &Assembly, records: &[StoredRecord]) -> Option<VillageStats> {
+pub(crate) fn stats(
+    g: &VillageGroup,
+    a: &Assembly,
+    records: &[StoredRecord],
+) -> Option<VillageStats> {
     let households: Vec<(&crate::household::Household, u32)> = a
         .households
         .iter()

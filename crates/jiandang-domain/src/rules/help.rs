@@ -215,55 +215,27 @@ pub fn check_helpers_not_poor(
         .collect()
 }
 
-/// FORMS.md §1.10 / §7.1 "贫困户无帮扶责任人": a registered household needs a pairing with
-/// an entered helper that is in force on `on`. Paths are the household's (`pairings[i]…`).
-/// The household bundle calls this for registered households only.
-pub fn check_household_helper(household: &Household, helpers: &[Helper], on: Date) -> Vec<Finding> {
+/// C7 (the helper is entered before the pairing): a household's pairings name helpers the
+/// county has entered. Paths are the household's (`pairings[i].helper_id`). The county-wide
+/// checks run this over the county's helpers (`crate::county`); whether the household has a
+/// pairing in force at all, and its dates, are the household's own rules
+/// (`household.helper_missing`, `household.pairing_dates`).
+pub fn check_household_helper(household: &Household, helpers: &[Helper]) -> Vec<Finding> {
     let known: BTreeSet<Uuid> = helpers.iter().map(|h| h.id).collect();
-    let mut out = Vec::new();
-    let mut active = 0;
-    for (i, pairing) in household.pairings.iter().enumerate() {
-        if !known.contains(&pairing.helper_id) {
-            out.push(
-                Finding::error(
-                    "household.pairing_unknown_helper",
-                    format!("pairings[{i}].helper_id"),
-                    "结对的帮扶责任人尚未录入，请先录入帮扶责任人",
-                )
-                .requirement("C7"),
-            );
-            continue;
-        }
-        if let (Some(start), Some(end)) = (pairing.start, pairing.end)
-            && end < start
-        {
-            out.push(
-                Finding::error(
-                    "household.pairing_end_before_start",
-                    format!("pairings[{i}].end"),
-                    format!("结对结束时间（{end}）早于开始时间（{start}）"),
-                )
-                .requirement("§1.10"),
-            );
-            continue;
-        }
-        let started = pairing.start.is_none_or(|s| s <= on);
-        let not_ended = pairing.end.is_none_or(|e| e >= on);
-        if started && not_ended {
-            active += 1;
-        }
-    }
-    if active == 0 {
-        out.push(
+    household
+        .pairings
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !known.contains(&p.helper_id))
+        .map(|(i, _)| {
             Finding::error(
-                "household.helper_missing",
-                "pairings",
-                "贫困户无帮扶责任人：请为该户结对帮扶责任人",
+                "household.pairing_unknown_helper",
+                format!("pairings[{i}].helper_id"),
+                "结对的帮扶责任人尚未录入，请先录入帮扶责任人",
             )
-            .requirement("§7.1"),
-        );
-    }
-    out
+            .requirement("C7")
+        })
+        .collect()
 }
 
 /// C7: a sending unit is chosen, and it is one already entered.

@@ -20,6 +20,7 @@ use crate::finding::Finding;
 use crate::household::{Household, NoWorries};
 use crate::member::Member;
 use crate::money::Money;
+use crate::problem::{Problem, ProblemSeverity, ProblemSource, Raise};
 use crate::record::RecordKind;
 use crate::time::{Date, Timestamp};
 
@@ -154,6 +155,49 @@ pub struct ProblemSeed {
     /// The finding in words, zh-CN: the code's label and the checkers' note. No names or ID
     /// numbers.
     pub text_zh: String,
+}
+
+impl ProblemSeed {
+    /// The problem-list item this finding raises, through the one constructor of a problem
+    /// ([`Problem::raise`]): 待核实, raised at `at`, about the seed's record and field, from
+    /// the check record it came from. `household` is the drawn household (the household of a
+    /// member the finding is about); `None` for a household the register does not have.
+    pub fn raise(&self, id: Uuid, household: Option<Uuid>, at: Timestamp) -> Problem {
+        let record = self.record;
+        let household_id = match record {
+            Some(r) if r.kind == RecordKind::Household => Some(r.id),
+            _ => household,
+        };
+        Problem::raise(
+            id,
+            Raise {
+                source: ProblemSource::SpotCheck,
+                check: self.code.clone(),
+                key: format!(
+                    "{}|{}|{}|{}",
+                    self.code,
+                    self.check_id,
+                    record.map(|r| r.id.to_string()).unwrap_or_default(),
+                    self.path
+                ),
+                title: "抽查核查发现的问题".to_owned(),
+                requirement: Some("EVALUATION §6".to_owned()),
+                severity: ProblemSeverity::Error,
+                village_id: self.village_id,
+                record_kind: record.map(|r| r.kind),
+                record_id: record.map(|r| r.id),
+                household_id,
+                path: self.path.clone(),
+                field_label: None,
+                text: self.text_zh.clone(),
+                verify: self.verify_zh.clone(),
+                rank: None,
+                raised_by: None,
+                source_ref: Some(self.check_id),
+            },
+            at,
+        )
+    }
 }
 
 /// Why a check record operation was refused.

@@ -1,0 +1,414 @@
+//! Applying a change set: the one path by which records change on the server, for a device's
+//! push and for the county admin's resolution of a conflict alike. Each change is checked
+//! (limits, kind and village, the caller's villages, the entry window, references), merged
+//! per field by its clock stamp (`crate::merge`) and logged; a household whose state the set
+//! changes goes through the domain's gate (`jiandang_domain::action::gate`, as every action on
+//! the device does); then the bundles the set touched are judged (`crate::rules`).
+//!
+//! **The gate at push.** The set is applied in a savepoint; every household whose record it
+//! changed and whose state (`HouseholdState`: 未脱贫, 预脱贫, 已脱贫 in a year, …) now differs
+//! from before is judged by `gate` on its records as they now stand. When the gate refuses
+//! one, the savepoint is rolled back and the set applied again with every change of that
+//! household's record refused (`rule_refused`, the gate's reasons in the message): the
+//! household keeps its state and the rest of its record as they were, the set's other changes
+//! stand. So 已脱贫 without 预脱贫, or without a complete exit procedure with the head's
+//! recognition, is refused at push exactly as the device refuses 标记脱贫 (C9, W1, Q2).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiandang_domain::action::gate;
+use jiandang_domain::judge::Context;
+use jiandang_domain::{Date, RecordKind, StoredRecord};
+use jiandang_protocol::{
+    Change, ChangeResult, ErrorCode, Hlc, Outcome, RecordFindings, Role, limits,
+};
+use rusqlite::Connection;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::error::AppError;
+use crate::merge::{self, Decision, Incoming};
+use crate::storage::{Author, Logged, Store};
+use crate::{references, rules, window};
+
+/// A change set being applied by `caller`.
+pub struct Push<'a> {
+    pub caller: &'a Caller,
+    pub set_id: Uuid,
+    pub now_ms: i64,
+    /// Today, Beijing: the entry window's day.
+    pub today: Date,
+    /// The county's policy and the present instant, for the gate and the judgement.
+    pub ctx: &'a Context<'a>,
+}
+
+/// What applying a set gave: one result per change, in the set's order, and the findings on
+/// every record of the bundles it touched.
+pub struct Applied {
+    pub results: Vec<ChangeResult>,
+    pub findings: Vec<RecordFindings>,
+}
+
+/// One pass over the set.
+struct Attempt {
+    results: Vec<ChangeResult>,
+    /// Records with an accepted change.
+    touched: BTreeSet<Uuid>,
+    /// Records a changed link (`household_id`, `subject_id`) named before: their bundle lost
+    /// a record and is judged again.
+    left: BTreeSet<Uuid>,
+}
+
+impl Push<'_> {
+    fn author(&self) -> Author {
+        Author {
+            user: self.caller.user_id,
+            device: self.caller.device_id,
+        }
+    }
+
+    /// Applies the changes inside the caller's transaction (a savepoint of a group commit, or
+    /// a request's own transaction).
+    pub fn apply(&self, conn: &Connection, changes: &[Change]) -> Result<Applied, AppError> {
+        let store = Store::new(conn);
+        let max_seq = store.max_seq()?;
+        // The households whose record the set changes, as they were: the gate's `before`. Only
+        // their record: a household's state is its record's, and the gate judges a
+        // transition on the records as they are after.
+        let mut before: BTreeMap<Uuid, Option<StoredRecord>> = BTreeMap::new();
+        for change in changes.iter().filter(|c| c.kind == RecordKind::Household) {
+            if let std::collections::btree_map::Entry::Vacant(e) = before.entry(change.record_id) {
+                e.insert(store.record(change.record_id)?);
+            }
+        }
+        let mut refuse: BTreeMap<Uuid, String> = BTreeMap::new();
+        loop {
+            conn.execute_batch("SAVEPOINT apply_set")?;
+            let attempt = self.attempt(conn, changes, max_seq, &refuse)?;
+            let refusals = self.gate(conn, &before, &attempt.touched)?;
+            if refusals.is_empty() {
+                conn.execute_batch("RELEASE apply_set")?;
+                let mut judged = attempt.touched;
+                judged.extend(attempt.left);
+                let findings = rules::check_records(conn, self.ctx, &judged)?;
+                return Ok(Applied {
+                    results: attempt.results,
+                    findings,
+                });
+            }
+            conn.execute_batch("ROLLBACK TO apply_set; RELEASE apply_set")?;
+            // A household refused keeps its record as it was in the next pass, so it cannot be
+            // refused twice; the guard keeps a mistake from looping.
+            if refusals.keys().all(|h| refuse.contains_key(h)) {
+                return Err(AppError::internal("the gate refused a household twice"));
+            }
+            refuse.extend(refusals);
+        }
+    }
+
+    /// Every household of `before` whose state the set changed and that the gate refuses,
+    /// with the refusal's message.
+    fn gate(
+        &self,
+        conn: &Connection,
+        before: &BTreeMap<Uuid, Option<StoredRecord>>,
+        touched: &BTreeSet<Uuid>,
+    ) -> Result<BTreeMap<Uuid, String>, AppError> {
+        let store = Store::new(conn);
+        let year = self.ctx.policy.year;
+        let mut out = BTreeMap::new();
+        for (household, was) in before {
+            if !touched.contains(household) {
+                continue;
+            }
+            let Some(now) = store.record(*household)? else {
+                continue;
+            };
+            // `gate` judges only the households whose state differs (and that read after):
+            // the same question answered from the household's record alone, so an edit that
+            // leaves the state as it was costs no bundle.
+            let state = rules::state_of(&now, year);
+            if state.is_none() || state == was.as_ref().and_then(|r| rules::state_of(r, year)) {
+                continue;
+            }
+            let after = rules::bundle_of(conn, now)?;
+            let was: Vec<StoredRecord> = was.iter().cloned().collect();
+            if let Err(reasons) = gate(&was, &after, self.ctx) {
+                let mut messages: Vec<String> = Vec::new();
+                for r in reasons {
+                    if !messages.contains(&r.message) {
+                        messages.push(r.message);
+                    }
+                }
+                out.insert(
+                    *household,
+                    format!("不能改变脱贫状态：{}", messages.join("；")),
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// Applies every change once, refusing those of the households in `refuse`.
+    fn attempt(
+        &self,
+        conn: &Connection,
+        changes: &[Change],
+        max_seq: u64,
+        refuse: &BTreeMap<Uuid, String>,
+    ) -> Result<Attempt, AppError> {
+        let store = Store::new(conn);
+        let mut attempt = Attempt {
+            results: Vec::with_capacity(changes.len()),
+            touched: BTreeSet::new(),
+            left: BTreeSet::new(),
+        };
+        let mut villages = BTreeMap::new();
+        for change in changes {
+            let outcome =
+                self.apply_change(conn, change, max_seq, refuse, &mut attempt, &mut villages)?;
+            attempt.results.push(ChangeResult {
+                change_id: change.change_id,
+                outcome,
+            });
+        }
+        // The set's accepted edits, record by record, in the order they were applied.
+        let mut edits: BTreeMap<Uuid, Vec<(&str, &Value, u64)>> = BTreeMap::new();
+        for (change, result) in changes.iter().zip(&attempt.results) {
+            if let Outcome::Accepted { seq } = result.outcome
+                && attempt.touched.contains(&change.record_id)
+            {
+                edits
+                    .entry(change.record_id)
+                    .or_default()
+                    .push((&change.field, &change.new, seq));
+            }
+        }
+        for record in &attempt.touched {
+            store.update_form(*record, edits.get(record).map_or(&[], Vec::as_slice))?;
+        }
+        Ok(attempt)
+    }
+
+    /// Whether the caller may write records of the village now: `Some(refusal)` when not.
+    /// The same for every change of the set, so asked once per village.
+    fn village_verdict(
+        &self,
+        conn: &Connection,
+        village: Uuid,
+    ) -> Result<Option<Outcome>, AppError> {
+        let known: bool = conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM villages WHERE id = ?1)")?
+            .query_row([village.to_string()], |r| r.get(0))?;
+        if !known {
+            return Ok(Some(refused(
+                ErrorCode::BadRequest,
+                "记录所属的村在服务器上不存在",
+            )));
+        }
+        if !self.caller.may_access(village) {
+            return Ok(Some(refused(
+                ErrorCode::ForbiddenVillage,
+                "该村未分配给当前用户，不能修改其中的记录",
+            )));
+        }
+        if self.caller.role != Role::CountyAdmin
+            && !window::writes_open(conn, self.ctx.policy, village, self.today)?
+        {
+            return Ok(Some(refused(
+                ErrorCode::EntryClosed,
+                window::CLOSED_MESSAGE,
+            )));
+        }
+        Ok(None)
+    }
+
+    /// The outcome of one change: refused, or logged and merged (accepted or superseded).
+    fn apply_change(
+        &self,
+        conn: &Connection,
+        change: &Change,
+        max_seq: u64,
+        refuse: &BTreeMap<Uuid, String>,
+        attempt: &mut Attempt,
+        villages: &mut BTreeMap<Uuid, Option<Outcome>>,
+    ) -> Result<Outcome, AppError> {
+        let store = Store::new(conn);
+        if let Some(outcome) = store.logged_outcome(change.change_id)? {
+            return Ok(outcome);
+        }
+        if change.base_seq > max_seq {
+            return Ok(refused(
+                ErrorCode::BadRequest,
+                "修改所依据的序号大于服务器当前序号",
+            ));
+        }
+        if let Err(e) = limits::check_field(&change.field, &change.new) {
+            // Clearing a field the server holds is always allowed, so that a value stored
+            // before the limits held can still be removed.
+            let clears_held = change.new.is_null()
+                && !change.field.is_empty()
+                && store.current(change.record_id, &change.field)?.is_some();
+            if !clears_held {
+                return Ok(refused(ErrorCode::BadRequest, e.to_string()));
+            }
+        }
+        if is_spot_check_kind(change.kind) {
+            return Ok(refused(
+                ErrorCode::Forbidden,
+                "抽样核查记录暂不能通过同步提交",
+            ));
+        }
+        if let Some(head) = store.head(change.record_id)?
+            && (head.kind != Some(change.kind) || head.village_id != change.village_id)
+        {
+            return Ok(refused(
+                ErrorCode::BadRequest,
+                "记录的类型或所属村与服务器上的不一致",
+            ));
+        }
+        let village = match villages.get(&change.village_id) {
+            Some(known) => known.clone(),
+            None => {
+                let verdict = self.village_verdict(conn, change.village_id)?;
+                villages.insert(change.village_id, verdict.clone());
+                verdict
+            }
+        };
+        if let Some(refusal) = village {
+            return Ok(refusal);
+        }
+        if let Some(refusal) = references::check(conn, change)? {
+            return Ok(refusal);
+        }
+        if let Some(message) = refuse.get(&change.record_id) {
+            return Ok(refused(ErrorCode::RuleRefused, message.clone()));
+        }
+        let current = store.current(change.record_id, &change.field)?;
+        let decision = merge::decide(
+            current.as_ref().map(|(c, _)| c),
+            Incoming {
+                new: &change.new,
+                base_seq: change.base_seq,
+                hlc: &change.hlc,
+                device_id: self.caller.device_id,
+            },
+        );
+        let logged = match decision {
+            Decision::Accept { .. } => Logged::Accepted,
+            Decision::Supersede { .. } => Logged::Superseded,
+        };
+        let seq = store.log(change, self.set_id, self.author(), self.now_ms, logged)?;
+        let mine = Side {
+            value: &change.new,
+            hlc: &change.hlc,
+            user: self.caller.user_id,
+            device: self.caller.device_id,
+        };
+        match (decision, &current) {
+            (Decision::Accept { conflict }, _) => {
+                if let Some((cur, user)) = &current {
+                    if conflict {
+                        let theirs = Side {
+                            value: &cur.value,
+                            hlc: &cur.hlc,
+                            user: *user,
+                            device: cur.device_id,
+                        };
+                        insert_conflict(conn, change, &theirs, &mine, seq)?;
+                    }
+                    if LINKS.contains(&change.field.as_str())
+                        && let Some(old) = cur.value.as_str().and_then(|s| Uuid::parse_str(s).ok())
+                    {
+                        attempt.left.insert(old);
+                    }
+                }
+                // The record's row once per set; its form and last seq follow in `attempt`.
+                if attempt.touched.insert(change.record_id) {
+                    store.ensure_record(change, seq)?;
+                }
+                store.put_field(change, seq, self.author())?;
+                Ok(Outcome::Accepted { seq })
+            }
+            (Decision::Supersede { conflict }, Some((cur, user))) => {
+                if conflict {
+                    let theirs = Side {
+                        value: &cur.value,
+                        hlc: &cur.hlc,
+                        user: *user,
+                        device: cur.device_id,
+                    };
+                    insert_conflict(conn, change, &mine, &theirs, seq)?;
+                }
+                Ok(Outcome::Superseded {
+                    seq: cur.seq,
+                    current: cur.value.clone(),
+                })
+            }
+            (Decision::Supersede { .. }, None) => Err(AppError::internal(
+                "merge superseded a change without a current value",
+            )),
+        }
+    }
+}
+
+/// The fields that link a record to its bundle: changing one moves the record out of the
+/// bundle it was in.
+const LINKS: [&str; 2] = ["household_id", "subject_id"];
+
+/// One side of a conflict.
+pub struct Side<'a> {
+    pub value: &'a Value,
+    pub hlc: &'a Hlc,
+    pub user: Uuid,
+    pub device: Uuid,
+}
+
+fn refused(code: ErrorCode, message: impl Into<String>) -> Outcome {
+    Outcome::Refused {
+        code,
+        message: message.into(),
+    }
+}
+
+/// Spot-check records (issue 13) belong to supervisors' assignments, which the server does not
+/// scope yet: until it does, no one may push them, so none is stored and none reaches a survey
+/// worker's pull or snapshot.
+fn is_spot_check_kind(kind: RecordKind) -> bool {
+    matches!(
+        kind,
+        RecordKind::SpotCheck | RecordKind::ScreenedHousehold | RecordKind::VillageScreening
+    )
+}
+
+/// Records a conflict: `loser`'s value lost to `winner`'s on this field.
+fn insert_conflict(
+    conn: &Connection,
+    change: &Change,
+    loser: &Side<'_>,
+    winner: &Side<'_>,
+    seq: u64,
+) -> Result<(), AppError> {
+    conn.prepare_cached(
+        "INSERT INTO conflicts (record_id, village_id, field, losing_value, losing_hlc,
+             losing_user, losing_device, winning_value, winning_hlc, winning_user,
+             winning_device, created_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?
+    .execute(rusqlite::params![
+        change.record_id.to_string(),
+        change.village_id.to_string(),
+        change.field,
+        serde_json::to_string(loser.value)?,
+        loser.hlc.to_string(),
+        loser.user.to_string(),
+        loser.device.to_string(),
+        serde_json::to_string(winner.value)?,
+        winner.hlc.to_string(),
+        winner.user.to_string(),
+        winner.device.to_string(),
+        seq
+    ])?;
+    Ok(())
+}
