@@ -164,6 +164,10 @@ pub struct Phase {
     pub ends: Date,
     /// Whether record writes are open during the phase.
     pub writes_open: bool,
+    /// Whether, with writes closed, a device may still write the records an open problem of
+    /// the problem list is about (the verification and correction phases). Absent: no.
+    #[serde(default)]
+    pub problem_writes_open: bool,
 }
 
 /// `GET /api/v1/admin/phases`, also the body of `PUT /api/v1/admin/phases`.

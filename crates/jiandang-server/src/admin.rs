@@ -225,6 +225,7 @@ pub async fn put_phases(
             starts: p.starts,
             ends: p.ends,
             writes_open: p.writes_open,
+            problem_writes_open: p.problem_writes_open,
         });
     }
     let mut policy = (*state.rules.policy()).clone();
@@ -254,6 +255,7 @@ fn wire_phases(policy: &YearPolicy) -> Vec<Phase> {
             starts: p.starts,
             ends: p.ends,
             writes_open: p.writes_open,
+            problem_writes_open: p.problem_writes_open,
         })
         .collect()
 }

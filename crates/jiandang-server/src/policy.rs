@@ -134,6 +134,7 @@ fn legacy_phases(json: &str) -> Option<Vec<Phase>> {
                 starts: p.starts,
                 ends: p.ends,
                 writes_open: p.writes_open,
+                problem_writes_open: p.problem_writes_open,
             })
         })
         .collect()
