@@ -442,11 +442,16 @@ impl Admin {
             .put(format!("{}/api/v1/admin/policy", self.base))
             .bearer_auth(&self.token)
             .header(PROTOCOL_HEADER, "2")
-            .json(&serde_json::json!({ "policy": policy }))
+            .json(&serde_json::json!({ "protocol": PROTOCOL_VERSION, "policy": policy }))
             .send()
             .await
             .expect("admin put policy");
-        assert!(resp.status().is_success(), "PUT policy: {}", resp.status());
+        let status = resp.status();
+        assert!(
+            status.is_success(),
+            "PUT policy: {status} {}",
+            resp.text().await.unwrap_or_default()
+        );
     }
 
     /// Every record on the server (all villages) as (id → leaves).
