@@ -365,9 +365,9 @@ function membersPanel(b: HouseholdBundle, choices: Choices, focus?: Focus): HTML
 
 /**
  * The natural increase / decrease sheet (W6): the member-change form, plus the new member's
- * form. The first 保存 makes the records (the `member_change` command); when the domain
- * still finds errors the sheet stays open, and a later 保存 corrects those same records
- * rather than adding another member.
+ * form. 保存 is the domain's action (the `member_change` command): all its records or none.
+ * Refused, the sheet stays open with the reasons beside their fields and checks the answers
+ * as typed; the next 保存 tries again (one member added, never two).
  */
 function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member: RecordView | null, householdChoices: Choices): void {
   const app = currentApp();
@@ -384,7 +384,6 @@ function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member
   const facts = app.bundle.facts;
   let changeFields: Fields = { direction: direction === "increase" ? facts.change_increase : facts.change_decrease };
   let memberFields: Fields = { household_id: b.household.id };
-  let saved: RecordView | null = null;
   // Refused once (nothing saved): the answers are checked as typed from then on.
   let refused = false;
   // A draft change is judged alone (its member not yet made): only its own fields' findings.
@@ -408,14 +407,9 @@ function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member
     choices,
     onChange: (f) => {
       changeFields = f;
-      // Once refused or saved with errors, the sheet checks its answers as typed, like any
-      // form, so a corrected answer loses its finding before the next 保存.
-      if (saved) {
-        backend()
-          .validateRecord("member_change", { ...saved.fields, ...f }, saved.id, saved.village_id)
-          .then(showChangeFindings)
-          .catch(() => undefined);
-      } else if (refused) {
+      // Once refused, the sheet checks its answers as typed, like any form, so a corrected
+      // answer loses its finding before the next 保存.
+      if (refused) {
         const link = { household_id: b.household.id, ...(member ? { member_id: member.id } : {}) };
         backend()
           .validateRecord("member_change", { ...link, ...f }, null, b.household.village_id)
@@ -448,29 +442,17 @@ function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member
   const memberOf = (change: RecordView) => member?.id ?? String(change.fields["member_id"]);
   // The first 保存 is the domain's action: every record or none, refused with its reasons.
   // Once done, a later 保存 corrects the same records (the member form's own findings).
-  let addedMember: RecordView | null = null;
+  // 保存 is the domain's action: every record or none. Refused, nothing is saved and the
+  // sheet shows why; a later 保存 tries again with the corrected answers.
   const submit = async (): Promise<{ record: RecordView | null; findings: Finding[] }> => {
-    if (!saved) {
-      const base = { household_id: b.household.id, change_fields: changeFields };
-      const a = await backend().memberChange(
-        member
-          ? { ...base, direction: "departure", member_id: member.id }
-          : { ...base, direction: "arrival", member: memberFields },
-      );
-      const change = a.done ? a.records.find((r) => r.kind === "member_change") : undefined;
-      // The new member as the domain wrote it (its status and household set there).
-      addedMember = a.records.find((r) => r.kind === "member" && r.id !== member?.id) ?? null;
-      return { record: change ?? null, findings: a.findings };
-    }
-    if (memberEditor) {
-      await backend().saveRecord({
-        id: memberOf(saved),
-        kind: "member",
-        village_id: saved.village_id,
-        fields: { ...(addedMember?.fields ?? {}), ...memberFields, household_id: b.household.id },
-      });
-    }
-    return backend().saveRecord({ id: saved.id, kind: "member_change", village_id: saved.village_id, fields: { ...saved.fields, ...changeFields } });
+    const base = { household_id: b.household.id, change_fields: changeFields };
+    const a = await backend().memberChange(
+      member
+        ? { ...base, direction: "departure", member_id: member.id }
+        : { ...base, direction: "arrival", member: memberFields },
+    );
+    const change = a.done ? a.records.find((r) => r.kind === "member_change") : undefined;
+    return { record: change ?? null, findings: a.findings };
   };
   const done = (change: RecordView) => go(`#/household/${b.household.id}/${memberOf(change)}`);
   const name = typeof member?.fields["name"] === "string" ? (member.fields["name"] as string) : "";
@@ -494,14 +476,12 @@ function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member
             onclick: async () => {
               try {
                 const r = await submit();
-                showChangeFindings(r.findings);
                 // Refused: nothing was saved; the sheet stays open with the reasons.
                 if (!r.record) {
+                  showChangeFindings(r.findings);
                   refused = true;
                   return;
                 }
-                saved = r.record;
-                if (r.findings.some((f) => f.severity === "error")) return;
                 toast("已保存 · 待同步");
                 done(r.record);
               } catch (e) {
@@ -511,8 +491,8 @@ function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member
           },
           "保存",
         ),
-        // Records already made stay (nothing entered is lost); the page then shows them.
-        h("button", { class: "secondary", id: "member-change-cancel", onclick: () => (saved ? done(saved) : mount(host)) }, "取消"),
+        // Nothing is saved until the domain's action is done: cancelling closes the sheet.
+        h("button", { class: "secondary", id: "member-change-cancel", onclick: () => mount(host) }, "取消"),
       ),
     ),
   );

@@ -515,15 +515,15 @@ describe("natural member changes (W6)", () => {
     expect([...head.querySelectorAll("option")].map((o) => o.textContent)).toEqual(["请选择", "王小宝"]);
   });
 
-  it("a sheet saved with errors corrects the same records on the next 保存", async () => {
-    const made = rec("c9", "member_change", { household_id: "h1", member_id: "m9", direction: "1" });
+  it("a sheet refused by the domain saves nothing, is checked as typed, and the next 保存 makes the member once", async () => {
+    const made = rec("c9", "member_change", { household_id: "h1", member_id: "m9", direction: "1", reason: "11" });
+    const answers = [
+      { done: false, records: [], findings: [{ code: "member_change.reason_missing", severity: "error", path: "reason", message: "请选择增加原因" }] },
+      { done: true, records: [rec("m9", "member", { household_id: "h1", name: "王小二", status: "1" }), made], findings: [] },
+    ];
     const calls = shell({
       get_household: hb,
-      member_change: {
-        done: true,
-        records: [made, rec("m9", "member", { household_id: "h1", name: "王小二", status: "1" })],
-        findings: [{ code: "member_change.reason_missing", severity: "error", path: "reason", message: "请选择增加原因" }],
-      },
+      member_change: () => answers.shift(),
       save_record: echoSave("x"),
       validate_record: [],
     });
@@ -546,16 +546,15 @@ describe("natural member changes (W6)", () => {
     await settle();
     // Checked again as answered: the finding is gone before the next 保存.
     expect(dialog.querySelector("[data-findings-for='reason']")?.textContent).toBe("");
+    const draft = calls.filter(([c]) => c === "validate_record").at(-1)![1] as { kind: string; fields: Record<string, unknown> };
+    expect(draft.kind).toBe("member_change");
+    expect(draft.fields).toMatchObject({ household_id: "h1", direction: "1", reason: "11" });
     dialog.querySelector<HTMLButtonElement>("#member-change-save")!.click();
     await settle();
-    expect(calls.filter(([c]) => c === "member_change").length).toBe(1);
-    const saves = calls.filter(([c]) => c === "save_record").map(([, a]) => (a as { req: SaveRequest }).req);
-    expect(saves.map((r) => [r.kind, r.id])).toEqual([
-      ["member", "m9"],
-      ["member_change", "c9"],
-    ]);
-    expect(saves[0].fields).toMatchObject({ name: "王小二", household_id: "h1", status: "1" });
-    expect(saves[1].fields).toMatchObject({ member_id: "m9", direction: "1", reason: "11" });
+    const sent = calls.filter(([c]) => c === "member_change").map(([, a]) => (a as { req: Record<string, unknown> }).req);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).toMatchObject({ household_id: "h1", direction: "arrival", change_fields: { reason: "11" }, member: { name: "王小二" } });
+    expect(calls.filter(([c]) => c === "save_record")).toEqual([]);
     // Saved: the page opens at the new member.
     expect(location.hash).toBe("#/household/h1/m9");
   });
