@@ -517,6 +517,8 @@ async fn exit_procedure(s: &Session, world: &World, row_css: &str) -> Result<Str
     s.click_css(row_css).await?;
     let household = "[data-record='household']";
     s.find(household, LONG).await?;
+    // The exit screens as on a phone (390×844); the last one again on the desktop window.
+    s.set_window_size(390, 844).await?;
     // The gate's answers: housing safe again, this year's basic information updated, and
     // wages that lift the income per head over the line (the domain derives the totals).
     choose(s, "select[name='no_worries.housing.resolved']", "true").await?;
@@ -611,6 +613,8 @@ async fn exit_procedure(s: &Session, world: &World, row_css: &str) -> Result<Str
         .await?;
     assert!(t.contains("已脱贫"), "{t}");
     shot_at(s, world, "#exit", "19-exited").await?;
+    s.set_window_size(1024, 768).await?;
+    shot_at(s, world, "#exit", "20-exited-desktop").await?;
     let panel = s.find("#exit", SHORT).await?;
     s.attribute(&panel, "data-procedure-id")
         .await?
