@@ -12,6 +12,7 @@ pub mod limits;
 pub mod message;
 pub mod path;
 pub mod snapshot;
+pub mod spotcheck;
 
 pub use county::*;
 pub use error::{ApiError, ErrorCode};

@@ -29,6 +29,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::error::AppError;
 use crate::merge::{self, Decision, Incoming};
+use crate::spotchecks::{self, PushScope};
 use crate::storage::{Author, Logged, Store};
 use crate::{references, rules, window};
 
@@ -254,12 +255,6 @@ impl Push<'_> {
                 return Ok(refused(ErrorCode::BadRequest, e.to_string()));
             }
         }
-        if is_spot_check_kind(change.kind) {
-            return Ok(refused(
-                ErrorCode::Forbidden,
-                "抽样核查记录暂不能通过同步提交",
-            ));
-        }
         if let Some(head) = store.head(change.record_id)?
             && (head.kind != Some(change.kind) || head.village_id != change.village_id)
         {
@@ -268,7 +263,15 @@ impl Push<'_> {
                 "记录的类型或所属村与服务器上的不一致",
             ));
         }
+        // Check records are scoped by the caller's spot-check assignments, not by its
+        // villages and the entry window; a supervisor writes nothing else.
+        let spot = match spotchecks::push_scope(conn, self.caller, change)? {
+            PushScope::Refused(outcome) => return Ok(outcome),
+            PushScope::SpotCheck => true,
+            PushScope::Register => false,
+        };
         let village = match villages.get(&change.village_id) {
+            _ if spot => None,
             Some(known) => known.clone(),
             None => {
                 let verdict = self.village_verdict(conn, change.village_id)?;
@@ -370,16 +373,6 @@ fn refused(code: ErrorCode, message: impl Into<String>) -> Outcome {
         code,
         message: message.into(),
     }
-}
-
-/// Spot-check records (issue 13) belong to supervisors' assignments, which the server does not
-/// scope yet: until it does, no one may push them, so none is stored and none reaches a survey
-/// worker's pull or snapshot.
-fn is_spot_check_kind(kind: RecordKind) -> bool {
-    matches!(
-        kind,
-        RecordKind::SpotCheck | RecordKind::ScreenedHousehold | RecordKind::VillageScreening
-    )
 }
 
 /// Records a conflict: `loser`'s value lost to `winner`'s on this field.

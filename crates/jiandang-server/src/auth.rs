@@ -202,12 +202,16 @@ pub fn user_by_name(conn: &Connection, username: &str) -> Result<Option<UserRow>
     .transpose()
 }
 
-/// The villages a user may see, with their towns.
+/// The villages a user may see, with their towns (a supervisor: the villages of its
+/// spot-check assignments).
 pub fn villages_of(
     conn: &Connection,
     user_id: Uuid,
     role: Role,
 ) -> Result<Vec<VillageInfo>, AppError> {
+    if role == Role::Supervisor {
+        return checker_villages(conn, user_id);
+    }
     let sql = if role == Role::CountyAdmin {
         "SELECT v.id, v.name, t.name FROM villages v JOIN towns t ON t.id = v.town_id
          WHERE ?1 IS NOT NULL ORDER BY t.name, v.name"
@@ -293,16 +297,53 @@ fn caller_by_token(conn: &Connection, hash: &str) -> Result<Option<Caller>, AppE
         return Ok(None);
     };
     let user_id = parse_uuid(&user)?;
-    let mut villages = BTreeSet::new();
-    let mut stmt =
-        conn.prepare_cached("SELECT village_id FROM user_villages WHERE user_id = ?1")?;
-    for v in stmt.query_map([&user], |r| r.get::<_, String>(0))? {
-        villages.insert(parse_uuid(&v?)?);
-    }
+    let role = parse_role(&role)?;
     Ok(Some(Caller {
         user_id,
         device_id: parse_uuid(&device)?,
-        role: parse_role(&role)?,
-        villages,
+        role,
+        villages: register_villages(conn, &user, role)?,
     }))
+}
+
+/// The villages whose register a caller reaches. A supervisor reaches none directly, whatever
+/// villages it was given: what it sees and writes comes from its spot-check assignments
+/// (`spotchecks`), so that a check stays blind until its observation is sealed.
+fn register_villages(
+    conn: &Connection,
+    user: &str,
+    role: Role,
+) -> Result<BTreeSet<Uuid>, AppError> {
+    let mut villages = BTreeSet::new();
+    if role == Role::Supervisor {
+        return Ok(villages);
+    }
+    let mut stmt =
+        conn.prepare_cached("SELECT village_id FROM user_villages WHERE user_id = ?1")?;
+    for v in stmt.query_map([user], |r| r.get::<_, String>(0))? {
+        villages.insert(parse_uuid(&v?)?);
+    }
+    Ok(villages)
+}
+
+/// The villages of a checker's assignments, with their towns, for its device.
+fn checker_villages(
+    conn: &Connection,
+    user: Uuid,
+) -> Result<Vec<jiandang_protocol::VillageInfo>, AppError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT v.id, v.name, t.name FROM villages v JOIN towns t ON t.id = v.town_id
+         WHERE v.id IN (SELECT village_id FROM spot_scope WHERE user_id = ?1)
+         ORDER BY t.name, v.name",
+    )?;
+    let mut rows = stmt.query([user.to_string()])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(jiandang_protocol::VillageInfo {
+            id: parse_uuid(&row.get::<_, String>(0)?)?,
+            name: row.get(1)?,
+            town: row.get(2)?,
+        });
+    }
+    Ok(out)
 }

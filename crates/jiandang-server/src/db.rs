@@ -45,6 +45,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006-bundle-findings",
         include_str!("../../../migrations/server/0006-bundle-findings/up.sql"),
     ),
+    (
+        "0007-spot-checks",
+        include_str!("../../../migrations/server/0007-spot-checks/up.sql"),
+    ),
 ];
 
 /// Why the database could not be opened.

@@ -1,6 +1,7 @@
 //! The county server (县级服务器) of Jiandang: device enrollment and bearer tokens, sync
 //! (push, pull, snapshot), photo blobs, the audit trail, conflicts, administration of users,
-//! devices and the county's year policy, and the synthetic demo county.
+//! devices, the county's year policy and the year's phases, spot-check plans and their
+//! results, and the synthetic demo county.
 //!
 //! [`router`] lists every route. Each resource has its module with handlers named by verb;
 //! the [`auth::Caller`] extractor checks the token; [`extract::Wire`] reads JSON bodies;
@@ -24,6 +25,7 @@ pub mod merge;
 pub mod policy;
 pub mod references;
 pub mod rules;
+pub mod spotchecks;
 pub mod storage;
 pub mod sync;
 pub mod throttle;
@@ -162,6 +164,61 @@ fn api_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             get(exports::job_file),
         ),
         (Method::GET, "/api/v1/exports/{file}", get(exports::get)),
+        (
+            Method::GET,
+            "/api/v1/spotchecks/plans",
+            get(spotchecks::list_plans),
+        ),
+        (
+            Method::POST,
+            "/api/v1/spotchecks/plans",
+            post(spotchecks::create_plan),
+        ),
+        (
+            Method::GET,
+            "/api/v1/spotchecks/plans/{id}",
+            get(spotchecks::get_plan),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/spotchecks/plans/{id}",
+            put(spotchecks::edit_plan),
+        ),
+        (
+            Method::POST,
+            "/api/v1/spotchecks/plans/{id}/draw",
+            post(spotchecks::draw_plan),
+        ),
+        (
+            Method::POST,
+            "/api/v1/spotchecks/plans/{id}/publish",
+            post(spotchecks::publish_plan),
+        ),
+        (
+            Method::POST,
+            "/api/v1/spotchecks/plans/{id}/assignments",
+            post(spotchecks::assign),
+        ),
+        (
+            Method::GET,
+            "/api/v1/spotchecks/plans/{id}/results",
+            get(spotchecks::results),
+        ),
+        (
+            Method::GET,
+            "/api/v1/spotchecks/plans/{id}/estimates",
+            get(spotchecks::estimates),
+        ),
+        (
+            Method::GET,
+            "/api/v1/spotchecks/assignments",
+            get(spotchecks::worklist),
+        ),
+        (
+            Method::GET,
+            "/api/v1/spotchecks/checks/{id}/register",
+            get(spotchecks::check_register),
+        ),
         (Method::GET, blob, get(blobs::get).layer(chunk_limit())),
         (Method::HEAD, blob, head(blobs::head).layer(chunk_limit())),
         (Method::PUT, blob, put(blobs::put).layer(chunk_limit())),

@@ -84,7 +84,10 @@ pub fn load_or_seed(
             .map_err(|e| AppError::internal(format!("the stored county policy: {e}")));
     }
     let mut policy = default();
-    if let Some(phases) = legacy.as_deref().and_then(legacy_phases) {
+    if let Some(phases) = legacy
+        .as_deref()
+        .and_then(|json| legacy_phases(json, &policy.phases))
+    {
         let mut with = policy.clone();
         with.phases = phases;
         match with.check() {
@@ -121,20 +124,25 @@ pub fn store(
 }
 
 /// The phases of the old `phases` table, as the policy's; `None` when there were none or a
-/// name is not a phase of the timeline.
-fn legacy_phases(json: &str) -> Option<Vec<Phase>> {
+/// name is not a phase of the timeline. The old table had no problem-list flag: a phase keeps
+/// the one of the same phase in `default` (the problem list works in verification and
+/// correction whatever dates the county had set).
+fn legacy_phases(json: &str, default: &[Phase]) -> Option<Vec<Phase>> {
     let rows: Vec<jiandang_protocol::Phase> = serde_json::from_str(json).ok()?;
     if rows.is_empty() {
         return None;
     }
     rows.into_iter()
         .map(|p| {
+            let name = PhaseName::from_code(&p.name)?;
             Some(Phase {
-                name: PhaseName::from_code(&p.name)?,
+                name,
                 starts: p.starts,
                 ends: p.ends,
                 writes_open: p.writes_open,
-                problem_writes_open: p.problem_writes_open,
+                problem_writes_open: default
+                    .iter()
+                    .any(|d| d.name == name && d.problem_writes_open),
             })
         })
         .collect()

@@ -196,11 +196,15 @@ pub fn check_seq(seq: u64, name: &str) -> Result<u64, AppError> {
     Ok(seq)
 }
 
+/// Whose records a caller's pull and snapshot cover. A supervisor: its check records and what
+/// they need (`spotchecks`), nothing else of the register. The other roles of villages: their
+/// villages' records, never a check record (a sample stays secret from those whose
+/// households it checks).
 fn scope_of(caller: &Caller) -> Scope {
-    if caller.role == Role::CountyAdmin {
-        Scope::County
-    } else {
-        Scope::VillagesOf(caller.user_id)
+    match caller.role {
+        Role::CountyAdmin => Scope::County,
+        Role::Supervisor => Scope::Checker(caller.user_id),
+        Role::SurveyWorker | Role::WorkTeamMember => Scope::VillagesOf(caller.user_id),
     }
 }
 

@@ -1385,7 +1385,10 @@ async fn the_county_admin_manages_users_villages_and_phases() {
 
     // Phases: replace the timeline, then read it back; a phase ending before it starts is refused.
     let phases = json!({"protocol": 2, "phases": [
-        {"name": "entry", "starts": "2018-11-11", "ends": "2018-11-14", "writes_open": true}]});
+        {"name": "entry", "starts": "2018-11-11", "ends": "2018-11-14", "writes_open": true,
+         "problem_writes_open": false},
+        {"name": "verification", "starts": "2018-12-11", "ends": "2018-12-20",
+         "writes_open": false, "problem_writes_open": true}]});
     let (status, _) = call(
         &f.app,
         "PUT",

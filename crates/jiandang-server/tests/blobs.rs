@@ -109,7 +109,8 @@ async fn a_photo_is_read_only_by_callers_who_may_see_its_record() {
     for (user, sees) in [
         ("worker_a", true),
         ("team_a", true),
-        ("super_a", true),
+        // A supervisor sees nothing of its villages' register: a spot-check stays blind.
+        ("super_a", false),
         ("admin", true),
         ("worker_b", false),
     ] {

@@ -6,6 +6,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use axum::Router;
 use axum::body::Body;
@@ -31,6 +32,11 @@ pub const USERS: &[(&str, Role, &str)] = &[
     ("team_a", Role::WorkTeamMember, "a"),
     ("super_a", Role::Supervisor, "a"),
     ("worker_b", Role::SurveyWorker, "b"),
+    // Two pairs of checkers for the spot-checks (a supervisor's villages give it nothing of
+    // the register: its assignments do).
+    ("super_a2", Role::Supervisor, "a"),
+    ("super_b", Role::Supervisor, "b"),
+    ("super_b2", Role::Supervisor, "b"),
 ];
 
 pub struct County {
@@ -219,6 +225,8 @@ impl County {
     }
 
     /// A change of the record `at` as the device `who` would make it now.
+    /// Each change gets a later stamp than the one before (a device's clock ticks its counter
+    /// within one millisecond), so two changes of one path in one set are ordered as sent.
     pub fn change(
         &self,
         who: &Token,
@@ -236,7 +244,11 @@ impl County {
             "old": null,
             "new": new,
             "base_seq": base_seq,
-            "hlc": Hlc { wall_ms: self.clock.now_ms(), counter: 0, node: who.device.to_string() },
+            "hlc": Hlc {
+                wall_ms: self.clock.now_ms(),
+                counter: STAMPS.fetch_add(1, Ordering::Relaxed),
+                node: who.device.to_string(),
+            },
         })
     }
 
@@ -245,6 +257,9 @@ impl County {
         rusqlite::Connection::open(&self.path).expect("open")
     }
 }
+
+/// The counter of the next stamp `County::change` makes.
+static STAMPS: AtomicU32 = AtomicU32::new(0);
 
 /// The outcome of change `i` of a push answer.
 pub fn outcome(answer: &Value, i: usize) -> &Value {
