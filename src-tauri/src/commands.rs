@@ -4,15 +4,22 @@
 
 use std::collections::BTreeMap;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use geo_types::Point;
 use jiandang_domain::codes::Coded;
+use jiandang_domain::exit_procedure::ExitStepRecord;
 use jiandang_domain::form::FormBundle;
 use jiandang_domain::geo::{GpsFix, GpsSource};
 use jiandang_domain::photo::PhotoKind;
 use jiandang_domain::policy::YearPolicy;
-use jiandang_domain::{Finding, RecordKind, Timestamp};
+use jiandang_domain::visit::SectionCheck;
+use jiandang_domain::{Date, Finding, RecordKind};
 use jiandang_replica::sync::LoopStatus;
-use jiandang_replica::{HouseholdFilter, Replica, StoredRecord, SyncOptions};
+use jiandang_replica::{
+    Acted, ActionName, HouseholdActions, HouseholdFilter, MemberChange, Replica, StoredRecord,
+    SyncOptions,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tauri::{AppHandle, State};
@@ -21,14 +28,10 @@ use uuid::Uuid;
 use crate::error::{CmdError, CmdResult};
 use crate::position::{self, Reading};
 use crate::view::{
-    self, ExitAnswer, GpsView, HouseholdBundleView, OutboxIndex, PhotoView, RecordView,
+    self, ActionAnswer, GpsView, HouseholdBundleView, OutboxIndex, PhotoView, RecordView,
     SaveRequest, SaveResult, VillageBundleView,
 };
 use crate::{AppState, ProgressEvent};
-
-fn year() -> i32 {
-    YearPolicy::shangqiu_2018().year
-}
 
 fn outbox(replica: &Replica) -> CmdResult<OutboxIndex> {
     Ok(OutboxIndex::new(replica.outbox()?))
@@ -164,9 +167,8 @@ const FILTERS: [&str; 8] = [
     "waiting",
 ];
 
-fn filter_of(name: &str, search: &str) -> HouseholdFilter {
+fn filter_of(name: &str, search: &str, policy: &YearPolicy) -> HouseholdFilter {
     let search = Some(search.to_owned()).filter(|s| !s.is_empty());
-    let policy = crate::rules::policy();
     let mut f = HouseholdFilter {
         search,
         year: policy.year,
@@ -196,7 +198,8 @@ pub fn list_households(state: State<'_, AppState>, q: HouseholdQuery) -> CmdResu
         });
     };
     // One pass gives the rows and every count on top of the list.
-    let list = replica.household_list(village, &filter_of(&q.filter, &q.search))?;
+    let policy = replica.policy()?;
+    let list = replica.household_list(village, &filter_of(&q.filter, &q.search, &policy))?;
     let c = list.counts;
     let counts: BTreeMap<&'static str, u32> = FILTERS
         .iter()
@@ -214,7 +217,6 @@ pub fn list_households(state: State<'_, AppState>, q: HouseholdQuery) -> CmdResu
             (*name, n)
         })
         .collect();
-    let policy = crate::rules::policy();
     let exit_status = jiandang_domain::codes::household::ExitStatus::LIST;
     let rows = list
         .rows
@@ -248,7 +250,7 @@ fn photo_view(replica: &Replica, r: &StoredRecord, uploaded: bool) -> Option<Pho
         id: r.id,
         subject_id: p.subject_id,
         kind: p.kind.code().to_owned(),
-        thumbnail: format!("data:image/jpeg;base64,{}", base64_encode(&thumb)),
+        thumbnail: format!("data:image/jpeg;base64,{}", BASE64.encode(&thumb)),
         uploaded,
         taken_at: view::beijing_minutes(p.taken_at.millis()),
         note: None,
@@ -275,6 +277,7 @@ pub fn get_household(state: State<'_, AppState>, id: Uuid) -> CmdResult<Househol
         members: views(RecordKind::Member),
         member_changes: views(RecordKind::MemberChange),
         procedure: views(RecordKind::Procedure),
+        visits: views(RecordKind::Visit),
         exit_measures: views(RecordKind::HouseholdExitMeasures).into_iter().next(),
         gps: newest_first(
             of(RecordKind::GpsFix)
@@ -287,6 +290,8 @@ pub fn get_household(state: State<'_, AppState>, id: Uuid) -> CmdResult<Househol
             .filter_map(|r| photo_view(replica, r, photos_done))
             .collect(),
         findings: b.findings,
+        record_findings: b.record_findings,
+        actions: household_actions_of(replica, id)?,
         natural_villages: replica
             .records_of_village(b.household.village_id, Some(RecordKind::NaturalVillage))?
             .into_iter()
@@ -374,53 +379,16 @@ pub fn get_village(state: State<'_, AppState>, village_id: Uuid) -> CmdResult<Vi
 }
 
 fn save(state: &AppState, req: SaveRequest) -> CmdResult<SaveResult> {
-    let id = req.id.unwrap_or_else(Replica::new_id);
-    let mut doc = view::doc_from_fields(&req.fields);
-    if let Some(obj) = doc.as_object_mut() {
-        obj.insert("id".into(), json!(id.to_string()));
-        if req.kind == RecordKind::Household {
-            obj.insert("village_id".into(), json!(req.village_id.to_string()));
-        }
-    }
-    if req.kind == RecordKind::Household
-        && let Some(income) = derived_income(&state.replica, id, req.village_id, &doc)?
-        && let Some(obj) = doc.as_object_mut()
-    {
-        obj.insert("income".into(), income);
-    }
-    // The replica stores the bundle's findings (paths in the household file form); the
-    // answer carries them relative to this record, for the fields on screen.
+    let doc = view::doc_from_fields(&req.fields);
     let saved = state
         .replica
-        .save_record(req.kind, id, req.village_id, &doc)?;
-    let findings = findings_for(&state.replica, &saved.record)?;
+        .save_form(req.kind, req.id, req.village_id, &doc)?;
     state.nudge();
     let ob = outbox(&state.replica)?;
     Ok(SaveResult {
         record: view::record_view(&saved.record, &ob),
-        findings,
+        findings: saved.findings,
     })
-}
-
-/// The household's income section with the domain's totals filled in, when it decodes.
-fn derived_income(
-    replica: &Replica,
-    id: Uuid,
-    village_id: Uuid,
-    doc: &Value,
-) -> CmdResult<Option<Value>> {
-    let attached = match replica.household_bundle(id) {
-        Ok(b) => b.attached,
-        Err(jiandang_replica::Error::NotFound) => Vec::new(),
-        Err(e) => return Err(e.into()),
-    };
-    let edited = StoredRecord {
-        id,
-        kind: RecordKind::Household,
-        village_id,
-        doc: doc.clone(),
-    };
-    Ok(crate::rules::derive_household(&edited, &attached))
 }
 
 #[tauri::command(async)]
@@ -435,183 +403,107 @@ pub fn validate_record(
     kind: RecordKind,
     fields: BTreeMap<String, Value>,
     record_id: Option<Uuid>,
+    village_id: Uuid,
 ) -> CmdResult<Vec<Finding>> {
     let id = record_id.unwrap_or_else(Uuid::nil);
-    let stored = state.replica.get_record(id)?;
-    let mut doc = view::doc_from_fields(&fields);
-    if let Some(obj) = doc.as_object_mut() {
-        obj.insert("id".into(), json!(id.to_string()));
-        if let Some(s) = &stored
-            && kind == RecordKind::Household
-        {
-            obj.insert("village_id".into(), json!(s.village_id.to_string()));
-        }
-    }
-    let edited = StoredRecord {
-        id,
-        kind,
-        village_id: stored.map(|s| s.village_id).unwrap_or_else(Uuid::nil),
-        doc,
-    };
-    findings_for(&state.replica, &edited)
-}
-
-/// The household a household-side record hangs on: itself, or its `household_id`.
-fn household_of(edited: &StoredRecord) -> Option<Uuid> {
-    if edited.kind == RecordKind::Household {
-        return Some(edited.id);
-    }
-    edited.doc["household_id"]
-        .as_str()
-        .and_then(|s| Uuid::parse_str(s).ok())
-}
-
-/// The domain's findings on `edited`, checked with its household (or village) around it.
-fn findings_for(replica: &Replica, edited: &StoredRecord) -> CmdResult<Vec<Finding>> {
-    match edited.kind {
-        RecordKind::Village | RecordKind::NaturalVillage => {
-            return Ok(crate::rules::check_village_side(edited));
-        }
-        RecordKind::HelpUnit | RecordKind::Helper | RecordKind::WorkTeamMember => {
-            return Ok(crate::rules::check_help_side(
-                edited,
-                &replica.records_of_kind(RecordKind::HelpUnit)?,
-                &replica.records_of_kind(RecordKind::Helper)?,
-                &replica.records_of_kind(RecordKind::WorkTeamMember)?,
-            ));
-        }
-        RecordKind::GpsFix | RecordKind::Photo => return Ok(Vec::new()),
-        _ => {}
-    }
-    let Some(hid) = household_of(edited) else {
-        return Ok(Vec::new());
-    };
-    if hid == edited.id && replica.get_record(hid)?.is_none() {
-        return Ok(crate::rules::check_in_household(edited, &[], edited));
-    }
-    let b = match replica.household_bundle(hid) {
-        Ok(b) => b,
-        Err(jiandang_replica::Error::NotFound) => return Ok(Vec::new()),
-        Err(e) => return Err(e.into()),
-    };
-    Ok(crate::rules::check_in_household(
-        &b.household,
-        &b.attached,
-        edited,
-    ))
+    let doc = view::doc_from_fields(&fields);
+    Ok(state.replica.check_draft(kind, id, village_id, &doc)?)
 }
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct MemberChangeRequest {
     household_id: Uuid,
-    direction: String,
+    /// The 自然增加 / 自然减少 sheet as typed.
     change_fields: BTreeMap<String, Value>,
-    member_id: Option<Uuid>,
-    member_fields: Option<BTreeMap<String, Value>>,
+    /// Who joins or leaves.
+    #[serde(flatten)]
+    change: MemberChange,
 }
 
-/// 自然增加: the new member's record and the change row; 自然减少: the change row and the
-/// member marked 已自然减少 (never deleted).
+/// 自然增加 / 自然减少 (W6): the domain's action, its records in one transaction, or every
+/// reason it is refused (nothing saved).
 #[tauri::command(async)]
 pub fn member_change(
     state: State<'_, AppState>,
     req: MemberChangeRequest,
-) -> CmdResult<SaveResult> {
-    use jiandang_domain::codes::household::MemberStatus;
-    use jiandang_domain::codes::village::ChangeDirection;
-    let hh = state
-        .replica
-        .get_record(req.household_id)?
-        .ok_or_else(|| CmdError::new("not_found", "没有找到该农户"))?;
-    let village_id = hh.village_id;
-    let (direction, member_id) = match req.direction.as_str() {
-        "increase" => {
-            let mut fields = req.member_fields.clone().unwrap_or_default();
-            fields.insert("household_id".into(), json!(req.household_id.to_string()));
-            fields.insert("status".into(), json!(MemberStatus::Present.code()));
-            let saved = save(
-                &state,
-                SaveRequest {
-                    id: None,
-                    kind: RecordKind::Member,
-                    village_id,
-                    fields,
-                },
-            )?;
-            (ChangeDirection::Increase, saved.record.id)
-        }
-        "decrease" => {
-            let id = req
-                .member_id
-                .ok_or_else(|| CmdError::bad_input("请选择减少的家庭成员"))?;
-            let member = state
-                .replica
-                .get_record(id)?
-                .ok_or_else(|| CmdError::new("not_found", "没有找到该家庭成员"))?;
-            let mut fields: BTreeMap<String, Value> = jiandang_protocol::flatten(&member.doc)
-                .into_iter()
-                .collect();
-            fields.insert("status".into(), json!(MemberStatus::Decreased.code()));
-            save(
-                &state,
-                SaveRequest {
-                    id: Some(id),
-                    kind: RecordKind::Member,
-                    village_id,
-                    fields,
-                },
-            )?;
-            (ChangeDirection::Decrease, id)
-        }
-        _ => return Err(CmdError::bad_input("变更方向有误")),
-    };
-    let mut fields = req.change_fields;
-    fields.insert("household_id".into(), json!(req.household_id.to_string()));
-    fields.insert("village_id".into(), json!(village_id.to_string()));
-    fields.insert("member_id".into(), json!(member_id.to_string()));
-    fields.insert("direction".into(), json!(direction.code()));
-    save(
-        &state,
-        SaveRequest {
-            id: None,
-            kind: RecordKind::MemberChange,
-            village_id,
-            fields,
+) -> CmdResult<ActionAnswer> {
+    let form = view::doc_from_fields(&req.change_fields);
+    let change = match req.change {
+        MemberChange::Arrival { member } => MemberChange::Arrival {
+            member: view::doc_from_value(&member),
         },
-    )
+        departure => departure,
+    };
+    let acted = state
+        .replica
+        .member_change(req.household_id, form, change)?;
+    answer(&state, acted)
 }
 
-/// 标记脱贫: refused with every reason while any rule says no; otherwise the household's
-/// 脱贫状态 becomes 已脱贫 with this year as 脱贫年度.
-#[tauri::command(async)]
-pub fn request_exit(state: State<'_, AppState>, household_id: Uuid) -> CmdResult<ExitAnswer> {
-    use jiandang_domain::codes::household::ExitStatus;
-    let b = state.replica.household_bundle(household_id)?;
-    let refusals = crate::rules::exit_refusals(&b.household, &b.attached);
-    let hh = b.household;
-    if !refusals.is_empty() {
-        return Ok(ExitAnswer {
-            allowed: false,
-            refusals,
-        });
+/// An action's answer as the UI reads it; a done action nudges the sync.
+fn answer(state: &AppState, acted: Acted) -> CmdResult<ActionAnswer> {
+    if acted.is_done() {
+        state.nudge();
     }
-    let mut fields: BTreeMap<String, Value> =
-        jiandang_protocol::flatten(&hh.doc).into_iter().collect();
-    fields.insert("basic.status".into(), json!(ExitStatus::Exited.code()));
-    fields.insert("basic.exit_year".into(), json!(year()));
-    save(
-        &state,
-        SaveRequest {
-            id: Some(household_id),
-            kind: RecordKind::Household,
-            village_id: hh.village_id,
-            fields,
-        },
-    )?;
-    Ok(ExitAnswer {
-        allowed: true,
-        refusals: Vec::new(),
-    })
+    let ob = outbox(&state.replica)?;
+    Ok(ActionAnswer::new(acted, &ob))
+}
+
+fn household_actions_of(replica: &Replica, id: Uuid) -> CmdResult<Option<HouseholdActions>> {
+    match replica.household_actions(id) {
+        Ok(a) => Ok(Some(a)),
+        // Before the county's policy arrives the page offers no action.
+        Err(jiandang_replica::Error::NoPolicy) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// What the household page offers on the way out of poverty, each with the domain's answer.
+#[tauri::command(async)]
+pub fn household_actions(
+    state: State<'_, AppState>,
+    household_id: Uuid,
+) -> CmdResult<HouseholdActions> {
+    Ok(state.replica.household_actions(household_id)?)
+}
+
+/// One of the actions the household page offers by name (申请预脱贫 C9, 标记脱贫 W1 W2 C9
+/// Q2, 返贫纳入, 新识别录入): done, or refused with the domain's reasons.
+#[tauri::command(async)]
+pub fn household_action(
+    state: State<'_, AppState>,
+    household_id: Uuid,
+    action: ActionName,
+) -> CmdResult<ActionAnswer> {
+    let acted = state.replica.act_named(household_id, action)?;
+    answer(&state, acted)
+}
+
+/// One step of the exit procedure (W1, Q2).
+#[tauri::command(async)]
+pub fn record_exit_step(
+    state: State<'_, AppState>,
+    household_id: Uuid,
+    step: ExitStepRecord,
+) -> CmdResult<ActionAnswer> {
+    let acted = state.replica.record_exit_step(household_id, step)?;
+    answer(&state, acted)
+}
+
+/// 入户核实 (C1), for the door-visit mode (issue 17).
+#[tauri::command(async)]
+pub fn record_visit(
+    state: State<'_, AppState>,
+    household_id: Uuid,
+    date: Date,
+    visited_by: Option<String>,
+    sections: Vec<SectionCheck>,
+    note: Option<String>,
+) -> CmdResult<ActionAnswer> {
+    let acted = state
+        .replica
+        .record_visit(household_id, date, visited_by, sections, note)?;
+    answer(&state, acted)
 }
 
 /// Desktop only in effect: the position the typed provider hands back next.
@@ -665,21 +557,17 @@ pub fn take_position(
     let avg =
         position::average(&readings).ok_or_else(|| CmdError::new("position", "没有取得位置"))?;
     let centre = village_centre(&state.replica, village_id, subject_id)?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
+    let now = state.replica.now();
     let fix = GpsFix {
         id: Replica::new_id(),
         subject_id,
         point: Point::new(avg.lon, avg.lat),
         accuracy_m: avg.accuracy_m,
-        taken_at: Timestamp::from_millis(now),
+        taken_at: now,
         source: avg.source,
         samples: n,
     };
-    let warnings =
-        jiandang_domain::rules::gps::check_gps_fix(&fix, centre, Timestamp::from_millis(now));
+    let warnings = jiandang_domain::rules::gps::check_gps_fix(&fix, centre, now);
     if warnings.iter().any(Finding::is_error) {
         return Err(CmdError::new(
             "position",
@@ -740,7 +628,9 @@ pub fn add_photo(
     data: String,
 ) -> CmdResult<PhotoView> {
     let kind = PhotoKind::from_code(&kind).ok_or_else(|| CmdError::bad_input("请选择照片类型"))?;
-    let bytes = base64_decode(&data).ok_or_else(|| CmdError::bad_input("照片数据有误"))?;
+    let bytes = BASE64
+        .decode(data.as_bytes())
+        .map_err(|_| CmdError::bad_input("照片数据有误"))?;
     let p = state
         .replica
         .import_photo(&bytes, subject_id, village_id, kind)?;
@@ -1025,48 +915,6 @@ pub fn loop_event(s: &LoopStatus) -> ProgressEvent {
     }
 }
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/// Standard base64 (the thumbnails' data URLs). Small enough not to need a crate.
-pub fn base64_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-/// Decodes standard base64 (the photo bytes from the UI); `None` when malformed.
-pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let s = s.trim_end_matches('=');
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for c in s.bytes() {
-        let v = B64.iter().position(|&x| x == c)? as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1087,26 +935,10 @@ mod tests {
     }
 
     #[test]
-    fn base64_round_trips() {
-        let cases: &[(&[u8], &str)] = &[
-            (b"", ""),
-            (b"f", "Zg=="),
-            (b"fo", "Zm8="),
-            (b"foo", "Zm9v"),
-            (b"foobar", "Zm9vYmFy"),
-            (&[0xff, 0xd8, 0xff, 0xe0], "/9j/4A=="),
-        ];
-        for (raw, enc) in cases {
-            assert_eq!(base64_encode(raw), *enc);
-            assert_eq!(base64_decode(enc).as_deref(), Some(*raw));
-        }
-        assert_eq!(base64_decode("!!"), None);
-    }
-
-    #[test]
     fn every_filter_the_ui_offers_maps_to_one_flag() {
+        let policy = jiandang_domain::policy::YearPolicy::shangqiu_2018();
         for name in FILTERS {
-            let f = filter_of(name, "");
+            let f = filter_of(name, "", &policy);
             let flags = [
                 f.registered,
                 f.exited_this_year,

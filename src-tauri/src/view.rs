@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use jiandang_domain::{Finding, RecordKind};
-use jiandang_replica::{OutboxEntry, StoredRecord};
+use jiandang_replica::{Acted, HouseholdActions, OutboxEntry, StoredRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
@@ -94,6 +94,15 @@ pub fn doc_from_fields(fields: &BTreeMap<String, Value>) -> Value {
     jiandang_protocol::unflatten(&kept)
 }
 
+/// [`doc_from_fields`] of a JSON object of flat answers (the new member's form as typed).
+pub fn doc_from_value(fields: &Value) -> Value {
+    let map: BTreeMap<String, Value> = fields
+        .as_object()
+        .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    doc_from_fields(&map)
+}
+
 fn is_blank(v: &Value) -> bool {
     match v {
         Value::Null => true,
@@ -162,10 +171,17 @@ pub struct HouseholdBundleView {
     pub members: Vec<RecordView>,
     pub member_changes: Vec<RecordView>,
     pub procedure: Vec<RecordView>,
+    /// 入户核实 records.
+    pub visits: Vec<RecordView>,
     pub exit_measures: Option<RecordView>,
     pub gps: Vec<GpsView>,
     pub photos: Vec<PhotoView>,
+    /// The household's findings (its own, and its bundle's).
     pub findings: Vec<Finding>,
+    /// Each attached record's own findings, by id.
+    pub record_findings: BTreeMap<Uuid, Vec<Finding>>,
+    /// What the page offers on the way out of poverty (none before the county's policy).
+    pub actions: Option<HouseholdActions>,
     pub natural_villages: Vec<Choice>,
     /// The village's 帮扶责任人, to pick the household's pairing from.
     pub helpers: Vec<Choice>,
@@ -205,10 +221,31 @@ pub struct SaveRequest {
     pub fields: BTreeMap<String, Value>,
 }
 
+/// An action's answer: done (the records it wrote, the household's findings after it) or
+/// refused with the domain's reasons, nothing saved.
 #[derive(Debug, Clone, Serialize)]
-pub struct ExitAnswer {
-    pub allowed: bool,
-    pub refusals: Vec<Finding>,
+pub struct ActionAnswer {
+    pub done: bool,
+    pub records: Vec<RecordView>,
+    /// Done: the household's findings; refused: every reason.
+    pub findings: Vec<Finding>,
+}
+
+impl ActionAnswer {
+    pub fn new(acted: Acted, outbox: &OutboxIndex) -> ActionAnswer {
+        match acted {
+            Acted::Done { records, findings } => ActionAnswer {
+                done: true,
+                records: records.iter().map(|r| record_view(r, outbox)).collect(),
+                findings,
+            },
+            Acted::Refused { reasons } => ActionAnswer {
+                done: false,
+                records: Vec::new(),
+                findings: reasons,
+            },
+        }
+    }
 }
 
 #[cfg(test)]

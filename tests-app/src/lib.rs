@@ -199,6 +199,17 @@ impl Session {
         .await
     }
 
+    /// Resizes the window (WebDriver's window rect): 390×844 to see a screen as on a phone.
+    pub async fn set_window_size(&self, width: u32, height: u32) -> Result<()> {
+        self.cmd(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// A PNG of the window.
     pub async fn screenshot(&self, to: &Path) -> Result<()> {
         let v = self.cmd(reqwest::Method::GET, "/screenshot", None).await?;

@@ -289,12 +289,23 @@ async fn field_app_offline_edit_sync_and_exit_refusal() -> Result<()> {
     // 2. The server goes away; everything below happens offline.
     server.stop();
 
-    let row = s.find("#household-list .household-row", SHORT).await?;
+    // A household of three or more (a member leaves later and the head stays).
+    s.find("#household-list .household-row", SHORT).await?;
     let household_id = s
-        .attribute(&row, "data-id")
+        .execute(
+            "const row = [...document.querySelectorAll('#household-list .household-row')]
+               .find((r) => parseInt(r.querySelector('.members').textContent, 10) >= 3);
+             return row ? row.dataset.id : null;",
+            vec![],
+        )
         .await?
-        .ok_or_else(|| anyhow!("household row without data-id"))?;
-    s.click(&row).await?;
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow!("no household of three or more on the list"))?;
+    s.click_css(&format!(
+        "#household-list .household-row[data-id='{household_id}']"
+    ))
+    .await?;
     let phone_css = "input[name='basic.phone']";
     s.find(phone_css, LONG).await?;
     let new_phone = "13912345678";
@@ -384,11 +395,17 @@ async fn field_app_offline_edit_sync_and_exit_refusal() -> Result<()> {
         t.contains("已保存")
     })
     .await?;
-    s.click_css("#request-exit").await?;
-    let refusal = s
-        .wait_text("#exit-refusals", SHORT, |t| t.contains("住房安全有保障"))
-        .await?;
-    assert!(refusal.contains("不能标记脱贫"), "{refusal}");
+    s.click_css(MARK_EXITED).await?;
+    let refusal = shot_on_error(
+        &s,
+        &world,
+        s.wait_text("#exit-result", SHORT, |t| !t.is_empty()).await,
+    )
+    .await?;
+    assert!(
+        refusal.contains("不能标记脱贫") && refusal.contains("住房安全有保障"),
+        "{refusal}"
+    );
     s.screenshot(&world.shot("05-exit-refused")).await?;
 
     step(6);
@@ -441,6 +458,37 @@ async fn field_app_offline_edit_sync_and_exit_refusal() -> Result<()> {
     assert!(text.contains("0101"), "household exit measures: {text}");
 
     step(9);
+    // 9. The exit procedure on the household page, through to 已脱贫 (W1, C9, Q2): 标记脱贫
+    // refused before 预脱贫 and before the head's recognition; the steps in the server's
+    // history after sync.
+    let procedure = shot_on_error(&s, &world, exit_procedure(&s, &world, &row_css).await).await?;
+    s.click_css("#nav-sync").await?;
+    s.click_css("#sync-now").await?;
+    s.wait_text("#waiting-changes", LONG, |t| t == "0").await?;
+    if let Some(refused) = s.find_now("#refused").await? {
+        bail!("the server refused changes: {}", s.text(&refused).await?);
+    }
+    let text = history(&world, &token, &procedure).await?.to_string();
+    for w in [
+        "democratic_appraisal",
+        "verification",
+        "recognition",
+        "village_notice",
+        "town_review",
+        "2018-10-25",
+    ] {
+        assert!(
+            text.contains(w),
+            "the server's history of the exit procedure holds {w}: {text}"
+        );
+    }
+    let text = history(&world, &token, &household_id).await?.to_string();
+    assert!(
+        text.contains("basic.status"),
+        "the household's 脱贫状态 changed on the server: {text}"
+    );
+
+    step(10);
     s.quit().await?;
     driver.stop();
     server.stop();
@@ -459,6 +507,120 @@ const ROAD_PROJECT: &str = "村内主干道硬化";
 const NEWBORN: &str = "郑小宝";
 /// A valid ID number of a boy born 2018-08-15.
 const NEWBORN_ID: &str = "411402201808150013";
+
+/// The household page's 标记脱贫 (offered by the domain while the household is not exited).
+const MARK_EXITED: &str = "#exit [data-action='mark_exited']";
+
+/// Step 9: the exit procedure walked on the household page. Returns the procedure's id.
+async fn exit_procedure(s: &Session, world: &World, row_css: &str) -> Result<String> {
+    s.click_css("#nav-home").await?;
+    s.click_css(row_css).await?;
+    let household = "[data-record='household']";
+    s.find(household, LONG).await?;
+    // The exit screens as on a phone (390×844); the last one again on the desktop window.
+    s.set_window_size(390, 844).await?;
+    // The gate's answers: housing safe again, this year's basic information updated, and
+    // wages that lift the income per head over the line (the domain derives the totals).
+    choose(s, "select[name='no_worries.housing.resolved']", "true").await?;
+    wait_saved(s, household).await?;
+    s.type_into("input[name='income.wage']", "60000").await?;
+    wait_saved(s, household).await?;
+    s.type_into("input[name='basic.basic_info_updated_year']", "2018")
+        .await?;
+    wait_saved(s, household).await?;
+    s.wait_text("#household-state", SHORT, |t| !t.is_empty())
+        .await?;
+
+    // Before 预脱贫: 标记脱贫 is refused, saying why.
+    s.click_css(MARK_EXITED).await?;
+    let refusal = s
+        .wait_text("#exit-refusals", SHORT, |t| t.contains("预脱贫"))
+        .await?;
+    assert!(refusal.contains("不能标记脱贫"), "{refusal}");
+    shot_at(s, world, "#exit", "16-exit-before-pre-exit").await?;
+
+    // 申请预脱贫: the page comes back with the household 预脱贫 and the first step offered.
+    s.click_css("#exit [data-action='propose_exit']").await?;
+    if let Ok(refused) = s
+        .wait_text("#exit-refusals", Duration::from_secs(2), |t| !t.is_empty())
+        .await
+    {
+        bail!("申请预脱贫 refused: {refused}");
+    }
+    let state = "#household-state[data-state='pre_exit']";
+    s.find(state, LONG).await?;
+
+    let head = s
+        .execute(
+            "const head = document.querySelector('.topbar h1').textContent;
+             const m = [...document.querySelectorAll('#members-present .member')]
+               .find((c) => c.querySelector('.member-open').textContent.includes(head));
+             return m ? m.dataset.member : null;",
+            vec![],
+        )
+        .await?
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow!("no head among the members"))?;
+    let steps: [(&str, &str); 5] = [
+        ("democratic_appraisal", "2018-10-10"),
+        ("verification", "2018-10-12"),
+        ("recognition", "2018-10-15"),
+        ("village_notice", "2018-10-16"),
+        ("town_review", "2018-10-25"),
+    ];
+    for (i, (step, date)) in steps.iter().enumerate() {
+        if *step == "recognition" {
+            // The procedure is under way but the household has not recognised its exit.
+            s.click_css(MARK_EXITED).await?;
+            let refusal = s
+                .wait_text("#exit-refusals", SHORT, |t| t.contains("户主签字认可"))
+                .await?;
+            assert!(refusal.contains("不能标记脱贫"), "{refusal}");
+            shot_at(s, world, "#exit", "17-exit-before-recognition").await?;
+        }
+        s.click_css("#exit [data-action='record_exit_step']")
+            .await?;
+        let sheet = format!("#exit-step-form .dialog[data-step='{step}']");
+        s.find(&sheet, SHORT).await?;
+        set_date(s, &format!("{sheet} input[name='date']"), date).await?;
+        choose(s, &format!("{sheet} select[name='outcome']"), "passed").await?;
+        if *step == "village_notice" {
+            s.type_into(&format!("{sheet} input[name='notice_days']"), "7")
+                .await?;
+        }
+        if *step == "recognition" {
+            choose(s, &format!("{sheet} select[name='signed_by']"), &head).await?;
+        }
+        if i == 3 {
+            shot_at(s, world, "#exit", "18-exit-step-notice").await?;
+        }
+        s.click_css("#exit-step-save").await?;
+        let recorded = format!("#exit-steps li[data-step='{step}']");
+        if s.find(&recorded, LONG).await.is_err() {
+            let why = match s.find_now("#exit-refusals").await? {
+                Some(e) => s.text(&e).await?,
+                None => "not shown".to_owned(),
+            };
+            bail!("step {step}: {why}");
+        }
+    }
+    s.click_css(MARK_EXITED).await?;
+    s.find("#household-state[data-state='exited']", LONG)
+        .await?;
+    let t = s
+        .wait_text("#household-state", SHORT, |t| !t.is_empty())
+        .await?;
+    assert!(t.contains("已脱贫"), "{t}");
+    shot_at(s, world, "#exit", "19-exited").await?;
+    s.set_window_size(1024, 768).await?;
+    shot_at(s, world, "#exit", "20-exited-desktop").await?;
+    let panel = s.find("#exit", SHORT).await?;
+    s.attribute(&panel, "data-procedure-id")
+        .await?
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| anyhow!("the exit panel names no procedure"))
+}
 
 /// The records made on the village page.
 struct VillageIds {

@@ -158,6 +158,10 @@ impl TestServer {
     /// Starts the server on a given address (to come back where a killed one was).
     pub fn start_on(addr: SocketAddr, db_path: &Path, clock: Arc<SettableClock>) -> TestServer {
         let state = AppState::open(db_path, clock).expect("server state");
+        TestServer::serve(addr, state)
+    }
+
+    fn serve(addr: SocketAddr, state: AppState) -> TestServer {
         // A killed server's socket closes as its runtime winds down: retry briefly.
         let mut tries = 0;
         let listener = loop {
@@ -423,6 +427,31 @@ impl Admin {
             .await
             .expect("admin post")
             .status()
+    }
+
+    /// The county's policy in force (`GET /api/v1/policy`).
+    pub async fn policy(&self) -> jiandang_domain::policy::YearPolicy {
+        let doc: jiandang_protocol::PolicyDoc = self.get("/api/v1/policy").await;
+        doc.policy
+    }
+
+    /// Puts `policy` in force as the county's (`PUT /api/v1/admin/policy`).
+    pub async fn set_policy(&self, policy: &jiandang_domain::policy::YearPolicy) {
+        let resp = self
+            .http
+            .put(format!("{}/api/v1/admin/policy", self.base))
+            .bearer_auth(&self.token)
+            .header(PROTOCOL_HEADER, "2")
+            .json(&serde_json::json!({ "protocol": PROTOCOL_VERSION, "policy": policy }))
+            .send()
+            .await
+            .expect("admin put policy");
+        let status = resp.status();
+        assert!(
+            status.is_success(),
+            "PUT policy: {status} {}",
+            resp.text().await.unwrap_or_default()
+        );
     }
 
     /// Every record on the server (all villages) as (id → leaves).

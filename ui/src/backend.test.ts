@@ -9,17 +9,17 @@ describe("tauriBackend", () => {
     const calls: [string, unknown][] = [];
     mockIPC((cmd, args) => {
       calls.push([cmd, args]);
-      return cmd === "request_exit" ? { allowed: false, refusals: [] } : null;
+      return cmd === "household_action" ? { done: false, records: [], findings: [] } : null;
     });
-    await tauriBackend.requestExit("h1");
+    await tauriBackend.householdAction("h1", "mark_exited");
     await tauriBackend.household("h1");
-    await tauriBackend.validateRecord("household", { "basic.phone": "1" }, null);
+    await tauriBackend.validateRecord("household", { "basic.phone": "1" }, null, "v1");
     await tauriBackend.takePosition("h1", "v1", 5);
     await tauriBackend.addPhoto("h1", "v1", "house_front", new Uint8Array([0xff, 0xd8]));
     expect(calls).toEqual([
-      ["request_exit", { householdId: "h1" }],
+      ["household_action", { householdId: "h1", action: "mark_exited" }],
       ["get_household", { id: "h1" }],
-      ["validate_record", { kind: "household", fields: { "basic.phone": "1" }, recordId: null }],
+      ["validate_record", { kind: "household", fields: { "basic.phone": "1" }, recordId: null, villageId: "v1" }],
       ["take_position", { subjectId: "h1", villageId: "v1", samples: 5 }],
       ["add_photo", { subjectId: "h1", villageId: "v1", kind: "house_front", data: "/9g=" }],
     ]);

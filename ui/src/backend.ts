@@ -89,6 +89,20 @@ export interface FormBundle {
   version: number;
   forms: FormDef[];
   code_lists: CodeList[];
+  /** The code values the screens act on (the domain's; the UI compares none of its own). */
+  facts: UiFacts;
+}
+
+/** `jiandang_domain::form::UiFacts`. */
+export interface UiFacts {
+  /** 与户主关系 of the 户主. */
+  head_relationship: string;
+  /** 人员状态 of a member who has left (已自然减少). */
+  member_decreased: string;
+  /** 变更类型 of 自然增加. */
+  change_increase: string;
+  /** 变更类型 of 自然减少. */
+  change_decrease: string;
 }
 
 /** Flat field map: dot path -> JSON value. */
@@ -195,10 +209,16 @@ export interface HouseholdBundle {
   members: RecordView[];
   member_changes: RecordView[];
   procedure: RecordView[];
+  /** 入户核实 records. */
+  visits: RecordView[];
   exit_measures: RecordView | null;
   gps: GpsView[];
   photos: PhotoView[];
   findings: Finding[];
+  /** Each attached record's own findings, by id. */
+  record_findings: Record<string, Finding[]>;
+  /** What the page offers on the way out of poverty (null before the county's policy). */
+  actions: HouseholdActions | null;
   /** The village's natural villages, to pick the household's 所在组 from. */
   natural_villages: { id: string; name: string }[];
   /** The village's 帮扶责任人 (name and unit), to pair the household with. */
@@ -230,20 +250,59 @@ export interface SaveResult {
 
 export type MemberChangeDirection = "increase" | "decrease";
 
-export interface MemberChangeRequest {
+/**
+ * 自然增加 / 自然减少 (W6): the sheet as typed, and the new member's form (arrival) or the
+ * member who leaves (departure). The domain's action writes every record or none.
+ */
+export type MemberChangeRequest = {
   household_id: string;
-  direction: MemberChangeDirection;
-  /** Answers of the member-change form (reason, date, ...). */
+  /** Answers of the member-change form (reason, date, 新户主, ...). */
   change_fields: Fields;
-  /** The member who leaves (decrease). */
-  member_id: string | null;
-  /** The new member's answers (increase). */
-  member_fields: Fields | null;
+} & ({ direction: "arrival"; member: Fields } | { direction: "departure"; member_id: string });
+
+/** An action's answer: done (the records it wrote, the household's findings after it) or
+ * refused with the domain's reasons, nothing saved. */
+export interface ActionAnswer {
+  done: boolean;
+  records: RecordView[];
+  findings: Finding[];
 }
 
-export interface ExitAnswer {
-  allowed: boolean;
-  refusals: Finding[];
+/** The household page's actions (the domain offers them; the page draws what it offers). */
+export type ActionName =
+  | "propose_exit"
+  | "record_exit_step"
+  | "mark_exited"
+  | "return_to_poverty"
+  | "register_identification";
+
+/** One action offered, and whether the domain allows it now (no reasons: allowed). */
+export interface Offer {
+  action: ActionName;
+  label_zh: string;
+  /** For the exit procedure's step: which step is next (an `exit_step` code). */
+  step?: string;
+  reasons: Finding[];
+}
+
+/** One step of the exit procedure as recorded. */
+export interface ExitStepRecord {
+  step: string;
+  date: string | null;
+  outcome: string | null;
+  notice_days: number | null;
+  signed_by: string | null;
+  note: string | null;
+  attachment_photo_ids: string[];
+}
+
+/** Where a household stands on its way out of poverty, and what the page offers. */
+export interface HouseholdActions {
+  state: { state: string; year?: number };
+  state_zh: string;
+  exit_procedure_id: string | null;
+  steps: ExitStepRecord[];
+  offers: Offer[];
 }
 
 /** Where the record a refusal or conflict is about opens. */
@@ -330,9 +389,11 @@ export interface Backend {
   household(id: string): Promise<HouseholdBundle>;
   village(villageId: string): Promise<VillageBundle>;
   saveRecord(req: SaveRequest): Promise<SaveResult>;
-  validateRecord(kind: string, fields: Fields, recordId: string | null): Promise<Finding[]>;
-  memberChange(req: MemberChangeRequest): Promise<SaveResult>;
-  requestExit(householdId: string): Promise<ExitAnswer>;
+  validateRecord(kind: string, fields: Fields, recordId: string | null, villageId: string): Promise<Finding[]>;
+  memberChange(req: MemberChangeRequest): Promise<ActionAnswer>;
+  /** An offered action that takes nothing but the household. */
+  householdAction(householdId: string, action: ActionName): Promise<ActionAnswer>;
+  recordExitStep(householdId: string, step: ExitStepRecord): Promise<ActionAnswer>;
   setTestPosition(lon: number, lat: number, accuracyM: number): Promise<void>;
   takePosition(subjectId: string, villageId: string, samples: number): Promise<GpsResult>;
   addPhoto(subjectId: string, villageId: string, kind: string, bytes: Uint8Array): Promise<PhotoView>;
@@ -353,10 +414,11 @@ export const tauriBackend: Backend = {
   household: (id) => invoke("get_household", { id }),
   village: (villageId) => invoke("get_village", { villageId }),
   saveRecord: (req) => invoke("save_record", { req }),
-  validateRecord: (kind, fields, recordId) =>
-    invoke("validate_record", { kind, fields, recordId }),
+  validateRecord: (kind, fields, recordId, villageId) =>
+    invoke("validate_record", { kind, fields, recordId, villageId }),
   memberChange: (req) => invoke("member_change", { req }),
-  requestExit: (householdId) => invoke("request_exit", { householdId }),
+  householdAction: (householdId, action) => invoke("household_action", { householdId, action }),
+  recordExitStep: (householdId, step) => invoke("record_exit_step", { householdId, step }),
   setTestPosition: (lon, lat, accuracyM) =>
     invoke("set_test_position", { lon, lat, accuracyM }),
   takePosition: (subjectId, villageId, samples) =>

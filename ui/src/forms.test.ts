@@ -46,6 +46,7 @@ describe("parseInput", () => {
 
 const bundle: FormBundle = {
   version: 1,
+  facts: { head_relationship: "01", member_decreased: "2", change_increase: "1", change_decrease: "2" },
   code_lists: [
     { id: "yn", version: "2018", name_zh: "是否", entries: [{ code: "1", zh: "是", en: "yes" }, { code: "0", zh: "否", en: "no" }] },
   ],
@@ -122,6 +123,7 @@ describe("renderForm", () => {
 describe("rows and checklist widgets", () => {
   const lists: FormBundle = {
     version: 1,
+    facts: { head_relationship: "01", member_decreased: "2", change_increase: "1", change_decrease: "2" },
     forms: [],
     code_lists: [
       { id: "measure", version: "2018", name_zh: "措施", entries: [{ code: "01", zh: "产业扶贫", en: "" }, { code: "02", zh: "就业扶贫", en: "" }] },
@@ -146,6 +148,45 @@ describe("rows and checklist widgets", () => {
       },
     ],
   };
+
+  it("asks a row's column only in the rows its relevance names (公示天数 on the notice step)", () => {
+    const steps: FormDef = {
+      id: "exit_procedure",
+      record: "exit_procedure",
+      title_zh: "贫困户退出程序",
+      sections: [
+        {
+          id: "p",
+          title_zh: "退出程序",
+          fields: [
+            field("steps", "rows", {
+              columns: [
+                field("step", "code", { code_list: "step" }),
+                field("notice_days", "integer", { relevance: { op: "equals", path: "step", value: "notice" } }),
+              ],
+            }),
+          ],
+        },
+      ],
+    };
+    const withNotice: FormBundle = {
+      ...lists,
+      code_lists: [{ id: "step", version: "2018", name_zh: "步骤", entries: [{ code: "apply", zh: "农户申请", en: "" }, { code: "notice", zh: "公示", en: "" }] }],
+    };
+    const r = renderForm({
+      bundle: withNotice,
+      form: steps,
+      fields: { steps: [{ step: "apply" }, { step: "notice", notice_days: 7 }] },
+      pending: [],
+      onChange: () => undefined,
+    });
+    const days = () => [...r.el.querySelectorAll<HTMLElement>("[data-column='notice_days']")].map((l) => l.hidden);
+    expect(days()).toEqual([true, false]);
+    const step = r.el.querySelector<HTMLSelectElement>("[data-row='0'] select[name='steps.step']")!;
+    step.value = "notice";
+    step.dispatchEvent(new Event("change"));
+    expect(days()).toEqual([false, false]);
+  });
 
   it("ticks a kind once and keeps its columns in the row; app-kept links are not shown", () => {
     let last: Record<string, unknown> = {};
@@ -322,6 +363,7 @@ describe("choices that follow another answer (options_by)", () => {
   const direction = field("direction", "code", { code_list: "change_direction" });
   const bundle: FormBundle = {
     version: 2,
+    facts: { head_relationship: "01", member_decreased: "2", change_increase: "1", change_decrease: "2" },
     forms: [],
     code_lists: [
       { id: "member_change_reason", version: "2018", name_zh: "变更原因", entries: reasons },

@@ -447,15 +447,22 @@ function rowsOf(value: unknown): Row[] {
   return Array.isArray(value) ? value.filter((r): r is Row => typeof r === "object" && r !== null).map((r) => ({ ...r })) : [];
 }
 
-/** One row's columns, each an input bound to the row's key. */
+/**
+ * One row's columns, each an input bound to the row's key. A column asked only in some rows
+ * (its relevance reads the row's own values: 公示天数 for the notice step) shows only there.
+ */
 function rowEditor(def: FieldDef, ctx: Ctx, row: Row, readOnly: boolean, changed: () => void, skip: string[] = []): HTMLElement {
-  return h(
+  const labels: [FieldDef, HTMLElement][] = [];
+  const refresh = () => {
+    for (const [c, label] of labels) label.hidden = !isRelevant(c.relevance, row as Fields);
+  };
+  const box = h(
     "div",
     { class: "row-fields" },
     (def.columns ?? [])
       .filter((c) => !skip.includes(c.path) && (!isReference(c) || ctx.choices?.for(c.refers_to) !== undefined))
-      .map((c) =>
-        h(
+      .map((c) => {
+        const label = h(
           "label",
           // A picker takes the whole line: the names it offers ("李四（县扶贫办）") are long.
           { class: isReference(c) ? "row-field wide" : "row-field", "data-column": c.path },
@@ -464,11 +471,16 @@ function rowEditor(def: FieldDef, ctx: Ctx, row: Row, readOnly: boolean, changed
           fieldInput({ ...c, path: `${def.path}.${c.path}` }, ctx, row[c.path], readOnly, (v) => {
             if (v === null || (Array.isArray(v) && v.length === 0)) delete row[c.path];
             else row[c.path] = v;
+            refresh();
             changed();
           }),
-        ),
-      ),
+        );
+        labels.push([c, label]);
+        return label;
+      }),
   );
+  refresh();
+  return box;
 }
 
 /** 帮扶结对, 帮扶措施, 程序步骤: rows added and removed freely; the whole list is one value. */

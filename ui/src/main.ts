@@ -6,11 +6,16 @@ import { h, mount } from "./dom";
 import { showFocus } from "./forms";
 import { loginView } from "./views/login";
 import { homeView } from "./views/home";
-import { householdView } from "./views/household";
+import { flushPendingSaves, householdView } from "./views/household";
 import { villageView } from "./views/village";
 import { syncView } from "./views/sync";
 
 const root = document.getElementById("app")!;
+
+// A phone may end the app once it is in the background: what was typed is saved first.
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "hidden") void flushPendingSaves();
+});
 
 async function show(): Promise<void> {
   const app = currentApp();

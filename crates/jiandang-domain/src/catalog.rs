@@ -3,7 +3,7 @@
 //! read. It sits above `forms` and `spotcheck` so that neither needs the other's registry.
 
 use crate::codes::{CodeList, Coded};
-use crate::form::{FORM_BUNDLE_VERSION, FormBundle, FormDef};
+use crate::form::{FORM_BUNDLE_VERSION, FormBundle, FormDef, UiFacts};
 use crate::forms::{
     exit_procedure, gps, help, household, measures, member, member_change, problem, procedure,
     village, visit,
@@ -16,6 +16,19 @@ pub fn bundle() -> FormBundle {
         version: FORM_BUNDLE_VERSION,
         forms: all(),
         code_lists: code_lists(),
+        facts: facts(),
+    }
+}
+
+/// The code values the app's screens act on (see [`UiFacts`]).
+pub fn facts() -> UiFacts {
+    use crate::codes::household::{MemberStatus, Relationship};
+    use crate::codes::village::ChangeDirection;
+    UiFacts {
+        head_relationship: Relationship::Head.code(),
+        member_decreased: MemberStatus::Decreased.code(),
+        change_increase: ChangeDirection::Increase.code(),
+        change_decrease: ChangeDirection::Decrease.code(),
     }
 }
 

@@ -301,6 +301,23 @@ pub struct FormBundle {
     pub version: u32,
     pub forms: Vec<FormDef>,
     pub code_lists: Vec<&'static CodeList>,
+    /// The code values the app's screens act on, so the UI compares none of its own.
+    pub facts: UiFacts,
+}
+
+/// The few code values a screen acts on rather than shows: which member heads the household,
+/// who has left it, which way a member change goes. The app reads them here (the domain's
+/// codes), never from a literal of its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UiFacts {
+    /// 与户主关系 of the 户主.
+    pub head_relationship: &'static str,
+    /// 人员状态 of a member who has left (已自然减少).
+    pub member_decreased: &'static str,
+    /// 变更类型 of a natural increase (自然增加).
+    pub change_increase: &'static str,
+    /// 变更类型 of a natural decrease (自然减少).
+    pub change_decrease: &'static str,
 }
 
 /// Version of the form bundle's shape. 2: `references` widget and `refers_to`.

@@ -17,6 +17,12 @@ pub enum Error {
     RecordMismatch,
     #[error("本机尚未登记到服务器，请先联网登录")]
     NotEnrolled,
+    /// A form's answer that does not fit its field (the path names it).
+    #[error("表单中“{0}”的填写有误")]
+    Form(String),
+    /// No year's policy from the county yet: the device judges only by the county's own.
+    #[error("本机还没有县里的本年度政策，请先联网同步一次")]
+    NoPolicy,
     #[error("网络不通或连接中断，稍后会自动重试：{0}")]
     Network(String),
     #[error("{message}")]
@@ -54,6 +60,8 @@ impl Error {
             Error::NotFound => "not_found",
             Error::RecordMismatch => "record_mismatch",
             Error::NotEnrolled => "not_enrolled",
+            Error::NoPolicy => "no_policy",
+            Error::Form(_) => "bad_input",
             Error::Network(_) => "network",
             Error::Server { code, .. } => code.as_str(),
             Error::BadResponse(_) => "bad_response",
@@ -70,22 +78,6 @@ impl Error {
             Error::Network(_) | Error::BadResponse(_) | Error::BlobMismatch => true,
             Error::Server { status, .. } => *status >= 500 || *status == 409 || *status == 429,
             _ => false,
-        }
-    }
-}
-
-/// `{code, message}` for the UI.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct UiError {
-    pub code: &'static str,
-    pub message: String,
-}
-
-impl From<&Error> for UiError {
-    fn from(e: &Error) -> UiError {
-        UiError {
-            code: e.code(),
-            message: e.to_string(),
         }
     }
 }

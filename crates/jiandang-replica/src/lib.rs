@@ -9,7 +9,9 @@
 //! - a change set's id is stored before it is sent, so a cut resends the same id;
 //! - a pulled value never overwrites a field whose local edit is still waiting for an answer.
 
+mod app;
 pub mod error;
+mod judging;
 pub mod list;
 pub mod migrations;
 pub mod photo;
@@ -23,6 +25,9 @@ pub mod typed;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use jiandang_domain::policy::YearPolicy;
+
+pub use app::{Acted, ActionName, EditHook, HouseholdActions, MemberChange, Offer};
 pub use error::Error;
 pub use jiandang_protocol::Hlc;
 pub use query::{
@@ -58,6 +63,9 @@ struct Inner {
     photo_dir: PathBuf,
     clock: Clock,
     http: reqwest::Client,
+    /// The county's policy as last fetched (`sync_state.policy_json`), read once.
+    policy: Mutex<Option<Arc<YearPolicy>>>,
+    edit_hook: Mutex<Option<EditHook>>,
 }
 
 impl Replica {
@@ -82,6 +90,7 @@ impl Replica {
             "INSERT OR IGNORE INTO sync_state (id, node) VALUES (1, ?1)",
             [&node],
         )?;
+        let policy = stored_policy(&conn)?;
         let file_name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -102,6 +111,8 @@ impl Replica {
                 photo_dir,
                 clock,
                 http,
+                policy: Mutex::new(policy),
+                edit_hook: Mutex::new(None),
             }),
         })
     }
@@ -127,4 +138,28 @@ impl Replica {
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.inner.http
     }
+
+    pub(crate) fn stored_policy(&self) -> Option<Arc<YearPolicy>> {
+        self.inner
+            .policy
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn cache_policy(&self, policy: Option<Arc<YearPolicy>>) {
+        *self.inner.policy.lock().unwrap_or_else(|p| p.into_inner()) = policy;
+    }
+}
+
+/// The policy kept in the file. One that no longer reads (written by an older build) is as
+/// none: the next sync round fetches the county's again.
+fn stored_policy(conn: &rusqlite::Connection) -> Result<Option<Arc<YearPolicy>>, Error> {
+    let text: Option<String> =
+        conn.query_row("SELECT policy_json FROM sync_state WHERE id = 1", [], |r| {
+            r.get(0)
+        })?;
+    Ok(text
+        .and_then(|t| YearPolicy::from_json(&t).ok())
+        .map(Arc::new))
 }

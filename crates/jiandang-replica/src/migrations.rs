@@ -18,6 +18,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003-clock-skew",
         include_str!("../../../migrations/device/0003-clock-skew/up.sql"),
     ),
+    (
+        "0004-policy",
+        include_str!("../../../migrations/device/0004-policy/up.sql"),
+    ),
 ];
 
 /// Brings the database to the latest schema, each step in its own transaction.

@@ -1,15 +1,11 @@
 //! What the app asks of the replica: households of a village with search, filters and
 //! counts; a household with everything attached to it; the outbox as the user sees it
-//! (waiting, refused with reasons, conflicts); photo upload progress; and the domain rules
-//! run on save.
+//! (waiting, refused with reasons, conflicts); photo upload progress.
 
-use jiandang_domain::bundle::{HouseholdBundle as DomainBundle, check_household_bundle};
-use jiandang_domain::policy::YearPolicy;
-use jiandang_domain::rules::village::check_village_bundle;
-use jiandang_domain::village::VillageBundle;
-use jiandang_domain::{Date, Timestamp};
+use std::collections::BTreeMap;
+
+use jiandang_domain::Date;
 use jiandang_domain::{Finding, RecordKind};
-use rusqlite::{Connection, OptionalExtension};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -89,10 +85,14 @@ pub struct HouseholdRow {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct HouseholdBundle {
     pub household: StoredRecord,
-    /// Members, member changes, exit measures, procedures, GPS fixes and photos of the
-    /// household (and photos and fixes of its members).
+    /// Members, member changes, exit measures, procedures, exit procedures, visits, GPS
+    /// fixes and photos of the household (and photos and fixes of its members).
     pub attached: Vec<StoredRecord>,
+    /// The household's findings: its own (paths relative to it) and its bundle's (paths in
+    /// the household file form: `members`, `exit_procedures`).
     pub findings: Vec<Finding>,
+    /// Each attached record's own findings, paths relative to it.
+    pub record_findings: BTreeMap<Uuid, Vec<Finding>>,
 }
 
 /// One outbox row as the user sees it.
@@ -138,195 +138,6 @@ pub struct PhotoProgress {
     pub bytes_total: u64,
 }
 
-/// The domain rules on a saved record, with its household around it: a record of a
-/// household (the household, a member, a change, a procedure, exit measures, a photo or GPS
-/// fix of either) is judged as the whole household bundle, the way the server judges it.
-/// Records of no household (villages, help units, …) get no findings here.
-pub(crate) fn rule_findings(
-    conn: &Connection,
-    record: &StoredRecord,
-    now_ms: i64,
-) -> Result<Vec<Finding>, Error> {
-    let Some(household_id) = household_of(conn, record)? else {
-        return village_findings(conn, record, now_ms);
-    };
-    let mut stmt = conn.prepare(
-        "SELECT id, kind, village_id, doc FROM records r
-         WHERE r.id = ?1 OR json_extract(r.doc, '$.household_id') = ?1
-            OR json_extract(r.doc, '$.subject_id') = ?1
-            OR json_extract(r.doc, '$.subject_id') IN
-               (SELECT m.id FROM records m WHERE json_extract(m.doc, '$.household_id') = ?1)
-         ORDER BY kind, id",
-    )?;
-    let records = stmt
-        .query_map([household_id.to_string()], record_from_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    if !records.iter().any(|r| r.kind == RecordKind::Household) {
-        // The household itself has not reached this device yet.
-        return Ok(Vec::new());
-    }
-    // The records' forms carry their ids and village in the columns; the domain types want
-    // them in the JSON too.
-    let docs: Vec<(RecordKind, Value)> = records
-        .iter()
-        .map(|r| {
-            let mut doc = r.doc.clone();
-            if let Some(obj) = doc.as_object_mut() {
-                obj.entry("id")
-                    .or_insert_with(|| Value::String(r.id.to_string()));
-                if r.kind == RecordKind::Household {
-                    obj.entry("village_id")
-                        .or_insert_with(|| Value::String(r.village_id.to_string()));
-                }
-            }
-            (r.kind, doc)
-        })
-        .collect();
-    let bundle = DomainBundle::from_records(docs.iter().map(|(k, v)| (*k, v)));
-    Ok(match bundle {
-        Ok(bundle) => check_household_bundle(&bundle, &YearPolicy::shangqiu_2018()),
-        Err(e) => vec![Finding::error(e.code(), "", e.to_string())],
-    })
-}
-
-/// The village rules (`check_village_bundle`) on a record of a village: the village, its
-/// natural villages, work team, exit measures, and GPS fixes and photos of the village;
-/// help units are county-wide and all go in. Nothing for a village whose own record has not
-/// reached this device.
-fn village_findings(
-    conn: &Connection,
-    record: &StoredRecord,
-    now_ms: i64,
-) -> Result<Vec<Finding>, Error> {
-    let Some(village_record) = village_of(conn, record)? else {
-        return Ok(Vec::new());
-    };
-    let mut stmt = conn.prepare(
-        "SELECT id, kind, village_id, doc FROM records r
-         WHERE (r.village_id = ?1 AND r.kind IN
-                 ('village', 'natural_village', 'work_team_member', 'village_exit_measures'))
-            OR r.kind = 'help_unit'
-            OR (r.kind IN ('gps_fix', 'photo') AND json_extract(r.doc, '$.subject_id') = ?2)
-         ORDER BY kind, id",
-    )?;
-    let records = stmt
-        .query_map(
-            [record.village_id.to_string(), village_record.to_string()],
-            record_from_row,
-        )?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut bundle = serde_json::Map::new();
-    let list = |kind: RecordKind| -> Value {
-        Value::Array(
-            records
-                .iter()
-                .filter(|r| r.kind == kind)
-                .map(with_id)
-                .collect(),
-        )
-    };
-    let Some(village) = records.iter().find(|r| r.id == village_record) else {
-        return Ok(Vec::new());
-    };
-    bundle.insert("village".into(), with_id(village));
-    bundle.insert("natural_villages".into(), list(RecordKind::NaturalVillage));
-    bundle.insert("help_units".into(), list(RecordKind::HelpUnit));
-    bundle.insert("work_team_members".into(), list(RecordKind::WorkTeamMember));
-    bundle.insert("gps_fixes".into(), list(RecordKind::GpsFix));
-    bundle.insert("photos".into(), list(RecordKind::Photo));
-    if let Some(m) = records
-        .iter()
-        .find(|r| r.kind == RecordKind::VillageExitMeasures)
-    {
-        bundle.insert("exit_measures".into(), with_id(m));
-    }
-    let now = Timestamp::from_millis(now_ms);
-    Ok(
-        match serde_json::from_value::<VillageBundle>(Value::Object(bundle)) {
-            Ok(b) => check_village_bundle(&b, &YearPolicy::shangqiu_2018(), now),
-            Err(e) => vec![Finding::error("records.invalid", "", e.to_string())],
-        },
-    )
-}
-
-/// The Village record of the village a record belongs to, if the record is of the village.
-fn village_of(conn: &Connection, record: &StoredRecord) -> Result<Option<Uuid>, Error> {
-    let village_record = || -> Result<Option<Uuid>, Error> {
-        let id: Option<String> = conn
-            .query_row(
-                "SELECT id FROM records WHERE kind = 'village' AND village_id = ?1
-                 ORDER BY id LIMIT 1",
-                [record.village_id.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(id.and_then(|s| Uuid::parse_str(&s).ok()))
-    };
-    Ok(match record.kind {
-        RecordKind::Village => Some(record.id),
-        RecordKind::NaturalVillage
-        | RecordKind::WorkTeamMember
-        | RecordKind::VillageExitMeasures => village_record()?,
-        RecordKind::GpsFix | RecordKind::Photo => {
-            let subject = record.doc.get("subject_id").and_then(Value::as_str);
-            let v = village_record()?;
-            v.filter(|v| subject == Some(v.to_string().as_str()))
-        }
-        _ => None,
-    })
-}
-
-/// The record's JSON form with its id (and village) from the columns.
-fn with_id(r: &StoredRecord) -> Value {
-    let mut doc = r.doc.clone();
-    if let Some(obj) = doc.as_object_mut() {
-        obj.entry("id")
-            .or_insert_with(|| Value::String(r.id.to_string()));
-        if r.kind != RecordKind::HelpUnit {
-            obj.entry("village_id")
-                .or_insert_with(|| Value::String(r.village_id.to_string()));
-        }
-    }
-    doc
-}
-
-/// The household a record belongs to, if any.
-fn household_of(conn: &Connection, record: &StoredRecord) -> Result<Option<Uuid>, Error> {
-    let field = |name: &str| {
-        record
-            .doc
-            .get(name)
-            .and_then(Value::as_str)
-            .and_then(|s| Uuid::parse_str(s).ok())
-    };
-    Ok(match record.kind {
-        RecordKind::Household => Some(record.id),
-        RecordKind::Member
-        | RecordKind::MemberChange
-        | RecordKind::Procedure
-        | RecordKind::HouseholdExitMeasures => field("household_id"),
-        RecordKind::Photo | RecordKind::GpsFix => {
-            let Some(subject) = field("subject_id") else {
-                return Ok(None);
-            };
-            let row: Option<(String, String)> = conn
-                .query_row(
-                    "SELECT kind, COALESCE(json_extract(doc, '$.household_id'), '') FROM records
-                     WHERE id = ?1",
-                    [subject.to_string()],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            match row {
-                Some((kind, _)) if kind == RecordKind::Household.as_str() => Some(subject),
-                Some((_, household)) => Uuid::parse_str(&household).ok(),
-                None => None,
-            }
-        }
-        _ => None,
-    })
-}
-
 impl Replica {
     /// Households of a village matching `filter`, by household number then id.
     pub fn households(
@@ -356,30 +167,27 @@ impl Replica {
         crate::list::household_list(&self.conn(), village_id, filter)
     }
 
-    /// A household and every record attached to it, with the findings on all of them.
+    /// A household and every record attached to it (its bundle), with their findings.
     pub fn household_bundle(&self, id: Uuid) -> Result<HouseholdBundle, Error> {
-        let household = self.get_record(id)?.ok_or(Error::NotFound)?;
-        let attached = {
-            let conn = self.conn();
-            let mut stmt = conn.prepare(
-                "SELECT id, kind, village_id, doc FROM records r
-                 WHERE r.id <> ?1 AND (json_extract(r.doc, '$.household_id') = ?1
-                    OR json_extract(r.doc, '$.subject_id') = ?1
-                    OR json_extract(r.doc, '$.subject_id') IN
-                       (SELECT m.id FROM records m WHERE json_extract(m.doc, '$.household_id') = ?1))
-                 ORDER BY kind, id",
-            )?;
-            let rows = stmt.query_map([id.to_string()], record_from_row)?;
-            rows.collect::<rusqlite::Result<Vec<_>>>()?
-        };
-        let mut findings = self.findings(id)?;
-        for r in &attached {
-            findings.extend(self.findings(r.id)?);
+        let mut records = crate::judging::household_records(&self.conn(), id)?;
+        let at = records
+            .iter()
+            .position(|r| r.id == id && r.kind == RecordKind::Household)
+            .ok_or(Error::NotFound)?;
+        let household = records.remove(at);
+        let findings = self.findings(id)?;
+        let mut record_findings = BTreeMap::new();
+        for r in &records {
+            let f = self.findings(r.id)?;
+            if !f.is_empty() {
+                record_findings.insert(r.id, f);
+            }
         }
         Ok(HouseholdBundle {
             household,
-            attached,
+            attached: records,
             findings,
+            record_findings,
         })
     }
 
@@ -466,17 +274,6 @@ impl Replica {
                 })
             },
         )?)
-    }
-}
-
-/// The record whose findings a save of `record` updates: its household, if it has one.
-pub(crate) fn findings_owner(
-    conn: &Connection,
-    record: &StoredRecord,
-) -> Result<Option<Uuid>, Error> {
-    match household_of(conn, record)? {
-        Some(h) => Ok(Some(h)),
-        None => village_of(conn, record),
     }
 }
 

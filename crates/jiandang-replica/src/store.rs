@@ -17,15 +17,10 @@ use uuid::Uuid;
 use crate::plan::{self, Incoming};
 use crate::{Error, Replica};
 
-/// A record as the device holds it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct StoredRecord {
-    pub id: Uuid,
-    pub kind: RecordKind,
-    pub village_id: Uuid,
-    /// The record's JSON form. Cleared fields are absent (never `null`).
-    pub doc: Value,
-}
+/// A record as the device holds it: the domain's stored record (kind, id and village from
+/// the columns; the JSON form with cleared fields absent, never `null`), so the judgement
+/// and the actions take what the store reads without a copy of the type.
+pub use jiandang_domain::StoredRecord;
 
 /// The answer to a save: what was stored, how many field edits went to the outbox, and what
 /// the domain rules found on it.
@@ -239,7 +234,7 @@ fn stamp_time(conn: &Connection, now_ms: i64) -> rusqlite::Result<i64> {
     })
 }
 
-fn store_findings(
+pub(crate) fn store_findings(
     conn: &Connection,
     record: Uuid,
     source: &str,
@@ -290,7 +285,7 @@ struct StoredLeaves {
 
 /// Sets (or clears, for `null`) one leaf. A leaf replaces anything that was nested under its
 /// path, and the reverse.
-fn set_leaf(l: &mut BTreeMap<String, Value>, path: &str, value: &Value) {
+pub(crate) fn set_leaf(l: &mut BTreeMap<String, Value>, path: &str, value: &Value) {
     if value.is_null() {
         l.remove(path);
     } else {
@@ -323,6 +318,102 @@ pub(crate) fn changes_of_set(conn: &Connection, set: Uuid) -> Result<Vec<Change>
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// Writes a record's new JSON form (as leaves): diffs it leaf by leaf against what is
+/// stored, and adds one outbox row per changed field (a field edited again before it was
+/// sent updates its waiting row). A changed field over the server's limits refuses the whole
+/// write (`field_limit`); the caller's transaction then rolls back. Returns the record as
+/// stored and the changed paths.
+pub(crate) fn write_doc(
+    tx: &Connection,
+    kind: RecordKind,
+    id: Uuid,
+    village_id: Uuid,
+    new: BTreeMap<String, Value>,
+    now: i64,
+) -> Result<(StoredRecord, Vec<String>), Error> {
+    let existing = load_record(tx, id)?;
+    if let Some(e) = &existing
+        && (e.kind != kind || e.village_id != village_id)
+    {
+        return Err(Error::RecordMismatch);
+    }
+    let old = existing
+        .as_ref()
+        .map(|e| leaves(&e.doc))
+        .unwrap_or_default();
+    let mut paths: Vec<&String> = old.keys().chain(new.keys()).collect();
+    paths.sort();
+    paths.dedup();
+    let mut changed = Vec::new();
+    for path in paths {
+        let (o, n) = (
+            old.get(path).cloned().unwrap_or(Value::Null),
+            new.get(path).cloned().unwrap_or(Value::Null),
+        );
+        if o == n {
+            continue;
+        }
+        // What the server would refuse is not saved (a clear always is: it may remove a
+        // value stored before the limits held).
+        if !n.is_null()
+            && let Err(error) = jiandang_protocol::limits::check_field(path, &n)
+        {
+            return Err(Error::FieldLimit {
+                path: path.clone(),
+                error,
+            });
+        }
+        let hlc = tick(tx, now)?;
+        let waiting: Option<String> = tx
+            .prepare_cached(
+                "SELECT change_id FROM outbox WHERE record_id = ?1 AND field = ?2
+                   AND status = 'pending'",
+            )?
+            .query_row(params![id.to_string(), path], |r| r.get(0))
+            .optional()?;
+        match waiting {
+            Some(change_id) => {
+                tx.prepare_cached("UPDATE outbox SET new = ?1, hlc = ?2 WHERE change_id = ?3")?
+                    .execute(params![json_text(&n), hlc.to_string(), change_id])?;
+            }
+            None => {
+                let base = field_seq(tx, id, path)?;
+                tx.prepare_cached(
+                    "INSERT INTO outbox (change_id, record_id, kind, village_id, field, old,
+                       new, base_seq, hlc, status, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10)",
+                )?
+                .execute(params![
+                    Uuid::now_v7().to_string(),
+                    id.to_string(),
+                    kind.as_str(),
+                    village_id.to_string(),
+                    path,
+                    json_text(&o),
+                    json_text(&n),
+                    base as i64,
+                    hlc.to_string(),
+                    now
+                ])?;
+            }
+        }
+        changed.push(path.clone());
+    }
+    let record = StoredRecord {
+        id,
+        kind,
+        village_id,
+        doc: doc_from_leaves(&new),
+    };
+    write_record(tx, &record, now)?;
+    Ok((record, changed))
+}
+
+/// The record as stored now, if any (inside a write's transaction).
+pub(crate) fn stored(conn: &Connection, id: Uuid) -> Result<Option<StoredRecord>, Error> {
+    Ok(load_record(conn, id)?)
+}
+
 impl Replica {
     /// A new record id (UUID v7: time-ordered, made offline).
     pub fn new_id() -> Uuid {
@@ -335,7 +426,10 @@ impl Replica {
     /// saw succeed survives the phone dying right after. A field edited again before it was
     /// sent updates its waiting outbox row instead of adding one. A changed field over the
     /// limits the server keeps (`jiandang_protocol::limits`) is refused (`field_limit`) and
-    /// nothing is saved. Returns the domain rules' findings on the record's household bundle.
+    /// nothing is saved. The record's bundles (`jiandang_domain::judge::link_of`) are judged
+    /// ONCE, by `judge_bundle_of` under the county's policy, in the same transaction; every
+    /// judged record's findings are stored and the record's own are returned (none before
+    /// the device has the county's policy).
     pub fn save_record(
         &self,
         kind: RecordKind,
@@ -344,91 +438,11 @@ impl Replica {
         doc: &Value,
     ) -> Result<Saved, Error> {
         let now = self.now_ms();
+        let policy = self.stored_policy();
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let existing = load_record(&tx, id)?;
-        if let Some(e) = &existing
-            && (e.kind != kind || e.village_id != village_id)
-        {
-            return Err(Error::RecordMismatch);
-        }
-        let old = existing
-            .as_ref()
-            .map(|e| leaves(&e.doc))
-            .unwrap_or_default();
-        let new = leaves(doc);
-        let mut paths: Vec<&String> = old.keys().chain(new.keys()).collect();
-        paths.sort();
-        paths.dedup();
-        let mut changed = Vec::new();
-        for path in paths {
-            let (o, n) = (
-                old.get(path).cloned().unwrap_or(Value::Null),
-                new.get(path).cloned().unwrap_or(Value::Null),
-            );
-            if o == n {
-                continue;
-            }
-            // What the server would refuse is not saved (a clear always is: it may remove a
-            // value stored before the limits held).
-            if !n.is_null()
-                && let Err(error) = jiandang_protocol::limits::check_field(path, &n)
-            {
-                return Err(Error::FieldLimit {
-                    path: path.clone(),
-                    error,
-                });
-            }
-            let hlc = tick(&tx, now)?;
-            let waiting: Option<String> = tx
-                .query_row(
-                    "SELECT change_id FROM outbox WHERE record_id = ?1 AND field = ?2
-                       AND status = 'pending'",
-                    params![id.to_string(), path],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            match waiting {
-                Some(change_id) => {
-                    tx.execute(
-                        "UPDATE outbox SET new = ?1, hlc = ?2 WHERE change_id = ?3",
-                        params![json_text(&n), hlc.to_string(), change_id],
-                    )?;
-                }
-                None => {
-                    let base = field_seq(&tx, id, path)?;
-                    tx.execute(
-                        "INSERT INTO outbox (change_id, record_id, kind, village_id, field, old,
-                           new, base_seq, hlc, status, created_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10)",
-                        params![
-                            Uuid::now_v7().to_string(),
-                            id.to_string(),
-                            kind.as_str(),
-                            village_id.to_string(),
-                            path,
-                            json_text(&o),
-                            json_text(&n),
-                            base as i64,
-                            hlc.to_string(),
-                            now
-                        ],
-                    )?;
-                }
-            }
-            changed.push(path.clone());
-        }
-        let record = StoredRecord {
-            id,
-            kind,
-            village_id,
-            doc: doc_from_leaves(&new),
-        };
-        write_record(&tx, &record, now)?;
-        let findings = crate::query::rule_findings(&tx, &record, now)?;
-        // Bundle findings belong to the household; a record of no household keeps its own.
-        let owner = crate::query::findings_owner(&tx, &record)?.unwrap_or(id);
-        store_findings(&tx, owner, "device", &findings)?;
+        let (record, changed) = write_doc(&tx, kind, id, village_id, leaves(doc), now)?;
+        let findings = crate::judging::judge_and_store(&tx, &record, policy.as_deref(), now)?;
         tx.commit()?;
         Ok(Saved {
             record,

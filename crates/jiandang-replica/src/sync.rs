@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use jiandang_protocol::{
     ApiError, ChangeSet, EnrollRequest, EnrollResponse, ErrorCode, PROTOCOL_HEADER,
-    PROTOCOL_VERSION, PullPage, PushResponse, SERVER_TIME_HEADER, Snapshot, UserInfo, VillageInfo,
+    PROTOCOL_VERSION, PolicyDoc, PullPage, PushResponse, SERVER_TIME_HEADER, Snapshot, UserInfo,
+    VillageInfo,
 };
 use rusqlite::params;
 use serde::Serialize;
@@ -193,6 +194,9 @@ impl Replica {
             )?;
             tx.commit()?;
         }
+        // The county's policy before anything is judged: a device never judges by one of
+        // its own.
+        self.fetch_policy(&mut progress).await?;
         Ok(Enrollment {
             server_url: base,
             device_id: resp.device_id,
@@ -265,6 +269,9 @@ impl Replica {
             |r| r.get(0),
         )?;
         self.retry_refused(Some(ErrorCode::EntryClosed.as_str()))?;
+        // The county may have changed its policy (a new year, a corrected line): every round
+        // takes it again, so the device judges by the county's current one offline.
+        self.fetch_policy(&mut report.progress).await?;
         if !snapshot_done {
             report.progress.phase = "snapshot";
             notify(&report.progress);
@@ -358,6 +365,26 @@ impl Replica {
             status: status_rx,
             task,
         }
+    }
+
+    /// `GET /api/v1/policy`: the year's policy the county judges by, kept for offline use.
+    pub async fn fetch_policy(&self, progress: &mut Progress) -> Result<(), Error> {
+        let (base, token) = self.endpoint()?;
+        let doc: PolicyDoc = self
+            .send_json::<(), _>(
+                self.http()
+                    .get(format!("{base}/api/v1/policy"))
+                    .bearer_auth(&token),
+                None,
+                progress,
+            )
+            .await?;
+        // What the county sends is checked as a policy file is: values that do not fit
+        // together are refused rather than judged by.
+        doc.policy
+            .check()
+            .map_err(|e| Error::BadResponse(e.to_string()))?;
+        self.set_policy(&doc.policy)
     }
 
     /// Takes the snapshot; the field values landed and the records the server left out.

@@ -3,7 +3,6 @@
 //! the same per-field diff, outbox and rules as [`Replica::save_record`].
 
 use jiandang_domain::RecordKind;
-use jiandang_domain::bundle::HouseholdBundle;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -58,21 +57,6 @@ impl Replica {
             Some(rec) if rec.kind == T::KIND => Ok(Some(decode(&rec)?)),
             _ => Ok(None),
         }
-    }
-
-    /// A household with its members, changes, procedure, exit measures, GPS fixes and
-    /// photos, as the domain's rules take it.
-    pub fn load_household_bundle(&self, id: Uuid) -> Result<HouseholdBundle, Error> {
-        let b = self.household_bundle(id)?;
-        let mut docs = vec![(b.household.kind, with_ids(&b.household))];
-        docs.extend(
-            b.attached
-                .iter()
-                .filter(|r| r.kind != RecordKind::Photo || r.doc.get("sha256").is_some())
-                .map(|r| (r.kind, with_ids(r))),
-        );
-        HouseholdBundle::from_records(docs.iter().map(|(k, v)| (*k, v)))
-            .map_err(|e| Error::BadResponse(e.to_string()))
     }
 }
 

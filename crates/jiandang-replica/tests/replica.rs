@@ -12,8 +12,13 @@ use uuid::Uuid;
 
 const VILLAGE: Uuid = Uuid::from_u128(0x1111);
 
+/// A replica that holds the demo county's policy (the sync fetches the county's; these
+/// tests set it).
 fn open(dir: &tempfile::TempDir) -> Replica {
-    Replica::open(&dir.path().join("replica.sqlite")).expect("open")
+    let r = Replica::open(&dir.path().join("replica.sqlite")).expect("open");
+    r.set_policy(&jiandang_domain::policy::YearPolicy::shangqiu_2018())
+        .expect("policy");
+    r
 }
 
 /// A clock the test moves by hand.
@@ -526,15 +531,18 @@ fn domain_records_save_and_load_typed() {
     r.save(VILLAGE, &household).expect("save household");
     let saved = r.save(VILLAGE, &member).expect("save member");
     assert_eq!(
-        r.findings(h).expect("findings"),
+        r.findings(m).expect("findings"),
         saved.findings,
-        "bundle findings on the household"
+        "the member's own findings"
     );
     assert_eq!(r.load::<Household>(h).expect("load"), Some(household));
     assert_eq!(r.load::<Member>(m).expect("load"), Some(member.clone()));
     assert_eq!(r.load::<Member>(h).expect("wrong kind"), None);
-    let bundle = r.load_household_bundle(h).expect("bundle");
-    assert_eq!(bundle.members, vec![member]);
+    let bundle = r.household_bundle(h).expect("bundle");
+    assert_eq!(
+        bundle.attached.iter().map(|a| a.id).collect::<Vec<_>>(),
+        vec![m]
+    );
 }
 
 #[test]
@@ -556,16 +564,19 @@ fn a_village_save_returns_the_village_rules_findings() {
         saved.findings
     );
     assert_eq!(r.findings(v).expect("findings"), saved.findings);
-    // A natural village's save judges the whole village again.
+    // A natural village's save judges the whole village again: the village form's finding
+    // is stored again, the natural village's own beside it.
+    let n = Replica::new_id();
     let nv = r
         .save_record(
             RecordKind::NaturalVillage,
-            Replica::new_id(),
+            n,
             VILLAGE,
             &json!({"basic": {"name": "东组"}}),
         )
         .expect("save");
-    assert_eq!(r.findings(v).expect("findings"), nv.findings);
+    assert_eq!(r.findings(v).expect("findings"), saved.findings);
+    assert_eq!(r.findings(n).expect("findings"), nv.findings);
 }
 
 /// The device refuses to save what the server would refuse (issue 11, item 2): a field over

@@ -6,6 +6,9 @@ import { currentApp } from "../app";
 import { syncBadge } from "../forms";
 import { h, mount } from "../dom";
 
+/** A typed position's accuracy (metres) unless the user says otherwise. */
+const TYPED_ACCURACY_M = 5;
+
 export function gpsRow(g: GpsView): HTMLElement {
   return h(
     "li",
@@ -25,7 +28,7 @@ export function gpsPanel(subjectId: string, villageId: string, history: GpsView[
   // through the same command as on a phone.
   const lon = h("input", { id: "gps-lon", inputmode: "decimal", placeholder: "经度，如 115.65" });
   const lat = h("input", { id: "gps-lat", inputmode: "decimal", placeholder: "纬度，如 34.41" });
-  const acc = h("input", { id: "gps-accuracy", inputmode: "decimal", value: "5" });
+  const acc = h("input", { id: "gps-accuracy", inputmode: "decimal", value: TYPED_ACCURACY_M });
   const manual = app.status.manual_position
     ? h(
         "div",
@@ -43,7 +46,7 @@ export function gpsPanel(subjectId: string, villageId: string, history: GpsView[
       if (app.status.manual_position) {
         const x = Number(lon.value);
         const y = Number(lat.value);
-        const a = Number(acc.value || "5");
+        const a = acc.value ? Number(acc.value) : TYPED_ACCURACY_M;
         if (!Number.isFinite(x) || !Number.isFinite(y) || lon.value === "" || lat.value === "") {
           mount(out, h("div", { class: "error-box" }, "请输入经度和纬度"));
           return;

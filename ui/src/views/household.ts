@@ -5,14 +5,17 @@
 import {
   backend,
   errorMessage,
+  type ExitStepRecord,
   type Fields,
   type Finding,
   type FormBundle,
+  type FormDef,
+  type HouseholdActions,
   type HouseholdBundle,
   type MemberChangeDirection,
+  type Offer,
   type PhotoView,
   type RecordView,
-  type SaveResult,
 } from "../backend";
 import { currentApp, go } from "../app";
 import {
@@ -66,7 +69,7 @@ export async function householdView(id: string, focus?: Focus): Promise<HTMLElem
     h("div", { class: "record-head" }, h("span", { id: "record-sync" }, syncBadge(hh.sync))),
     recordEditor("household", hh, bundle.findings, { choices, controls: (form) => visitPanel(form) }),
     membersPanel(bundle, choices, focus),
-    exitPanel(hh.id),
+    exitPanel(bundle, choices),
     singlePanel("procedure", hh.id, bundle.procedure[0] ?? null, choices),
     singlePanel("household_exit_measures", hh.id, bundle.exit_measures, choices),
     gpsPanel(hh.id, hh.village_id, bundle.gps),
@@ -117,7 +120,8 @@ export function photoChoice(p: PhotoView): Choice {
 }
 
 function headName(b: HouseholdBundle): string {
-  const head = b.members.find((m) => m.fields["relationship"] === "01" || m.fields["relationship"] === "1");
+  const facts = currentApp().bundle.facts;
+  const head = b.members.find((m) => m.fields["relationship"] === facts.head_relationship);
   return typeof head?.fields["name"] === "string" ? (head.fields["name"] as string) : "";
 }
 
@@ -141,6 +145,20 @@ async function newHousehold(villageId: string): Promise<HTMLElement> {
   return frame("新识别农户", h("div", { class: "card" }, h("p", {}, "先建立农户记录，再填写各部分信息和家庭成员。"), saveFirst), {
     back: "#/home",
   });
+}
+
+/** Saves waiting for typing to pause, by editor: run at once by [`flushPendingSaves`]. */
+const pendingSaves = new Set<() => Promise<void>>();
+
+/**
+ * Saves every answer still waiting for typing to pause, now: the app calls it when it goes to
+ * the background (a phone may end it there), and tests call it so one test's typing is saved
+ * within that test.
+ */
+export async function flushPendingSaves(): Promise<void> {
+  const all = [...pendingSaves];
+  pendingSaves.clear();
+  await Promise.all(all.map((f) => f()));
 }
 
 interface EditorOptions {
@@ -171,6 +189,7 @@ export function recordEditor(
   const state = h("div", { class: "save-state", "data-kind": kind }, record ? "" : "未保存");
   const general = h("div", { class: "record-findings" });
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let flush: (() => Promise<void>) | undefined;
   let rendered: RenderedForm;
 
   const show = (fs: Finding[]) => {
@@ -216,11 +235,19 @@ export function recordEditor(
     onChange: (fields) => {
       state.textContent = "正在检查……";
       backend()
-        .validateRecord(kind, { ...opts.link, ...fields }, id)
+        .validateRecord(kind, { ...opts.link, ...fields }, id, villageId)
         .then(show)
         .catch(() => undefined);
       clearTimeout(timer);
-      timer = setTimeout(() => save(fields), SAVE_DELAY_MS);
+      if (flush) pendingSaves.delete(flush);
+      const pending = () => {
+        clearTimeout(timer);
+        if (flush) pendingSaves.delete(flush);
+        return save(fields);
+      };
+      flush = pending;
+      pendingSaves.add(pending);
+      timer = setTimeout(pending, SAVE_DELAY_MS);
     },
   });
   show(findings);
@@ -239,9 +266,10 @@ export function recordEditor(
 /** What a member's card says of them: who they are in the household at a glance. */
 const MEMBER_CARD = ["name", "relationship", "sex", "birth_date"];
 
-/** 人员状态 (the member_status code list): "1" 正常, "2" 已自然减少. */
-const PRESENT = "1";
-const DECREASED = "2";
+/** Whether a member has left the household (人员状态 已自然减少, the domain's code). */
+function hasLeft(m: RecordView): boolean {
+  return m.fields["status"] === currentApp().bundle.facts.member_decreased;
+}
 
 /**
  * The member-change record's line on its member's card: direction, reason and date as the
@@ -258,8 +286,8 @@ export function memberChangeText(bundle: FormBundle, change: RecordView): string
  */
 function membersPanel(b: HouseholdBundle, choices: Choices, focus?: Focus): HTMLElement {
   const app = currentApp();
-  const present = b.members.filter((m) => m.fields["status"] !== DECREASED);
-  const gone = b.members.filter((m) => m.fields["status"] === DECREASED);
+  const present = b.members.filter((m) => !hasLeft(m));
+  const gone = b.members.filter((m) => hasLeft(m));
   const statusList = formFields(app.bundle, "member").find((f) => f.path === "status")?.code_list;
   const summary = (m: RecordView) => fieldsText(app.bundle, "member", m.fields, MEMBER_CARD);
   // The latest change of each member (by date, then as entered).
@@ -297,7 +325,7 @@ function membersPanel(b: HouseholdBundle, choices: Choices, focus?: Focus): HTML
           },
           summary(m) || "家庭成员",
         ),
-        decreased ? h("span", { class: "badge muted" }, codeLabel(app.bundle, statusList, DECREASED)) : null,
+        decreased ? h("span", { class: "badge muted" }, codeLabel(app.bundle, statusList, app.bundle.facts.member_decreased)) : null,
         syncBadge(m.sync),
         decreased
           ? null
@@ -337,9 +365,9 @@ function membersPanel(b: HouseholdBundle, choices: Choices, focus?: Focus): HTML
 
 /**
  * The natural increase / decrease sheet (W6): the member-change form, plus the new member's
- * form. The first 保存 makes the records (the `member_change` command); when the domain
- * still finds errors the sheet stays open, and a later 保存 corrects those same records
- * rather than adding another member.
+ * form. 保存 is the domain's action (the `member_change` command): all its records or none.
+ * Refused, the sheet stays open with the reasons beside their fields and checks the answers
+ * as typed; the next 保存 tries again (one member added, never two).
  */
 function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member: RecordView | null, householdChoices: Choices): void {
   const app = currentApp();
@@ -351,13 +379,17 @@ function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member
     mount(host, h("div", { class: "error-box" }, "缺少表单定义：member_change / member"));
     return;
   }
-  // 变更类型 (change_direction "1" 自然增加, "2" 自然减少) is not asked, but the form's
-  // relevance reads it: 新户主 is asked only on a decrease. The shell sets it again on save.
-  let changeFields: Fields = { direction: direction === "increase" ? "1" : "2" };
+  // 变更类型 is not asked, but the form's relevance reads it: 新户主 is asked only on a
+  // decrease. The domain's action sets it again.
+  const facts = app.bundle.facts;
+  let changeFields: Fields = { direction: direction === "increase" ? facts.change_increase : facts.change_decrease };
   let memberFields: Fields = { household_id: b.household.id };
-  let saved: RecordView | null = null;
+  // Refused once (nothing saved): the answers are checked as typed from then on.
+  let refused = false;
+  // A draft change is judged alone (its member not yet made): only its own fields' findings.
+  const changeFieldPaths = new Set(changeForm.sections.flatMap((sec) => sec.fields.map((f) => f.path)));
   const errors = h("div", { class: "record-findings" });
-  const present = b.members.filter((m) => m.fields["status"] !== DECREASED && m.id !== member?.id);
+  const present = b.members.filter((m) => !hasLeft(m) && m.id !== member?.id);
   // The change names its household, direction and member itself; the user picks the new
   // head (from those who stay) and the proof photos (from the household's photos).
   const choices = new Choices({
@@ -375,12 +407,13 @@ function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member
     choices,
     onChange: (f) => {
       changeFields = f;
-      // Once saved with errors, the sheet checks its answers as typed, like any form, so a
-      // corrected answer loses its finding before the next 保存.
-      if (saved) {
+      // Once refused, the sheet checks its answers as typed, like any form, so a corrected
+      // answer loses its finding before the next 保存.
+      if (refused) {
+        const link = { household_id: b.household.id, ...(member ? { member_id: member.id } : {}) };
         backend()
-          .validateRecord("member_change", { ...saved.fields, ...f }, saved.id)
-          .then(showChangeFindings)
+          .validateRecord("member_change", { ...link, ...f }, null, b.household.village_id)
+          .then((fs) => showChangeFindings(fs.filter((x) => changeFieldPaths.has(x.path))))
           .catch(() => undefined);
       }
     },
@@ -407,25 +440,19 @@ function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member
       : null;
   // The member the change is about: the one leaving, or the one just added.
   const memberOf = (change: RecordView) => member?.id ?? String(change.fields["member_id"]);
-  const submit = async (): Promise<SaveResult> => {
-    if (!saved) {
-      return backend().memberChange({
-        household_id: b.household.id,
-        direction,
-        change_fields: changeFields,
-        member_id: member?.id ?? null,
-        member_fields: memberEditor ? { ...memberFields, household_id: b.household.id } : null,
-      });
-    }
-    if (memberEditor) {
-      await backend().saveRecord({
-        id: memberOf(saved),
-        kind: "member",
-        village_id: saved.village_id,
-        fields: { ...memberFields, household_id: b.household.id, status: PRESENT },
-      });
-    }
-    return backend().saveRecord({ id: saved.id, kind: "member_change", village_id: saved.village_id, fields: { ...saved.fields, ...changeFields } });
+  // The first 保存 is the domain's action: every record or none, refused with its reasons.
+  // Once done, a later 保存 corrects the same records (the member form's own findings).
+  // 保存 is the domain's action: every record or none. Refused, nothing is saved and the
+  // sheet shows why; a later 保存 tries again with the corrected answers.
+  const submit = async (): Promise<{ record: RecordView | null; findings: Finding[] }> => {
+    const base = { household_id: b.household.id, change_fields: changeFields };
+    const a = await backend().memberChange(
+      member
+        ? { ...base, direction: "departure", member_id: member.id }
+        : { ...base, direction: "arrival", member: memberFields },
+    );
+    const change = a.done ? a.records.find((r) => r.kind === "member_change") : undefined;
+    return { record: change ?? null, findings: a.findings };
   };
   const done = (change: RecordView) => go(`#/household/${b.household.id}/${memberOf(change)}`);
   const name = typeof member?.fields["name"] === "string" ? (member.fields["name"] as string) : "";
@@ -449,9 +476,12 @@ function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member
             onclick: async () => {
               try {
                 const r = await submit();
-                saved = r.record;
-                showChangeFindings(r.findings);
-                if (r.findings.some((f) => f.severity === "error")) return;
+                // Refused: nothing was saved; the sheet stays open with the reasons.
+                if (!r.record) {
+                  showChangeFindings(r.findings);
+                  refused = true;
+                  return;
+                }
                 toast("已保存 · 待同步");
                 done(r.record);
               } catch (e) {
@@ -461,61 +491,189 @@ function openChange(b: HouseholdBundle, direction: MemberChangeDirection, member
           },
           "保存",
         ),
-        // Records already made stay (nothing entered is lost); the page then shows them.
-        h("button", { class: "secondary", id: "member-change-cancel", onclick: () => (saved ? done(saved) : mount(host)) }, "取消"),
+        // Nothing is saved until the domain's action is done: cancelling closes the sheet.
+        h("button", { class: "secondary", id: "member-change-cancel", onclick: () => mount(host) }, "取消"),
       ),
     ),
   );
   host.scrollIntoView({ block: "start" });
 }
 
-/** 标记脱贫: asks the domain and shows every reason it refuses (W1, W2). */
-function exitPanel(householdId: string): HTMLElement {
+/**
+ * 脱贫退出 (W1, W2, C9, Q2): where the household stands, the exit procedure's steps so far,
+ * and the actions the domain offers in that state (申请预脱贫, the next step, 标记脱贫, …).
+ * The page draws what the domain offers and shows the domain's reasons when it refuses; it
+ * decides nothing itself.
+ */
+function exitPanel(b: HouseholdBundle, choices: Choices): HTMLElement {
+  const app = currentApp();
   const out = h("div", { id: "exit-result", class: "exit-result" });
+  const stepHost = h("div", { id: "exit-step-form" });
+  const acts = b.actions;
+  const householdId = b.household.id;
+  const refusals = (title: string, reasons: Finding[]) =>
+    h(
+      "div",
+      { class: "error-box", id: "exit-refusals" },
+      h("strong", {}, `不能${title}：`),
+      h("ul", {}, reasons.map((f) => h("li", { "data-code": f.code }, f.message))),
+    );
+  const done = (a: { done: boolean; findings: Finding[] }, offer: Offer) => {
+    if (a.done) {
+      // The action changed the household: redraw the page so every form holds the new
+      // values and a later save does not put the old ones back.
+      toast(`${offer.label_zh} · 已保存 · 待同步`);
+      go(location.hash);
+      return;
+    }
+    mount(out, refusals(offer.label_zh, a.findings));
+    out.scrollIntoView({ block: "center" });
+  };
+  const press = (offer: Offer) => async () => {
+    mount(out);
+    try {
+      if (offer.step !== undefined) {
+        // The step picks its signer from the members present, its attachments from the photos.
+        const stepChoices = new Choices({
+          member: b.members
+            .filter((m) => !hasLeft(m))
+            .map((m) => ({ value: m.id, label: String(m.fields["name"] ?? "家庭成员") })),
+          photo: choices.for(["photo"]) ?? [],
+        });
+        mount(stepHost, stepForm(householdId, offer, stepChoices, (a) => done(a, offer)));
+        stepHost.scrollIntoView({ block: "start" });
+        return;
+      }
+      done(await backend().householdAction(householdId, offer.action), offer);
+    } catch (e) {
+      mount(out, h("div", { class: "error-box" }, errorMessage(e)));
+    }
+  };
   return h(
     "section",
-    { class: "panel", id: "exit" },
+    { class: "panel", id: "exit", "data-procedure-id": acts?.exit_procedure_id ?? null },
     h("h2", {}, "脱贫退出"),
-    h("p", { class: "hint" }, "标记脱贫前，两不愁三保障各项须已解决，人均纯收入须超过当年标准。"),
-    h(
-      "button",
-      {
-        class: "primary big",
-        id: "request-exit",
-        onclick: async () => {
-          try {
-            const a = await backend().requestExit(householdId);
-            if (a.allowed) {
-              // The shell changed 脱贫状态: redraw the page so the form holds it and a later
-              // save of the form does not put the old status back.
-              toast("已标记为本年脱贫 · 待同步");
-              go(location.hash);
-              return;
-            }
-            mount(
-              out,
-              a.allowed
-                ? h("div", { class: "ok-box" }, "已标记为本年脱贫 · 待同步")
-                : h(
-                    "div",
-                    { class: "error-box", id: "exit-refusals" },
-                    h("strong", {}, "不能标记脱贫："),
-                    h(
-                      "ul",
-                      {},
-                      a.refusals.map((f) => h("li", { "data-code": f.code }, f.message)),
-                    ),
-                  ),
-            );
-            out.scrollIntoView({ block: "center" });
-          } catch (e) {
-            mount(out, h("div", { class: "error-box" }, errorMessage(e)));
-          }
-        },
-      },
-      "标记脱贫",
-    ),
+    acts
+      ? h("p", { id: "household-state", "data-state": acts.state.state }, `当前状态：${acts.state_zh}`)
+      : h("p", { class: "hint" }, "本机还没有县里的本年度政策，联网同步一次后可办理脱贫退出。"),
+    acts ? stepsList(acts) : null,
+    acts
+      ? h(
+          "div",
+          { class: "actions exit-actions" },
+          acts.offers.map((o) =>
+            h(
+              "button",
+              {
+                class: o.reasons.length === 0 ? "primary" : "secondary",
+                "data-action": o.action,
+                "data-allowed": String(o.reasons.length === 0),
+                onclick: press(o),
+              },
+              o.label_zh,
+            ),
+          ),
+        )
+      : null,
+    stepHost,
     out,
+    h("p", { class: "hint" }, `按顺序：${(codeListLabels(app.bundle, "exit_step")).join(" → ")}，各步有日期；标记脱贫须程序完成且两不愁三保障已解决、人均纯收入超过当年标准。`),
+  );
+}
+
+/** The labels of a code list, in its order. */
+function codeListLabels(bundle: FormBundle, listId: string): string[] {
+  return (bundle.code_lists.find((l) => l.id === listId)?.entries ?? []).map((e) => e.zh);
+}
+
+/** The steps recorded so far: each with its date, outcome and notice days. */
+function stepsList(acts: HouseholdActions): HTMLElement | null {
+  const app = currentApp();
+  if (acts.steps.length === 0) return null;
+  return h(
+    "ol",
+    { class: "exit-steps", id: "exit-steps" },
+    acts.steps.map((st) =>
+      h(
+        "li",
+        { "data-step": st.step },
+        [
+          codeLabel(app.bundle, "exit_step", st.step),
+          st.date ?? "",
+          st.outcome ? codeLabel(app.bundle, "step_outcome", st.outcome) : "",
+          st.notice_days != null ? `公示 ${st.notice_days} 天` : "",
+        ]
+          .filter((x) => x)
+          .join(" · "),
+      ),
+    ),
+  );
+}
+
+/**
+ * The next step's sheet: the exit-procedure form's step columns (日期, 结果, and what the
+ * form asks for that step: 公示天数, 签字认可的户主, by its relevance), recorded through the
+ * domain's action.
+ */
+function stepForm(
+  householdId: string,
+  offer: Offer,
+  householdChoices: Choices,
+  answered: (a: { done: boolean; findings: Finding[] }) => void,
+): HTMLElement {
+  const app = currentApp();
+  const steps = formFields(app.bundle, "exit_procedure").find((f) => (f.columns ?? []).length > 0);
+  if (!steps?.columns) return h("div", { class: "error-box" }, "缺少表单定义：exit_procedure");
+  const form: FormDef = {
+    id: "exit_step",
+    record: "exit_procedure",
+    title_zh: offer.label_zh,
+    sections: [{ id: "step", title_zh: offer.label_zh, fields: steps.columns }],
+  };
+  let fields: Fields = { step: offer.step };
+  const rendered = renderForm({
+    bundle: app.bundle,
+    form,
+    fields,
+    pending: [],
+    hidden: ["step"],
+    choices: householdChoices,
+    onChange: (f) => {
+      fields = f;
+    },
+  });
+  const record = (): ExitStepRecord => ({
+    step: String(offer.step),
+    date: typeof fields.date === "string" && fields.date ? fields.date : null,
+    outcome: typeof fields.outcome === "string" && fields.outcome ? fields.outcome : null,
+    notice_days: typeof fields.notice_days === "number" ? fields.notice_days : null,
+    signed_by: typeof fields.signed_by === "string" && fields.signed_by ? fields.signed_by : null,
+    note: typeof fields.note === "string" && fields.note ? fields.note : null,
+    attachment_photo_ids: Array.isArray(fields.attachment_photo_ids) ? fields.attachment_photo_ids.map(String) : [],
+  });
+  return h(
+    "div",
+    { class: "dialog card", "data-step": String(offer.step) },
+    rendered.el,
+    h(
+      "div",
+      { class: "actions" },
+      h(
+        "button",
+        {
+          class: "primary",
+          id: "exit-step-save",
+          onclick: async () => {
+            try {
+              answered(await backend().recordExitStep(householdId, record()));
+            } catch (e) {
+              answered({ done: false, findings: [{ code: "error", severity: "error", path: "", message: errorMessage(e) }] });
+            }
+          },
+        },
+        "保存此步",
+      ),
+    ),
   );
 }
 

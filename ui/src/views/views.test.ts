@@ -1,9 +1,9 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import type { AppStatus, FieldDef, FormBundle, FormDef, HouseholdBundle, HouseholdList, RecordView, SaveRequest, SyncStatus, VillageBundle } from "../backend";
 import { loadApp } from "../app";
 import { homeView } from "./home";
-import { beijingToday, householdView } from "./household";
+import { beijingToday, flushPendingSaves, householdView } from "./household";
 import { villageView } from "./village";
 import { loginView } from "./login";
 import { clockSentence, syncView } from "./sync";
@@ -18,6 +18,7 @@ function form(record: string, title_zh: string, fields: FieldDef[]): FormDef {
 // A small bundle in the domain's shape: the forms these screens render.
 const bundle: FormBundle = {
   version: 2,
+  facts: { head_relationship: "01", member_decreased: "2", change_increase: "1", change_decrease: "2" },
   forms: [
     form("household", "贫困户信息采集表", [
       field("basic.phone", "phone", { label_zh: "联系电话" }),
@@ -60,8 +61,28 @@ const bundle: FormBundle = {
       field("relationship", "code", { label_zh: "与户主关系", code_list: "relationship" }),
       field("status", "code", { label_zh: "人员状态", code_list: "member_status" }),
     ]),
+    form("exit_procedure", "贫困户退出程序", [
+      field("household_id", "reference", { refers_to: ["household"] }),
+      field("steps", "rows", {
+        label_zh: "程序步骤",
+        columns: [
+          field("step", "code", { label_zh: "步骤", code_list: "exit_step" }),
+          field("date", "date", { label_zh: "日期" }),
+          field("outcome", "code", { label_zh: "结果", code_list: "step_outcome" }),
+          field("notice_days", "integer", { label_zh: "公示天数", relevance: { op: "equals", path: "step", value: "village_notice" } }),
+          field("signed_by", "reference", { label_zh: "签字认可的户主", refers_to: ["member"], relevance: { op: "equals", path: "step", value: "recognition" } }),
+        ],
+      }),
+    ]),
   ],
   code_lists: [
+    {
+      id: "exit_step",
+      version: "2018",
+      name_zh: "退出程序步骤",
+      entries: [{ code: "recognition", zh: "户主签字认可", en: "" }, { code: "village_notice", zh: "村内公示", en: "" }],
+    },
+    { id: "step_outcome", version: "2018", name_zh: "步骤结果", entries: [{ code: "passed", zh: "通过", en: "" }] },
     { id: "affiliation", version: "2018", name_zh: "隶属关系", entries: [{ code: "04", zh: "县", en: "county" }] },
     { id: "photo_kind", version: "2018", name_zh: "照片类型", entries: [{ code: "house_front", zh: "房屋正面", en: "" }] },
     { id: "change_direction", version: "2018", name_zh: "变更类型", entries: [{ code: "1", zh: "自然增加", en: "" }, { code: "2", zh: "自然减少", en: "" }] },
@@ -150,6 +171,13 @@ Element.prototype.scrollIntoView = () => {};
 beforeEach(() => {
   clearMocks();
   location.hash = "";
+});
+
+// A test's typing is saved within that test (a save still waiting for the pause would reach
+// the next test's shell and its recorded calls).
+afterEach(async () => {
+  await flushPendingSaves();
+  await settle();
 });
 
 describe("village home", () => {
@@ -373,6 +401,9 @@ describe("household page references", () => {
       { id: "p1", subject_id: "h1", kind: "house_front", thumbnail: "data:image/jpeg;base64,AAAA", uploaded: false, taken_at: "2018-10-12 16:30" },
     ],
     findings: [],
+    visits: [],
+    record_findings: {},
+    actions: null,
     natural_villages: [],
     helpers: [
       { id: "hp1", name: "李四（县扶贫办）" },
@@ -458,6 +489,9 @@ describe("natural member changes (W6)", () => {
     gps: [],
     photos: [],
     findings: [],
+    visits: [],
+    record_findings: {},
+    actions: null,
     natural_villages: [],
     helpers: [],
   };
@@ -495,14 +529,15 @@ describe("natural member changes (W6)", () => {
     expect([...head.querySelectorAll("option")].map((o) => o.textContent)).toEqual(["请选择", "王小宝"]);
   });
 
-  it("a sheet saved with errors corrects the same records on the next 保存", async () => {
-    const made = rec("c9", "member_change", { household_id: "h1", member_id: "m9", direction: "1" });
+  it("a sheet refused by the domain saves nothing, is checked as typed, and the next 保存 makes the member once", async () => {
+    const made = rec("c9", "member_change", { household_id: "h1", member_id: "m9", direction: "1", reason: "11" });
+    const answers = [
+      { done: false, records: [], findings: [{ code: "member_change.reason_missing", severity: "error", path: "reason", message: "请选择增加原因" }] },
+      { done: true, records: [rec("m9", "member", { household_id: "h1", name: "王小二", status: "1" }), made], findings: [] },
+    ];
     const calls = shell({
       get_household: hb,
-      member_change: {
-        record: made,
-        findings: [{ code: "member_change.reason_missing", severity: "error", path: "reason", message: "请选择增加原因" }],
-      },
+      member_change: () => answers.shift(),
       save_record: echoSave("x"),
       validate_record: [],
     });
@@ -525,16 +560,15 @@ describe("natural member changes (W6)", () => {
     await settle();
     // Checked again as answered: the finding is gone before the next 保存.
     expect(dialog.querySelector("[data-findings-for='reason']")?.textContent).toBe("");
+    const draft = calls.filter(([c]) => c === "validate_record").at(-1)![1] as { kind: string; fields: Record<string, unknown> };
+    expect(draft.kind).toBe("member_change");
+    expect(draft.fields).toMatchObject({ household_id: "h1", direction: "1", reason: "11" });
     dialog.querySelector<HTMLButtonElement>("#member-change-save")!.click();
     await settle();
-    expect(calls.filter(([c]) => c === "member_change").length).toBe(1);
-    const saves = calls.filter(([c]) => c === "save_record").map(([, a]) => (a as { req: SaveRequest }).req);
-    expect(saves.map((r) => [r.kind, r.id])).toEqual([
-      ["member", "m9"],
-      ["member_change", "c9"],
-    ]);
-    expect(saves[0].fields).toMatchObject({ name: "王小二", household_id: "h1", status: "1" });
-    expect(saves[1].fields).toMatchObject({ member_id: "m9", direction: "1", reason: "11" });
+    const sent = calls.filter(([c]) => c === "member_change").map(([, a]) => (a as { req: Record<string, unknown> }).req);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).toMatchObject({ household_id: "h1", direction: "arrival", change_fields: { reason: "11" }, member: { name: "王小二" } });
+    expect(calls.filter(([c]) => c === "save_record")).toEqual([]);
     // Saved: the page opens at the new member.
     expect(location.hash).toBe("#/household/h1/m9");
   });
@@ -553,7 +587,7 @@ describe("入户核实", () => {
     const calls = shell({
       get_household: {
         household: hh, members: [], member_changes: [], procedure: [], exit_measures: null,
-        gps: [], photos: [], findings: [], natural_villages: [], helpers: [],
+        gps: [], photos: [], findings: [], natural_villages: [], helpers: [], visits: [], record_findings: {}, actions: null,
       },
       save_record: { record: { ...hh, sync: "waiting" }, findings: [] },
       validate_record: [],
@@ -570,5 +604,70 @@ describe("入户核实", () => {
     await new Promise((r) => setTimeout(r, 0));
     const save = calls.find(([c]) => c === "save_record")![1] as { req: { fields: Record<string, unknown> } };
     expect(save.req.fields).toMatchObject({ "basic.phone": "13800000000", "basic.visited_on": today });
+  });
+});
+
+describe("脱贫退出 (W1, C9, Q2)", () => {
+  const refusal = { code: "exit.not_pre_exit", severity: "error" as const, path: "", message: "须先申请预脱贫", requirement: "C9" };
+  const hb = (actions: HouseholdBundle["actions"]): HouseholdBundle => ({
+    household: rec("h1", "household", {}),
+    members: [rec("m1", "member", { name: "王𠮷", household_id: "h1", status: "1" })],
+    member_changes: [], procedure: [], visits: [], exit_measures: null, gps: [], photos: [],
+    findings: [], record_findings: {}, natural_villages: [], helpers: [], actions,
+  });
+
+  it("draws what the domain offers and shows its reasons when it refuses", async () => {
+    const calls = shell({
+      get_household: hb({
+        state: { state: "registered" }, state_zh: "未脱贫", exit_procedure_id: null, steps: [],
+        offers: [
+          { action: "propose_exit", label_zh: "申请预脱贫", reasons: [] },
+          { action: "mark_exited", label_zh: "标记脱贫", reasons: [refusal] },
+        ],
+      }),
+      household_action: { done: false, records: [], findings: [refusal] },
+    });
+    await loadApp();
+    const el = await householdView("h1");
+    document.body.replaceChildren(el);
+    expect(el.querySelector("#household-state")?.textContent).toBe("当前状态：未脱贫");
+    const buttons = [...el.querySelectorAll<HTMLButtonElement>("#exit [data-action]")];
+    expect(buttons.map((b) => [b.textContent, b.dataset.allowed])).toEqual([["申请预脱贫", "true"], ["标记脱贫", "false"]]);
+    buttons[1].click();
+    await settle();
+    expect(calls).toContainEqual(["household_action", { householdId: "h1", action: "mark_exited" }]);
+    expect(el.querySelector("#exit-refusals")?.textContent).toBe("不能标记脱贫：须先申请预脱贫");
+  });
+
+  it("asks a step what the form asks of it (公示天数 for the notice, not a signer) and records it", async () => {
+    const calls = shell({
+      get_household: hb({
+        state: { state: "pre_exit" }, state_zh: "预脱贫", exit_procedure_id: "p1",
+        steps: [{ step: "recognition", date: "2018-10-19", outcome: "passed", notice_days: null, signed_by: "m1", note: null, attachment_photo_ids: [] }],
+        offers: [{ action: "record_exit_step", label_zh: "记录：村内公示", step: "village_notice", reasons: [] }],
+      }),
+      record_exit_step: { done: false, records: [], findings: [{ ...refusal, message: "公示不足 7 天" }] },
+    });
+    await loadApp();
+    const el = await householdView("h1");
+    document.body.replaceChildren(el);
+    expect(el.querySelector("#exit-steps")?.textContent).toBe("户主签字认可 · 2018-10-19 · 通过");
+    el.querySelector<HTMLButtonElement>("#exit [data-action='record_exit_step']")!.click();
+    await settle();
+    const sheet = el.querySelector("#exit-step-form")!;
+    expect(sheet.querySelector<HTMLElement>("[data-field='notice_days']")!.hidden).toBe(false);
+    expect(sheet.querySelector<HTMLElement>("[data-field='signed_by']")!.hidden).toBe(true);
+    expect(sheet.querySelector("[data-field='step']")).toBeNull();
+    const date = sheet.querySelector<HTMLInputElement>("input[name='date']")!;
+    date.value = "2018-10-20";
+    date.dispatchEvent(new Event("input"));
+    const days = sheet.querySelector<HTMLInputElement>("input[name='notice_days']")!;
+    days.value = "5";
+    days.dispatchEvent(new Event("input"));
+    sheet.querySelector<HTMLButtonElement>("#exit-step-save")!.click();
+    await settle();
+    const call = calls.find(([c]) => c === "record_exit_step")![1] as { step: Record<string, unknown> };
+    expect(call.step).toMatchObject({ step: "village_notice", date: "2018-10-20", notice_days: 5, signed_by: null });
+    expect(el.querySelector("#exit-refusals")?.textContent).toBe("不能记录：村内公示：公示不足 7 天");
   });
 });
