@@ -207,6 +207,7 @@ pub async fn put_phases(
     Wire(req): Wire<Phases>,
 ) -> Result<Json<Phases>, AppError> {
     caller.require_admin()?;
+    let current = state.rules.policy();
     let mut phases = Vec::with_capacity(req.phases.len());
     for p in &req.phases {
         let name = PhaseName::from_code(&p.name).ok_or_else(|| {
@@ -225,9 +226,11 @@ pub async fn put_phases(
             starts: p.starts,
             ends: p.ends,
             writes_open: p.writes_open,
+            // The wire's phases do not carry it: a phase keeps the county's own setting.
+            problem_writes_open: policy::problem_writes_open(&current, name),
         });
     }
-    let mut policy = (*state.rules.policy()).clone();
+    let mut policy = (*current).clone();
     policy.phases = phases;
     policy.check().map_err(policy::refused)?;
     let now = state.clock.now_ms();

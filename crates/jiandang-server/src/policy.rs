@@ -129,12 +129,30 @@ fn legacy_phases(json: &str) -> Option<Vec<Phase>> {
     }
     rows.into_iter()
         .map(|p| {
+            let name = PhaseName::from_code(&p.name)?;
             Some(Phase {
-                name: PhaseName::from_code(&p.name)?,
+                name,
                 starts: p.starts,
                 ends: p.ends,
                 writes_open: p.writes_open,
+                problem_writes_open: problem_writes_open(&crate::demo::policy(), name),
             })
         })
         .collect()
+}
+
+/// Whether the phase `name` takes the problem list's writes after the entry window
+/// (`Phase::problem_writes_open`): as `policy` has it, else as the standard timeline
+/// ([`crate::demo::policy`]) has it. The wire's phases (`PUT /api/v1/admin/phases`, the old
+/// `phases` table) do not carry it.
+pub fn problem_writes_open(policy: &YearPolicy, name: PhaseName) -> bool {
+    let of = |p: &YearPolicy| {
+        p.phases
+            .iter()
+            .find(|x| x.name == name)
+            .map(|x| x.problem_writes_open)
+    };
+    of(policy)
+        .or_else(|| of(&crate::demo::policy()))
+        .unwrap_or(false)
 }
