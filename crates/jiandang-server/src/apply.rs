@@ -13,11 +13,21 @@
 //! household keeps its state and the rest of its record as they were, the set's other changes
 //! stand. So 已脱贫 without 预脱贫, or without a complete exit procedure with the head's
 //! recognition, is refused at push exactly as the device refuses 标记脱贫 (C9, W1, Q2).
+//! Problem records (问题清单) pass the domain's problem gate the same way
+//! (`jiandang_domain::action::problem::gate`): a field role verifies and corrects, only the
+//! county raises, sends back and closes; a refused problem keeps its record as it was.
+//!
+//! **Phases.** After the entry window (and unless the county reopened the village), a
+//! device's change passes `jiandang_domain::phase::device_write` on its record as the set
+//! would leave it: in the verification and correction phases only what an open problem of
+//! the village covers, the refusal naming the phase (`entry_closed`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use jiandang_domain::action::gate;
+use jiandang_domain::action::{gate, problem};
 use jiandang_domain::judge::Context;
+use jiandang_domain::phase;
+use jiandang_domain::problem::{Problem, ProblemRole};
 use jiandang_domain::{Date, RecordKind, StoredRecord};
 use jiandang_protocol::{
     Change, ChangeResult, ErrorCode, Hlc, Outcome, RecordFindings, Role, limits,
@@ -29,7 +39,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::error::AppError;
 use crate::merge::{self, Decision, Incoming};
-use crate::storage::{Author, Logged, Store};
+use crate::storage::{Author, Logged, Store, form_leaves};
 use crate::{references, rules, window};
 
 /// A change set being applied by `caller`.
@@ -60,6 +70,18 @@ struct Attempt {
     left: BTreeSet<Uuid>,
 }
 
+/// Whether a village takes the caller's writes now.
+#[derive(Clone)]
+enum Writes {
+    /// Refused whatever the record (unknown village, not the caller's, no writes in the
+    /// phase without problems).
+    Refused(Outcome),
+    /// Open (the entry window, a reopened village, the county admin).
+    Open,
+    /// Only what an open problem covers (`phase::device_write`): the village's problems.
+    Problems(Vec<Problem>),
+}
+
 impl Push<'_> {
     fn author(&self) -> Author {
         Author {
@@ -77,7 +99,10 @@ impl Push<'_> {
         // their record: a household's state is its record's, and the gate judges a
         // transition on the records as they are after.
         let mut before: BTreeMap<Uuid, Option<StoredRecord>> = BTreeMap::new();
-        for change in changes.iter().filter(|c| c.kind == RecordKind::Household) {
+        for change in changes
+            .iter()
+            .filter(|c| matches!(c.kind, RecordKind::Household | RecordKind::Problem))
+        {
             if let std::collections::btree_map::Entry::Vacant(e) = before.entry(change.record_id) {
                 e.insert(store.record(change.record_id)?);
             }
@@ -86,7 +111,8 @@ impl Push<'_> {
         loop {
             conn.execute_batch("SAVEPOINT apply_set")?;
             let attempt = self.attempt(conn, changes, max_seq, &refuse)?;
-            let refusals = self.gate(conn, &before, &attempt.touched)?;
+            let mut refusals = self.gate(conn, &before, &attempt.touched)?;
+            refusals.extend(self.gate_problems(conn, &before, &attempt.touched)?);
             if refusals.is_empty() {
                 conn.execute_batch("RELEASE apply_set")?;
                 let mut judged = attempt.touched;
@@ -150,6 +176,49 @@ impl Push<'_> {
         Ok(out)
     }
 
+    /// The caller's side in the problem list: the county office, or the field.
+    pub fn problem_role(&self) -> ProblemRole {
+        if self.caller.role == Role::CountyAdmin {
+            ProblemRole::County
+        } else {
+            ProblemRole::Field
+        }
+    }
+
+    /// Every problem record of `before` the set changed that the problem gate refuses for the
+    /// caller's side, with the refusal's message.
+    fn gate_problems(
+        &self,
+        conn: &Connection,
+        before: &BTreeMap<Uuid, Option<StoredRecord>>,
+        touched: &BTreeSet<Uuid>,
+    ) -> Result<BTreeMap<Uuid, String>, AppError> {
+        let store = Store::new(conn);
+        let mut out = BTreeMap::new();
+        for (id, was) in before {
+            if !touched.contains(id) {
+                continue;
+            }
+            let Some(now) = store.record(*id)? else {
+                continue;
+            };
+            if now.kind != RecordKind::Problem {
+                continue;
+            }
+            let was: Vec<StoredRecord> = was.iter().cloned().collect();
+            if let Err(reasons) = problem::gate(&was, &[now], self.problem_role()) {
+                let mut messages: Vec<String> = Vec::new();
+                for r in reasons {
+                    if !messages.contains(&r.message) {
+                        messages.push(r.message);
+                    }
+                }
+                out.insert(*id, format!("不能修改问题：{}", messages.join("；")));
+            }
+        }
+        Ok(out)
+    }
+
     /// Applies every change once, refusing those of the households in `refuse`.
     fn attempt(
         &self,
@@ -165,9 +234,17 @@ impl Push<'_> {
             left: BTreeSet::new(),
         };
         let mut villages = BTreeMap::new();
+        let mut phases = BTreeMap::new();
         for change in changes {
-            let outcome =
-                self.apply_change(conn, change, max_seq, refuse, &mut attempt, &mut villages)?;
+            let outcome = self.apply_change(
+                conn,
+                change,
+                changes,
+                max_seq,
+                refuse,
+                &mut attempt,
+                (&mut villages, &mut phases),
+            )?;
             attempt.results.push(ChangeResult {
                 change_id: change.change_id,
                 outcome,
@@ -191,48 +268,104 @@ impl Push<'_> {
         Ok(attempt)
     }
 
-    /// Whether the caller may write records of the village now: `Some(refusal)` when not.
-    /// The same for every change of the set, so asked once per village.
-    fn village_verdict(
-        &self,
-        conn: &Connection,
-        village: Uuid,
-    ) -> Result<Option<Outcome>, AppError> {
+    /// Whether the caller may write records of the village now. The same for every change
+    /// of the set, so asked once per village.
+    fn village_verdict(&self, conn: &Connection, village: Uuid) -> Result<Writes, AppError> {
         let known: bool = conn
             .prepare_cached("SELECT EXISTS (SELECT 1 FROM villages WHERE id = ?1)")?
             .query_row([village.to_string()], |r| r.get(0))?;
         if !known {
-            return Ok(Some(refused(
+            return Ok(Writes::Refused(refused(
                 ErrorCode::BadRequest,
                 "记录所属的村在服务器上不存在",
             )));
         }
         if !self.caller.may_access(village) {
-            return Ok(Some(refused(
+            return Ok(Writes::Refused(refused(
                 ErrorCode::ForbiddenVillage,
                 "该村未分配给当前用户，不能修改其中的记录",
             )));
         }
-        if self.caller.role != Role::CountyAdmin
-            && !window::writes_open(conn, self.ctx.policy, village, self.today)?
+        if self.caller.role == Role::CountyAdmin
+            || window::writes_open(conn, self.ctx.policy, village, self.today)?
         {
-            return Ok(Some(refused(
-                ErrorCode::EntryClosed,
-                window::CLOSED_MESSAGE,
-            )));
+            return Ok(Writes::Open);
         }
-        Ok(None)
+        let policy = self.ctx.policy;
+        match policy.phase_on(self.today) {
+            Some(p) if p.problem_writes_open => {
+                let problems = Store::new(conn)
+                    .records_of(village, &[RecordKind::Problem])?
+                    .iter()
+                    .filter_map(Problem::from_stored)
+                    .collect();
+                Ok(Writes::Problems(problems))
+            }
+            // No device writes in this phase: the domain's refusal names it.
+            _ => {
+                let nothing = StoredRecord {
+                    kind: RecordKind::Household,
+                    id: Uuid::nil(),
+                    village_id: village,
+                    doc: Value::Null,
+                };
+                let message = match phase::device_write(policy, self.today, &nothing, &[]) {
+                    Err(f) if f.code == "phase.closed" => f.message,
+                    _ => window::CLOSED_MESSAGE.to_owned(),
+                };
+                Ok(Writes::Refused(refused(ErrorCode::EntryClosed, message)))
+            }
+        }
+    }
+
+    /// The phase's verdict on a change's record as the set would leave it (its stored form
+    /// with every change of the set to it laid over), among the village's `problems`.
+    fn phase_verdict(
+        &self,
+        conn: &Connection,
+        change: &Change,
+        changes: &[Change],
+        problems: &[Problem],
+    ) -> Result<Option<Outcome>, AppError> {
+        let stored = Store::new(conn).record(change.record_id)?;
+        let mut leaves = stored
+            .as_ref()
+            .map(|r| form_leaves(&r.doc))
+            .unwrap_or_default();
+        for c in changes.iter().filter(|c| c.record_id == change.record_id) {
+            if c.new.is_null() {
+                leaves.remove(&c.field);
+            } else {
+                leaves.insert(c.field.clone(), c.new.clone());
+            }
+        }
+        let record = StoredRecord {
+            kind: change.kind,
+            id: change.record_id,
+            village_id: change.village_id,
+            doc: jiandang_protocol::unflatten(&leaves),
+        };
+        Ok(
+            phase::device_write(self.ctx.policy, self.today, &record, problems)
+                .err()
+                .map(|f| refused(ErrorCode::EntryClosed, f.message)),
+        )
     }
 
     /// The outcome of one change: refused, or logged and merged (accepted or superseded).
+    #[allow(clippy::too_many_arguments)]
     fn apply_change(
         &self,
         conn: &Connection,
         change: &Change,
+        changes: &[Change],
         max_seq: u64,
         refuse: &BTreeMap<Uuid, String>,
         attempt: &mut Attempt,
-        villages: &mut BTreeMap<Uuid, Option<Outcome>>,
+        (villages, phases): (
+            &mut BTreeMap<Uuid, Writes>,
+            &mut BTreeMap<Uuid, Option<Outcome>>,
+        ),
     ) -> Result<Outcome, AppError> {
         let store = Store::new(conn);
         if let Some(outcome) = store.logged_outcome(change.change_id)? {
@@ -268,16 +401,22 @@ impl Push<'_> {
                 "记录的类型或所属村与服务器上的不一致",
             ));
         }
-        let village = match villages.get(&change.village_id) {
-            Some(known) => known.clone(),
-            None => {
-                let verdict = self.village_verdict(conn, change.village_id)?;
-                villages.insert(change.village_id, verdict.clone());
-                verdict
+        if !villages.contains_key(&change.village_id) {
+            let verdict = self.village_verdict(conn, change.village_id)?;
+            villages.insert(change.village_id, verdict);
+        }
+        match villages.get(&change.village_id) {
+            Some(Writes::Refused(refusal)) => return Ok(refusal.clone()),
+            Some(Writes::Problems(problems)) => {
+                if !phases.contains_key(&change.record_id) {
+                    let verdict = self.phase_verdict(conn, change, changes, problems)?;
+                    phases.insert(change.record_id, verdict);
+                }
+                if let Some(Some(refusal)) = phases.get(&change.record_id) {
+                    return Ok(refusal.clone());
+                }
             }
-        };
-        if let Some(refusal) = village {
-            return Ok(refusal);
+            Some(Writes::Open) | None => {}
         }
         if let Some(refusal) = references::check(conn, change)? {
             return Ok(refusal);

@@ -135,15 +135,15 @@ fn legacy_phases(json: &str) -> Option<Vec<Phase>> {
                 starts: p.starts,
                 ends: p.ends,
                 writes_open: p.writes_open,
-                problem_writes_open: problem_writes_open(&crate::demo::policy(), name),
+                problem_writes_open: problem_writes_open(&YearPolicy::shangqiu_2018(), name),
             })
         })
         .collect()
 }
 
 /// Whether the phase `name` takes the problem list's writes after the entry window
-/// (`Phase::problem_writes_open`): as `policy` has it, else as the standard timeline
-/// ([`crate::demo::policy`]) has it. The wire's phases (`PUT /api/v1/admin/phases`, the old
+/// (`Phase::problem_writes_open`): as `policy` has it, else as the standard timeline (the
+/// Shangqiu 2018 document) has it. The wire's phases (`PUT /api/v1/admin/phases`, the old
 /// `phases` table) do not carry it.
 pub fn problem_writes_open(policy: &YearPolicy, name: PhaseName) -> bool {
     let of = |p: &YearPolicy| {
@@ -153,6 +153,6 @@ pub fn problem_writes_open(policy: &YearPolicy, name: PhaseName) -> bool {
             .map(|x| x.problem_writes_open)
     };
     of(policy)
-        .or_else(|| of(&crate::demo::policy()))
+        .or_else(|| of(&YearPolicy::shangqiu_2018()))
         .unwrap_or(false)
 }
