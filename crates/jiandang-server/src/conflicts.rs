@@ -173,7 +173,7 @@ pub async fn resolve(
 
 /// The server's own change of a field: stamped after the field's current stamp, based on its
 /// current seq, so it wins the merge as a fast-forward.
-fn server_change(
+pub(crate) fn server_change(
     store: &Store<'_>,
     record: Uuid,
     kind: RecordKind,

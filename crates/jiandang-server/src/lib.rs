@@ -22,6 +22,7 @@ pub mod extract;
 pub mod history;
 pub mod merge;
 pub mod policy;
+pub mod problems;
 pub mod references;
 pub mod rules;
 pub mod storage;
@@ -150,6 +151,28 @@ fn api_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             post(admin::reopen_village),
         ),
         (Method::GET, "/api/v1/admin/exports", get(exports::log)),
+        (
+            Method::POST,
+            "/api/v1/admin/checks/run",
+            post(problems::run_checks),
+        ),
+        (
+            Method::POST,
+            "/api/v1/admin/province-file",
+            post(problems::import_province_file),
+        ),
+        (Method::GET, "/api/v1/problems", get(problems::list)),
+        (Method::POST, "/api/v1/problems", post(problems::raise_one)),
+        (
+            Method::POST,
+            "/api/v1/problems/{id}/send-back",
+            post(problems::send_back_one),
+        ),
+        (
+            Method::POST,
+            "/api/v1/problems/{id}/close",
+            post(problems::close_one),
+        ),
         (
             Method::POST,
             "/api/v1/exports/jobs",
