@@ -14,6 +14,9 @@ use jiandang_domain::problem::{Actor, ProblemRole, ProblemSeverity};
 use jiandang_domain::{Date, RecordKind, StoredRecord, Timestamp};
 use jiandang_protocol::flatten;
 use jiandang_server::Clock as _;
+use std::collections::BTreeSet;
+
+use axum::http::StatusCode;
 use serde_json::{Value, json};
 use support::{At, County, Token, outcome};
 use uuid::Uuid;
@@ -32,12 +35,24 @@ fn id_of(form: &Value) -> Uuid {
     form["id"].as_str().expect("id").parse().expect("uuid")
 }
 
-/// Every non-null leaf of a record as changes of the device `who`.
+/// Every non-null leaf of a record of village A as changes of the device `who`.
 fn record_changes(county: &County, who: &Token, kind: &str, id: Uuid, form: &Value) -> Vec<Value> {
+    changes_in(county, county.village_a, who, kind, id, form)
+}
+
+/// Every non-null leaf of a record of `village` as changes of the device `who`.
+fn changes_in(
+    county: &County,
+    village: Uuid,
+    who: &Token,
+    kind: &str,
+    id: Uuid,
+    form: &Value,
+) -> Vec<Value> {
     let at = At {
         record: id,
         kind,
-        village: county.village_a,
+        village,
     };
     flatten(form)
         .into_iter()
@@ -266,4 +281,215 @@ async fn after_the_entry_window_only_records_with_an_open_problem_take_writes() 
         is_accepted(outcome(&answer, 0)),
         "the household with an open problem takes the write: {answer}"
     );
+}
+
+/// The example household again in village B, under new ids (the same people: each of its
+/// members is then in two households of the county, §7.1 人员重复), as changes.
+fn copy_in_b(county: &County, who: &Token) -> Vec<Value> {
+    let mut file = household(county);
+    let h = Uuid::new_v4();
+    file["household"]["id"] = json!(h);
+    file["household"]["village_id"] = json!(county.village_b);
+    let mut changes = changes_in(
+        county,
+        county.village_b,
+        who,
+        "household",
+        h,
+        &file["household"],
+    );
+    for m in file["members"].as_array().into_iter().flatten() {
+        let mut m = m.clone();
+        let id = Uuid::new_v4();
+        m["id"] = json!(id);
+        m["household_id"] = json!(h);
+        m["village_id"] = json!(county.village_b);
+        changes.extend(changes_in(county, county.village_b, who, "member", id, &m));
+    }
+    changes
+}
+
+async fn problems_of(county: &County, who: &Token, query: &str) -> (StatusCode, Value) {
+    county
+        .call(
+            "GET",
+            &format!("/api/v1/problems{query}"),
+            Some(&who.token),
+            None,
+        )
+        .await
+}
+
+/// The county runs the checks (§7.1 人员重复 across two villages here): the problems are
+/// stored, a re-run raises none again, a survey worker lists only its village's, and the
+/// county raises by hand, sends back only what was verified, and closes (EVALUATION §6).
+#[tokio::test]
+async fn the_county_runs_the_checks_and_works_the_list() {
+    let county = County::new().await;
+    let admin = county.enroll("admin").await;
+    let worker = county.enroll("worker_a").await;
+    let worker_b = county.enroll("worker_b").await;
+    let file = household(&county);
+    assert_accepted(
+        &county
+            .push(&worker, bundle_changes(&county, &worker, &file))
+            .await,
+        "A",
+    );
+    assert_accepted(
+        &county.push(&worker_b, copy_in_b(&county, &worker_b)).await,
+        "B",
+    );
+
+    let (status, run) = county
+        .call("POST", "/api/v1/admin/checks/run", Some(&admin.token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{run}");
+    let in_two = run["faults"]["county.person_in_two_households"]
+        .as_u64()
+        .unwrap_or(0);
+    assert_eq!(in_two, 8, "each of 4 people in each of 2 households: {run}");
+    let raised = run["raised"].as_u64().expect("raised");
+    assert!(raised >= in_two, "{run}");
+
+    let (status, all) = problems_of(&county, &admin, "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        all["problems"].as_array().expect("list").len() as u64,
+        raised
+    );
+    assert_eq!(all["by_state"]["pending"].as_u64(), Some(raised));
+
+    // A second run raises nothing again.
+    let (_, again) = county
+        .call("POST", "/api/v1/admin/checks/run", Some(&admin.token), None)
+        .await;
+    assert_eq!(again["raised"], 0, "{again}");
+
+    // The worker of A sees A's problems only, and cannot ask for B's.
+    let (status, mine) =
+        problems_of(&county, &worker, "?check=county.person_in_two_households").await;
+    assert_eq!(status, StatusCode::OK);
+    let mine = mine["problems"].as_array().expect("list");
+    assert_eq!(mine.len(), 4, "A's four members");
+    assert!(
+        mine.iter()
+            .all(|p| p["village_id"] == json!(county.village_a))
+    );
+    let (status, _) =
+        problems_of(&county, &worker, &format!("?village={}", county.village_b)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The problems reach the worker's device by the normal pull.
+    let (_, page) = county
+        .call(
+            "GET",
+            "/api/v1/pull?after=0&limit=5000",
+            Some(&worker.token),
+            None,
+        )
+        .await;
+    let pulled: BTreeSet<&str> = page["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter(|c| c["kind"] == "problem")
+        .filter_map(|c| c["record_id"].as_str())
+        .collect();
+    assert!(
+        mine.iter()
+            .all(|p| pulled.contains(p["id"].as_str().expect("id")))
+    );
+
+    // Raise by hand, refused to send back while 待核实, closed as 县级撤销 with a note.
+    let household_id = id_of(&file["household"]);
+    let (status, raised) = county
+        .call(
+            "POST",
+            "/api/v1/problems",
+            Some(&admin.token),
+            Some(json!({"protocol": 2, "record_id": household_id, "path": "basic.phone", "text": "联系电话与户主本人不符"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{raised}");
+    assert_eq!(raised["problem"]["state"], "pending");
+    assert_eq!(raised["problem"]["field_label"], "联系电话");
+    let id = raised["problem"]["id"].as_str().expect("id").to_owned();
+    let (status, answer) = county
+        .call(
+            "POST",
+            &format!("/api/v1/problems/{id}/send-back"),
+            Some(&admin.token),
+            Some(json!({"protocol": 2, "reason": "再核实"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    let (status, closed) = county
+        .call(
+            "POST",
+            &format!("/api/v1/problems/{id}/close"),
+            Some(&admin.token),
+            Some(json!({"protocol": 2, "kind": "withdrawn", "note": "误报"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{closed}");
+    assert_eq!(closed["problem"]["state"], "closed");
+    // Its history holds every step, the county admin's.
+    let (_, history) = county
+        .call(
+            "GET",
+            &format!("/api/v1/records/{id}/history"),
+            Some(&admin.token),
+            None,
+        )
+        .await;
+    let fields: Vec<&str> = history["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    assert!(
+        fields.contains(&"state") && fields.contains(&"closing.kind"),
+        "{fields:?}"
+    );
+}
+
+/// The province's comparison file (W5): a row matching a member raises a problem on it, a
+/// row matching no one is answered back with its line (never dropped).
+#[tokio::test]
+async fn the_province_file_raises_problems_and_answers_unmatched_rows() {
+    let county = County::new().await;
+    let admin = county.enroll("admin").await;
+    let worker = county.enroll("worker_a").await;
+    let file = household(&county);
+    assert_accepted(
+        &county
+            .push(&worker, bundle_changes(&county, &worker, &file))
+            .await,
+        "A",
+    );
+    let number = file["members"][0]["id_number"].as_str().expect("number");
+    let csv = format!(
+        "证件号码,姓名,比对结果\n{number},张某某,财政供养人员\n110101199003077777,某人,车辆\n"
+    );
+    let (status, _, body) = county
+        .send(
+            "POST",
+            "/api/v1/admin/province-file",
+            Some(&admin.token),
+            &[("Jiandang-Protocol", "2"), ("Content-Type", "text/csv")],
+            Some(csv.into_bytes()),
+            None,
+        )
+        .await;
+    let answer: Value = serde_json::from_slice(&body).expect("json");
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["rows"], 2);
+    assert_eq!(answer["matched_rows"], 1);
+    assert_eq!(answer["raised"], 1);
+    assert_eq!(answer["unmatched"][0]["line"], 3, "{answer}");
+    let (_, list) = problems_of(&county, &worker, "?check=province.comparison").await;
+    let list = list["problems"].as_array().expect("list");
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["record_id"], file["members"][0]["id"]);
 }
