@@ -58,6 +58,11 @@ pub struct Push<'a> {
 pub struct Applied {
     pub results: Vec<ChangeResult>,
     pub findings: Vec<RecordFindings>,
+    /// The records with an accepted change.
+    pub touched: BTreeSet<Uuid>,
+    /// The set's records as they were before it (those the server held), for the re-check
+    /// of what the set can affect (`crate::recheck`).
+    pub prior: Vec<StoredRecord>,
 }
 
 /// One pass over the set.
@@ -107,6 +112,13 @@ impl Push<'_> {
                 e.insert(store.record(change.record_id)?);
             }
         }
+        let mut prior: Vec<StoredRecord> = Vec::new();
+        let mut ids: BTreeSet<Uuid> = BTreeSet::new();
+        for change in changes {
+            if ids.insert(change.record_id) {
+                prior.extend(store.record(change.record_id)?);
+            }
+        }
         let mut refuse: BTreeMap<Uuid, String> = BTreeMap::new();
         loop {
             conn.execute_batch("SAVEPOINT apply_set")?;
@@ -115,12 +127,15 @@ impl Push<'_> {
             refusals.extend(self.gate_problems(conn, &before, &attempt.touched)?);
             if refusals.is_empty() {
                 conn.execute_batch("RELEASE apply_set")?;
-                let mut judged = attempt.touched;
+                let mut judged = attempt.touched.clone();
                 judged.extend(attempt.left);
                 let findings = rules::check_records(conn, self.ctx, &judged)?;
+                prior.retain(|r| attempt.touched.contains(&r.id));
                 return Ok(Applied {
                     results: attempt.results,
                     findings,
+                    touched: attempt.touched,
+                    prior,
                 });
             }
             conn.execute_batch("ROLLBACK TO apply_set; RELEASE apply_set")?;

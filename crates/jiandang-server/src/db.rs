@@ -45,6 +45,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006-bundle-findings",
         include_str!("../../../migrations/server/0006-bundle-findings/up.sql"),
     ),
+    (
+        "0007-id-index",
+        include_str!("../../../migrations/server/0007-id-index/up.sql"),
+    ),
 ];
 
 /// Why the database could not be opened.

@@ -34,7 +34,8 @@ use crate::auth::{Caller, parse_uuid};
 use crate::conflicts::server_change;
 use crate::error::AppError;
 use crate::extract::{Wire, body_error};
-use crate::storage::{Scope, Store};
+use crate::idindex::{self, county_records};
+use crate::storage::Store;
 
 /// The answer of `POST /api/v1/admin/checks/run`.
 #[derive(Debug, Serialize, Deserialize)]
@@ -135,6 +136,9 @@ pub async fn run_checks(
             let ctx = Context::new(&policy, Timestamp::from_millis(now_ms));
             let records = county_records(&tx)?;
             let run = check_all(&records, &CountyFacts::default(), &ctx, &mut Uuid::new_v4);
+            // The run judged the register whole: the ID index is rebuilt from it.
+            let none = BTreeSet::new();
+            idindex::rebuild(&tx, &register(&records, &ctx, Judge::Only(&none)), now_ms)?;
             let mut faults: BTreeMap<String, usize> = BTreeMap::new();
             for f in &run.faults {
                 *faults.entry(f.check.to_owned()).or_default() += 1;
@@ -454,22 +458,6 @@ pub fn store_edits(conn: &Connection, push: &Push<'_>, edits: &[Edit]) -> Result
         }
     }
     Ok(())
-}
-
-/// Every record of the county, as stored (a record that does not read is left out).
-pub fn county_records(conn: &Connection) -> Result<Vec<StoredRecord>, AppError> {
-    let (_, rows) = Store::new(conn).snapshot(Scope::County)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| {
-            Some(StoredRecord {
-                kind: r.kind?,
-                id: r.id,
-                village_id: r.village_id,
-                doc: r.doc?,
-            })
-        })
-        .collect())
 }
 
 /// The problem record `id`, or 404.
