@@ -416,16 +416,16 @@ impl Push<'_> {
                 "记录的类型或所属村与服务器上的不一致",
             ));
         }
-        if !villages.contains_key(&change.village_id) {
-            let verdict = self.village_verdict(conn, change.village_id)?;
-            villages.insert(change.village_id, verdict);
+        if let std::collections::btree_map::Entry::Vacant(e) = villages.entry(change.village_id) {
+            e.insert(self.village_verdict(conn, change.village_id)?);
         }
         match villages.get(&change.village_id) {
             Some(Writes::Refused(refusal)) => return Ok(refusal.clone()),
             Some(Writes::Problems(problems)) => {
-                if !phases.contains_key(&change.record_id) {
-                    let verdict = self.phase_verdict(conn, change, changes, problems)?;
-                    phases.insert(change.record_id, verdict);
+                if let std::collections::btree_map::Entry::Vacant(e) =
+                    phases.entry(change.record_id)
+                {
+                    e.insert(self.phase_verdict(conn, change, changes, problems)?);
                 }
                 if let Some(Some(refusal)) = phases.get(&change.record_id) {
                     return Ok(refusal.clone());
@@ -505,6 +505,45 @@ impl Push<'_> {
             )),
         }
     }
+}
+
+/// The node name of stamps the server makes itself.
+pub const SERVER_NODE: &str = "server";
+
+/// The server's own change of a field: stamped after the field's current stamp, based on its
+/// current seq, so it wins the merge as a fast-forward.
+pub fn server_change(
+    store: &Store<'_>,
+    record: Uuid,
+    kind: RecordKind,
+    village: Uuid,
+    field: String,
+    new: serde_json::Value,
+    now_ms: i64,
+) -> Result<Change, AppError> {
+    let (old, base_seq, hlc) = match store.current(record, &field)? {
+        Some((c, _)) => (
+            c.value,
+            c.seq,
+            Hlc::zero(SERVER_NODE).observe(&c.hlc, now_ms),
+        ),
+        None => (
+            serde_json::Value::Null,
+            0,
+            Hlc::zero(SERVER_NODE).tick(now_ms),
+        ),
+    };
+    Ok(Change {
+        change_id: Uuid::new_v4(),
+        record_id: record,
+        kind,
+        village_id: village,
+        field,
+        old,
+        new,
+        base_seq,
+        hlc,
+    })
 }
 
 /// The fields that link a record to its bundle: changing one moves the record out of the

@@ -29,9 +29,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::apply::Push;
+use crate::apply::{Push, server_change};
 use crate::auth::{Caller, parse_uuid};
-use crate::conflicts::server_change;
 use crate::error::AppError;
 use crate::extract::{Wire, body_error};
 use crate::idindex::{self, county_records};
@@ -146,6 +145,17 @@ pub async fn run_checks(
             let (raised, updated) = counts(&run.edits);
             let push = push_of(&caller, now_ms, today, &ctx);
             store_edits(&tx, &push, &run.edits)?;
+            tx.execute(
+                "INSERT INTO check_runs (run_ms, user_id, faults, raised, updated)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                rusqlite::params![
+                    now_ms,
+                    caller.user_id.to_string(),
+                    run.faults.len(),
+                    raised,
+                    updated
+                ],
+            )?;
             tx.commit()?;
             tracing::info!(raised, updated, "county checks run");
             Ok(CheckRun {

@@ -1,5 +1,6 @@
 //! The county-wide checks again after a device's push, over only what it can affect
-//! (issue 18: "a push re-checks only what it touched"): the county's ID index (`id_index`,
+//! (issue 18: "a push re-checks only what it touched"), once the county has run them in full
+//! (before, while data is entered, there is no problem list to keep): the county's ID index (`id_index`,
 //! one row per member or helper with a number) brought up to date for the touched records,
 //! then `jiandang_domain::county::Scope::after_push` says what the push can affect, the
 //! records it wants are loaded, and `county::recheck` gives the problem edits (new problems,
@@ -55,7 +56,7 @@ pub fn after_push(
     now_ms: i64,
     applied: &Applied,
 ) -> Result<(), AppError> {
-    if applied.touched.is_empty() {
+    if applied.touched.is_empty() || !checks_ran(conn)? {
         return Ok(());
     }
     ensure_built(conn, ctx, now_ms)?;
@@ -148,4 +149,12 @@ pub fn after_push(
 
 fn all_kinds() -> Vec<RecordKind> {
     RecordKind::ALL.to_vec()
+}
+
+/// Whether the county has run the checks (`check_runs`): before, there is no problem list
+/// to keep, and a push during data entry costs no re-check.
+pub fn checks_ran(conn: &Connection) -> Result<bool, AppError> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM check_runs)")?
+        .query_row([], |r| r.get(0))?)
 }

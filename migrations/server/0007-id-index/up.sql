@@ -18,3 +18,15 @@ CREATE INDEX id_index_key ON id_index (key);
 CREATE TABLE id_index_built (
     built_ms INTEGER NOT NULL
 );
+
+-- Every full run of the county-wide checks (`POST /api/v1/admin/checks/run`): who ran it,
+-- when, and what it raised. A push re-checks what it touched only once the county has run
+-- them (the problem list exists from the analysis phase on, not while data is entered).
+CREATE TABLE check_runs (
+    id       INTEGER PRIMARY KEY,
+    run_ms   INTEGER NOT NULL,
+    user_id  TEXT NOT NULL,
+    faults   INTEGER NOT NULL,
+    raised   INTEGER NOT NULL,
+    updated  INTEGER NOT NULL
+);
