@@ -16,6 +16,7 @@ pub mod clock;
 pub mod conflicts;
 pub mod db;
 pub mod demo;
+pub mod demo_problems;
 pub mod error;
 pub mod exports;
 pub mod extract;

@@ -588,3 +588,62 @@ async fn a_push_fixing_a_fault_marks_its_problems_and_the_county_closes_them() {
             })
     );
 }
+
+/// The demo county shows a problem list (issue 18 item 5): the seeded faults are found by
+/// their checks (§7.1 人员重复, C8), every problem lies in a village of the county (so a
+/// survey worker's device pulls its village's items), and the same seed gives the same list.
+#[test]
+fn the_demo_county_has_a_problem_list() {
+    let make = || {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut conn = jiandang_server::db::open(&dir.path().join("demo.db")).expect("open");
+        let scale = jiandang_server::demo::DemoScale {
+            towns: 1,
+            villages_per_town: 2,
+            first_village_households: 20,
+            village_households: 10,
+        };
+        let day = Date::new(2026, 3, 2).expect("date");
+        jiandang_server::demo::generate(&mut conn, 7, scale, day, 0).expect("demo");
+        jiandang_server::demo::add_year_events(&mut conn, 7, 0).expect("year events");
+        let report =
+            jiandang_server::demo_problems::seed_and_check(&mut conn, 7, 0).expect("problems");
+        let mut stmt = conn
+            .prepare(
+                "SELECT r.doc FROM records r JOIN villages v ON v.id = r.village_id
+                 WHERE r.kind = 'problem' ORDER BY r.id",
+            )
+            .expect("prepare");
+        let docs: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        (report, docs)
+    };
+    let (report, docs) = make();
+    let raised: usize = report.problems.values().sum();
+    assert_eq!(
+        docs.len(),
+        raised,
+        "every problem is in a village: {report:?}"
+    );
+    for (fault, check) in [
+        (
+            "person_in_two_households",
+            "county.person_in_two_households",
+        ),
+        (
+            "student_status_unverified",
+            "county.student_status_unverified",
+        ),
+    ] {
+        assert!(report.seeded[fault] >= 1, "{fault} seeded: {report:?}");
+        assert!(
+            report.problems.get(check).copied().unwrap_or(0) >= 1,
+            "{check} found: {report:?}"
+        );
+    }
+    let (_, again) = make();
+    assert_eq!(docs, again, "the same seed gives the same problem list");
+}
