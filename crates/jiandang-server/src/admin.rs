@@ -212,6 +212,7 @@ pub async fn put_phases(
     Wire(req): Wire<Phases>,
 ) -> Result<Json<Phases>, AppError> {
     caller.require_admin()?;
+    let current = state.rules.policy();
     let mut phases = Vec::with_capacity(req.phases.len());
     for p in &req.phases {
         let name = PhaseName::from_code(&p.name).ok_or_else(|| {
@@ -233,7 +234,7 @@ pub async fn put_phases(
             problem_writes_open: p.problem_writes_open,
         });
     }
-    let mut policy = (*state.rules.policy()).clone();
+    let mut policy = (*current).clone();
     policy.phases = phases;
     policy.check().map_err(policy::refused)?;
     let now = state.clock.now_ms();

@@ -13,11 +13,21 @@
 //! household keeps its state and the rest of its record as they were, the set's other changes
 //! stand. So 已脱贫 without 预脱贫, or without a complete exit procedure with the head's
 //! recognition, is refused at push exactly as the device refuses 标记脱贫 (C9, W1, Q2).
+//! Problem records (问题清单) pass the domain's problem gate the same way
+//! (`jiandang_domain::action::problem::gate`): a field role verifies and corrects, only the
+//! county raises, sends back and closes; a refused problem keeps its record as it was.
+//!
+//! **Phases.** After the entry window (and unless the county reopened the village), a
+//! device's change passes `jiandang_domain::phase::device_write` on its record as the set
+//! would leave it: in the verification and correction phases only what an open problem of
+//! the village covers, the refusal naming the phase (`entry_closed`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use jiandang_domain::action::gate;
+use jiandang_domain::action::{gate, problem};
 use jiandang_domain::judge::Context;
+use jiandang_domain::phase;
+use jiandang_domain::problem::{Problem, ProblemRole};
 use jiandang_domain::{Date, RecordKind, StoredRecord};
 use jiandang_protocol::{
     Change, ChangeResult, ErrorCode, Hlc, Outcome, RecordFindings, Role, limits,
@@ -30,7 +40,7 @@ use crate::auth::Caller;
 use crate::error::AppError;
 use crate::merge::{self, Decision, Incoming};
 use crate::spotchecks::{self, PushScope};
-use crate::storage::{Author, Logged, Store};
+use crate::storage::{Author, Logged, Store, form_leaves};
 use crate::{references, rules, window};
 
 /// A change set being applied by `caller`.
@@ -49,6 +59,11 @@ pub struct Push<'a> {
 pub struct Applied {
     pub results: Vec<ChangeResult>,
     pub findings: Vec<RecordFindings>,
+    /// The records with an accepted change.
+    pub touched: BTreeSet<Uuid>,
+    /// The set's records as they were before it (those the server held), for the re-check
+    /// of what the set can affect (`crate::recheck`).
+    pub prior: Vec<StoredRecord>,
 }
 
 /// One pass over the set.
@@ -59,6 +74,18 @@ struct Attempt {
     /// Records a changed link (`household_id`, `subject_id`) named before: their bundle lost
     /// a record and is judged again.
     left: BTreeSet<Uuid>,
+}
+
+/// Whether a village takes the caller's writes now.
+#[derive(Clone)]
+enum Writes {
+    /// Refused whatever the record (unknown village, not the caller's, no writes in the
+    /// phase without problems).
+    Refused(Outcome),
+    /// Open (the entry window, a reopened village, the county admin).
+    Open,
+    /// Only what an open problem covers (`phase::device_write`): the village's problems.
+    Problems(Vec<Problem>),
 }
 
 impl Push<'_> {
@@ -78,24 +105,38 @@ impl Push<'_> {
         // their record: a household's state is its record's, and the gate judges a
         // transition on the records as they are after.
         let mut before: BTreeMap<Uuid, Option<StoredRecord>> = BTreeMap::new();
-        for change in changes.iter().filter(|c| c.kind == RecordKind::Household) {
+        for change in changes
+            .iter()
+            .filter(|c| matches!(c.kind, RecordKind::Household | RecordKind::Problem))
+        {
             if let std::collections::btree_map::Entry::Vacant(e) = before.entry(change.record_id) {
                 e.insert(store.record(change.record_id)?);
+            }
+        }
+        let mut prior: Vec<StoredRecord> = Vec::new();
+        let mut ids: BTreeSet<Uuid> = BTreeSet::new();
+        for change in changes {
+            if ids.insert(change.record_id) {
+                prior.extend(store.record(change.record_id)?);
             }
         }
         let mut refuse: BTreeMap<Uuid, String> = BTreeMap::new();
         loop {
             conn.execute_batch("SAVEPOINT apply_set")?;
             let attempt = self.attempt(conn, changes, max_seq, &refuse)?;
-            let refusals = self.gate(conn, &before, &attempt.touched)?;
+            let mut refusals = self.gate(conn, &before, &attempt.touched)?;
+            refusals.extend(self.gate_problems(conn, &before, &attempt.touched)?);
             if refusals.is_empty() {
                 conn.execute_batch("RELEASE apply_set")?;
-                let mut judged = attempt.touched;
+                let mut judged = attempt.touched.clone();
                 judged.extend(attempt.left);
                 let findings = rules::check_records(conn, self.ctx, &judged)?;
+                prior.retain(|r| attempt.touched.contains(&r.id));
                 return Ok(Applied {
                     results: attempt.results,
                     findings,
+                    touched: attempt.touched,
+                    prior,
                 });
             }
             conn.execute_batch("ROLLBACK TO apply_set; RELEASE apply_set")?;
@@ -151,6 +192,49 @@ impl Push<'_> {
         Ok(out)
     }
 
+    /// The caller's side in the problem list: the county office, or the field.
+    pub fn problem_role(&self) -> ProblemRole {
+        if self.caller.role == Role::CountyAdmin {
+            ProblemRole::County
+        } else {
+            ProblemRole::Field
+        }
+    }
+
+    /// Every problem record of `before` the set changed that the problem gate refuses for the
+    /// caller's side, with the refusal's message.
+    fn gate_problems(
+        &self,
+        conn: &Connection,
+        before: &BTreeMap<Uuid, Option<StoredRecord>>,
+        touched: &BTreeSet<Uuid>,
+    ) -> Result<BTreeMap<Uuid, String>, AppError> {
+        let store = Store::new(conn);
+        let mut out = BTreeMap::new();
+        for (id, was) in before {
+            if !touched.contains(id) {
+                continue;
+            }
+            let Some(now) = store.record(*id)? else {
+                continue;
+            };
+            if now.kind != RecordKind::Problem {
+                continue;
+            }
+            let was: Vec<StoredRecord> = was.iter().cloned().collect();
+            if let Err(reasons) = problem::gate(&was, &[now], self.problem_role()) {
+                let mut messages: Vec<String> = Vec::new();
+                for r in reasons {
+                    if !messages.contains(&r.message) {
+                        messages.push(r.message);
+                    }
+                }
+                out.insert(*id, format!("不能修改问题：{}", messages.join("；")));
+            }
+        }
+        Ok(out)
+    }
+
     /// Applies every change once, refusing those of the households in `refuse`.
     fn attempt(
         &self,
@@ -166,9 +250,17 @@ impl Push<'_> {
             left: BTreeSet::new(),
         };
         let mut villages = BTreeMap::new();
+        let mut phases = BTreeMap::new();
         for change in changes {
-            let outcome =
-                self.apply_change(conn, change, max_seq, refuse, &mut attempt, &mut villages)?;
+            let outcome = self.apply_change(
+                conn,
+                change,
+                changes,
+                max_seq,
+                refuse,
+                &mut attempt,
+                (&mut villages, &mut phases),
+            )?;
             attempt.results.push(ChangeResult {
                 change_id: change.change_id,
                 outcome,
@@ -192,55 +284,111 @@ impl Push<'_> {
         Ok(attempt)
     }
 
-    /// Whether the caller may write records of the village now: `Some(refusal)` when not.
-    /// The same for every change of the set, so asked once per village.
-    fn village_verdict(
-        &self,
-        conn: &Connection,
-        village: Uuid,
-    ) -> Result<Option<Outcome>, AppError> {
+    /// Whether the caller may write records of the village now. The same for every change
+    /// of the set, so asked once per village.
+    fn village_verdict(&self, conn: &Connection, village: Uuid) -> Result<Writes, AppError> {
         let known: bool = conn
             .prepare_cached("SELECT EXISTS (SELECT 1 FROM villages WHERE id = ?1)")?
             .query_row([village.to_string()], |r| r.get(0))?;
         if !known {
-            return Ok(Some(refused(
+            return Ok(Writes::Refused(refused(
                 ErrorCode::BadRequest,
                 "记录所属的村在服务器上不存在",
             )));
         }
         if !self.caller.may_access(village) {
-            return Ok(Some(refused(
+            return Ok(Writes::Refused(refused(
                 ErrorCode::ForbiddenVillage,
                 "该村未分配给当前用户，不能修改其中的记录",
             )));
         }
         // A town officer reads and reviews its towns' villages; it does not edit records.
         if self.caller.role == Role::TownOfficer {
-            return Ok(Some(refused(
+            return Ok(Writes::Refused(refused(
                 ErrorCode::Forbidden,
                 "乡镇账号只能查看和审核，不能修改记录",
             )));
         }
-        if self.caller.role != Role::CountyAdmin
-            && !window::writes_open(conn, self.ctx.policy, village, self.today)?
+        if self.caller.role == Role::CountyAdmin
+            || window::writes_open(conn, self.ctx.policy, village, self.today)?
         {
-            return Ok(Some(refused(
-                ErrorCode::EntryClosed,
-                window::CLOSED_MESSAGE,
-            )));
+            return Ok(Writes::Open);
         }
-        Ok(None)
+        let policy = self.ctx.policy;
+        match policy.phase_on(self.today) {
+            Some(p) if p.problem_writes_open => {
+                let problems = Store::new(conn)
+                    .records_of(village, &[RecordKind::Problem])?
+                    .iter()
+                    .filter_map(Problem::from_stored)
+                    .collect();
+                Ok(Writes::Problems(problems))
+            }
+            // No device writes in this phase: the domain's refusal names it.
+            _ => {
+                let nothing = StoredRecord {
+                    kind: RecordKind::Household,
+                    id: Uuid::nil(),
+                    village_id: village,
+                    doc: Value::Null,
+                };
+                let message = match phase::device_write(policy, self.today, &nothing, &[]) {
+                    Err(f) if f.code == "phase.closed" => f.message,
+                    _ => window::CLOSED_MESSAGE.to_owned(),
+                };
+                Ok(Writes::Refused(refused(ErrorCode::EntryClosed, message)))
+            }
+        }
+    }
+
+    /// The phase's verdict on a change's record as the set would leave it (its stored form
+    /// with every change of the set to it laid over), among the village's `problems`.
+    fn phase_verdict(
+        &self,
+        conn: &Connection,
+        change: &Change,
+        changes: &[Change],
+        problems: &[Problem],
+    ) -> Result<Option<Outcome>, AppError> {
+        let stored = Store::new(conn).record(change.record_id)?;
+        let mut leaves = stored
+            .as_ref()
+            .map(|r| form_leaves(&r.doc))
+            .unwrap_or_default();
+        for c in changes.iter().filter(|c| c.record_id == change.record_id) {
+            if c.new.is_null() {
+                leaves.remove(&c.field);
+            } else {
+                leaves.insert(c.field.clone(), c.new.clone());
+            }
+        }
+        let record = StoredRecord {
+            kind: change.kind,
+            id: change.record_id,
+            village_id: change.village_id,
+            doc: jiandang_protocol::unflatten(&leaves),
+        };
+        Ok(
+            phase::device_write(self.ctx.policy, self.today, &record, problems)
+                .err()
+                .map(|f| refused(ErrorCode::EntryClosed, f.message)),
+        )
     }
 
     /// The outcome of one change: refused, or logged and merged (accepted or superseded).
+    #[allow(clippy::too_many_arguments)]
     fn apply_change(
         &self,
         conn: &Connection,
         change: &Change,
+        changes: &[Change],
         max_seq: u64,
         refuse: &BTreeMap<Uuid, String>,
         attempt: &mut Attempt,
-        villages: &mut BTreeMap<Uuid, Option<Outcome>>,
+        (villages, phases): (
+            &mut BTreeMap<Uuid, Writes>,
+            &mut BTreeMap<Uuid, Option<Outcome>>,
+        ),
     ) -> Result<Outcome, AppError> {
         let store = Store::new(conn);
         if let Some(outcome) = store.logged_outcome(change.change_id)? {
@@ -277,17 +425,25 @@ impl Push<'_> {
             PushScope::SpotCheck => true,
             PushScope::Register => false,
         };
-        let village = match villages.get(&change.village_id) {
-            _ if spot => None,
-            Some(known) => known.clone(),
-            None => {
-                let verdict = self.village_verdict(conn, change.village_id)?;
-                villages.insert(change.village_id, verdict.clone());
-                verdict
+        if !spot
+            && let std::collections::btree_map::Entry::Vacant(e) = villages.entry(change.village_id)
+        {
+            e.insert(self.village_verdict(conn, change.village_id)?);
+        }
+        match villages.get(&change.village_id) {
+            _ if spot => {}
+            Some(Writes::Refused(refusal)) => return Ok(refusal.clone()),
+            Some(Writes::Problems(problems)) => {
+                if let std::collections::btree_map::Entry::Vacant(e) =
+                    phases.entry(change.record_id)
+                {
+                    e.insert(self.phase_verdict(conn, change, changes, problems)?);
+                }
+                if let Some(Some(refusal)) = phases.get(&change.record_id) {
+                    return Ok(refusal.clone());
+                }
             }
-        };
-        if let Some(refusal) = village {
-            return Ok(refusal);
+            Some(Writes::Open) | None => {}
         }
         if let Some(refusal) = references::check(conn, change)? {
             return Ok(refusal);
@@ -361,6 +517,45 @@ impl Push<'_> {
             )),
         }
     }
+}
+
+/// The node name of stamps the server makes itself.
+pub const SERVER_NODE: &str = "server";
+
+/// The server's own change of a field: stamped after the field's current stamp, based on its
+/// current seq, so it wins the merge as a fast-forward.
+pub fn server_change(
+    store: &Store<'_>,
+    record: Uuid,
+    kind: RecordKind,
+    village: Uuid,
+    field: String,
+    new: serde_json::Value,
+    now_ms: i64,
+) -> Result<Change, AppError> {
+    let (old, base_seq, hlc) = match store.current(record, &field)? {
+        Some((c, _)) => (
+            c.value,
+            c.seq,
+            Hlc::zero(SERVER_NODE).observe(&c.hlc, now_ms),
+        ),
+        None => (
+            serde_json::Value::Null,
+            0,
+            Hlc::zero(SERVER_NODE).tick(now_ms),
+        ),
+    };
+    Ok(Change {
+        change_id: Uuid::new_v4(),
+        record_id: record,
+        kind,
+        village_id: village,
+        field,
+        old,
+        new,
+        base_seq,
+        hlc,
+    })
 }
 
 /// The fields that link a record to its bundle: changing one moves the record out of the

@@ -9,25 +9,24 @@ use axum::extract::{Path, Query, State};
 use jiandang_domain::action::Edit;
 use jiandang_domain::action::conflict::resolve_conflict;
 use jiandang_domain::judge::Context;
-use jiandang_domain::{Finding, RecordKind, Timestamp};
+use jiandang_domain::{Finding, Timestamp};
 use jiandang_protocol::{
-    Change, Conflict, ConflictList, ConflictSide, ErrorCode, Hlc, Outcome, PROTOCOL_VERSION,
-    Resolution, ResolveConflict,
+    Conflict, ConflictList, ConflictSide, ErrorCode, Outcome, PROTOCOL_VERSION, Resolution,
+    ResolveConflict,
 };
 use rusqlite::{Connection, Row};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::apply::Push;
+use crate::apply::{Push, server_change};
 use crate::auth::{Caller, parse_uuid};
 use crate::error::AppError;
 use crate::extract::Wire;
 use crate::storage::{Store, parse_hlc};
 use crate::{rules, sync};
 
-/// The node name of stamps the server makes itself.
-pub const SERVER_NODE: &str = "server";
+pub use crate::apply::SERVER_NODE;
 
 /// The query of `GET /api/v1/conflicts`.
 #[derive(Debug, Deserialize)]
@@ -169,42 +168,6 @@ pub async fn resolve(
         })
         .await?;
     Ok(Json(conflict))
-}
-
-/// The server's own change of a field: stamped after the field's current stamp, based on its
-/// current seq, so it wins the merge as a fast-forward.
-fn server_change(
-    store: &Store<'_>,
-    record: Uuid,
-    kind: RecordKind,
-    village: Uuid,
-    field: String,
-    new: serde_json::Value,
-    now_ms: i64,
-) -> Result<Change, AppError> {
-    let (old, base_seq, hlc) = match store.current(record, &field)? {
-        Some((c, _)) => (
-            c.value,
-            c.seq,
-            Hlc::zero(SERVER_NODE).observe(&c.hlc, now_ms),
-        ),
-        None => (
-            serde_json::Value::Null,
-            0,
-            Hlc::zero(SERVER_NODE).tick(now_ms),
-        ),
-    };
-    Ok(Change {
-        change_id: Uuid::new_v4(),
-        record_id: record,
-        kind,
-        village_id: village,
-        field,
-        old,
-        new,
-        base_seq,
-        hlc,
-    })
 }
 
 /// The domain's refusal of a resolution: the value or field is wrong (`bad_request`), or the

@@ -53,6 +53,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0008-dashboard",
         include_str!("../../../migrations/server/0008-dashboard/up.sql"),
     ),
+    (
+        "0009-id-index",
+        include_str!("../../../migrations/server/0009-id-index/up.sql"),
+    ),
 ];
 
 /// Why the database could not be opened.

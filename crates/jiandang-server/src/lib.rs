@@ -20,12 +20,16 @@ pub mod conflicts;
 pub mod dashboard;
 pub mod db;
 pub mod demo;
+pub mod demo_problems;
 pub mod error;
 pub mod exports;
 pub mod extract;
 pub mod history;
+pub mod idindex;
 pub mod merge;
 pub mod policy;
+pub mod problems;
+pub mod recheck;
 pub mod references;
 pub mod rules;
 pub mod session;
@@ -183,6 +187,28 @@ fn api_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             Method::PUT,
             "/api/v1/admin/settings",
             put(admin::put_settings),
+        ),
+        (
+            Method::POST,
+            "/api/v1/admin/checks/run",
+            post(problems::run_checks),
+        ),
+        (
+            Method::POST,
+            "/api/v1/admin/province-file",
+            post(problems::import_province_file),
+        ),
+        (Method::GET, "/api/v1/problems", get(problems::list)),
+        (Method::POST, "/api/v1/problems", post(problems::raise_one)),
+        (
+            Method::POST,
+            "/api/v1/problems/{id}/send-back",
+            post(problems::send_back_one),
+        ),
+        (
+            Method::POST,
+            "/api/v1/problems/{id}/close",
+            post(problems::close_one),
         ),
         (
             Method::POST,

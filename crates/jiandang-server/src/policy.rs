@@ -147,3 +147,19 @@ fn legacy_phases(json: &str, default: &[Phase]) -> Option<Vec<Phase>> {
         })
         .collect()
 }
+
+/// Whether the phase `name` takes the problem list's writes after the entry window
+/// (`Phase::problem_writes_open`): as `policy` has it, else as the standard timeline (the
+/// Shangqiu 2018 document) has it. The wire's phases (`PUT /api/v1/admin/phases`, the old
+/// `phases` table) do not carry it.
+pub fn problem_writes_open(policy: &YearPolicy, name: PhaseName) -> bool {
+    let of = |p: &YearPolicy| {
+        p.phases
+            .iter()
+            .find(|x| x.name == name)
+            .map(|x| x.problem_writes_open)
+    };
+    of(policy)
+        .or_else(|| of(&YearPolicy::shangqiu_2018()))
+        .unwrap_or(false)
+}

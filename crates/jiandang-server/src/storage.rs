@@ -305,6 +305,34 @@ impl<'c> Store<'c> {
         Ok(out)
     }
 
+    /// Every record of the county of the given kinds (the help set: units, helpers, work
+    /// teams), ordered by id.
+    pub fn records_of_kinds(&self, kinds: &[RecordKind]) -> Result<Vec<StoredRecord>, AppError> {
+        let mut out = Vec::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, village_id, doc FROM records WHERE kind = ?1 ORDER BY id",
+        )?;
+        for kind in kinds {
+            let rows = stmt.query_map([kind.as_str()], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?;
+            for row in rows {
+                let (id, village, doc) = row?;
+                out.push(StoredRecord {
+                    kind: *kind,
+                    id: parse_uuid(&id)?,
+                    village_id: parse_uuid(&village)?,
+                    doc: read_form(&doc).unwrap_or(Value::Null),
+                });
+            }
+        }
+        Ok(out)
+    }
+
     /// The villages of the photo records that name the blob `sha256` as their photo or
     /// thumbnail.
     pub fn villages_showing(&self, sha256: &str) -> Result<BTreeSet<Uuid>, AppError> {

@@ -85,6 +85,9 @@ fn answer(conn: &Connection, push: &Push<'_>, set: &ChangeSet) -> Result<PushRes
         return Ok(serde_json::from_str(&response)?);
     }
     let applied = push.apply(conn, &set.changes)?;
+    // The county-wide checks again over what the set can affect (issue 18), in its
+    // transaction: a fault fixed marks its problem 复核已消除 for the county to close.
+    crate::recheck::after_push(conn, push.ctx, push.today, push.now_ms, &applied)?;
     let response = PushResponse {
         protocol: PROTOCOL_VERSION,
         change_set_id: set.change_set_id,

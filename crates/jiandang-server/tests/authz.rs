@@ -667,6 +667,75 @@ const ROWS: &[Row] = &[
         },
         expect: village_403,
     },
+    Row {
+        method: Method::POST,
+        path: "/api/v1/admin/checks/run",
+        request: |_, _, _| ("/api/v1/admin/checks/run".into(), Body::None),
+        expect: admin,
+    },
+    Row {
+        method: Method::POST,
+        path: "/api/v1/admin/province-file",
+        request: |_, _, _| {
+            let csv = "证件号码,比对结果\n110101199003077777,车辆\n";
+            (
+                "/api/v1/admin/province-file".into(),
+                Body::Octets(csv.as_bytes().to_vec()),
+            )
+        },
+        expect: admin,
+    },
+    Row {
+        method: Method::GET,
+        path: "/api/v1/problems",
+        request: |w, _, t| {
+            (
+                format!("/api/v1/problems?village={}", w.village(t)),
+                Body::None,
+            )
+        },
+        expect: village_403,
+    },
+    Row {
+        method: Method::POST,
+        path: "/api/v1/problems",
+        request: |w, _, t| {
+            let body = json!({"protocol": 2, "record_id": w.household(t), "text": "请核实"});
+            ("/api/v1/problems".into(), Body::Json(body))
+        },
+        expect: admin,
+    },
+    Row {
+        method: Method::POST,
+        path: "/api/v1/problems/{id}/send-back",
+        request: |w, token, t| {
+            // Sending back is once a verification: one for each admin caller (its device and
+            // its dashboard session, whose token names no device).
+            let by = usize::from(token.is_some_and(|t| t.device.is_nil()));
+            let id = if t == Target::Own {
+                w.verified[by].0
+            } else {
+                w.verified[by].1
+            };
+            let body = json!({"protocol": 2, "reason": "核实结论依据不足"});
+            (format!("/api/v1/problems/{id}/send-back"), Body::Json(body))
+        },
+        expect: admin,
+    },
+    Row {
+        method: Method::POST,
+        path: "/api/v1/problems/{id}/close",
+        request: |w, _, t| {
+            let id = if t == Target::Own {
+                w.pending.0
+            } else {
+                w.pending.1
+            };
+            let body = json!({"protocol": 2, "kind": "withdrawn", "note": "误报"});
+            (format!("/api/v1/problems/{id}/close"), Body::Json(body))
+        },
+        expect: admin,
+    },
 ];
 
 /// The county the matrix runs in: a household, a complete photo and a conflict in each
@@ -683,6 +752,11 @@ struct World {
     policy: Value,
     /// A finished export job of the county admin.
     export_job: Uuid,
+    /// A problem of each village's household verified by its worker (to send back), for
+    /// `[device, session]` of the county admin.
+    verified: [(Uuid, Uuid); 2],
+    /// A problem of each village's household still 待核实 (to close).
+    pending: (Uuid, Uuid),
     spot: Spot,
 }
 
@@ -1008,9 +1082,34 @@ impl World {
             .and_then(|s| s.parse().ok())
             .expect("job id");
         county.export_finished(&admin, export_job).await;
+        let mut verified = Vec::new();
+        let mut pending = Vec::new();
+        for (user, household) in [("worker_a", households[0]), ("worker_b", households[1])] {
+            let worker = county.enroll(user).await;
+            let raise = || async {
+                let (status, answer) = county
+                    .call(
+                        "POST",
+                        "/api/v1/problems",
+                        Some(&admin.token),
+                        Some(json!({"protocol": 2, "record_id": household, "text": "请核实"})),
+                    )
+                    .await;
+                assert_eq!(status, StatusCode::OK, "{answer}");
+                answer["problem"].clone()
+            };
+            for _ in 0..2 {
+                let problem = raise().await;
+                verified.push(verify(&county, &worker, &problem).await);
+            }
+            pending.push(problem_id(&raise().await));
+        }
         let spot = Spot::new(&county, &workers).await;
         World {
             spot,
+            // Per village, two verified: [A's first, A's second, B's first, B's second].
+            verified: [(verified[0], verified[2]), (verified[1], verified[3])],
+            pending: (pending[0], pending[1]),
             export_job,
             county,
             households: (households[0], households[1]),
@@ -1126,6 +1225,71 @@ fn session_user(role: Role) -> &'static str {
         .find(|(_, r, v)| *r == role && (role == Role::CountyAdmin || v.contains('a')))
         .map(|(u, _, _)| *u)
         .unwrap_or_else(|| panic!("the test county has no {role:?} of village A"))
+}
+
+fn problem_id(problem: &Value) -> Uuid {
+    problem["id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("problem id")
+}
+
+/// The worker verifies the problem as 属实 (the domain's action, pushed from its device).
+async fn verify(county: &County, worker: &Token, problem: &Value) -> Uuid {
+    use jiandang_domain::action::{
+        Edit,
+        problem::{VerifyReport, verify},
+    };
+    use jiandang_domain::problem::{Actor, ProblemRole, Verdict};
+    let id = problem_id(problem);
+    let village: Uuid = problem["village_id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("village");
+    let stored = jiandang_domain::StoredRecord {
+        kind: jiandang_domain::RecordKind::Problem,
+        id,
+        village_id: village,
+        doc: problem.clone(),
+    };
+    let policy = jiandang_server::demo::policy();
+    let ctx = jiandang_domain::judge::Context::new(
+        &policy,
+        jiandang_domain::Timestamp::from_millis(support::entry_phase_ms()),
+    );
+    let report = VerifyReport {
+        verdict: Verdict::True,
+        note: None,
+        photo_ids: Vec::new(),
+        gps_fix_id: None,
+    };
+    let actor = Actor {
+        user: Uuid::new_v4(),
+        role: ProblemRole::Field,
+    };
+    let edits = verify(id, &[stored], report, actor, &ctx).expect("the field may verify");
+    let at = At {
+        record: id,
+        kind: "problem",
+        village,
+    };
+    // The device pulled the problem: its changes are based on the county's latest seq.
+    let pulled: u64 = county
+        .db()
+        .query_row("SELECT MAX(seq) FROM change_log", [], |r| r.get(0))
+        .expect("seq");
+    let mut changes = Vec::new();
+    for edit in edits {
+        let Edit::Set { fields, .. } = edit else {
+            panic!("a verification sets fields")
+        };
+        for (field, new) in fields {
+            changes.push(county.change(worker, &at, &field, new, pulled));
+        }
+    }
+    let answer = county.push(worker, changes).await;
+    assert_eq!(outcome(&answer, 0)["status"], "accepted", "{answer}");
+    id
 }
 
 #[tokio::test]

@@ -44,6 +44,9 @@ fn demo(args: &Args) -> anyhow::Result<()> {
     .map_err(|e| anyhow::anyhow!("{}", e.message))?;
     let year = add_year_events(&mut conn, args.seed, clock.now_ms())
         .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let checks =
+        jiandang_server::demo_problems::seed_and_check(&mut conn, args.seed, clock.now_ms())
+            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
     drop(conn);
     let size = std::fs::metadata(&args.db).map(|m| m.len()).unwrap_or(0);
     println!(
@@ -68,6 +71,16 @@ fn demo(args: &Args) -> anyhow::Result<()> {
         year.village_exits,
         year.natural_villages,
         year.changes
+    );
+    println!(
+        "问题清单：县级全面检查发现 {} 个问题（预置疑点：{}）",
+        checks.problems.values().sum::<usize>(),
+        checks
+            .seeded
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect::<Vec<_>>()
+            .join("，")
     );
     println!(
         "（写入记录 {:.1} 秒，规则检查 {:.1} 秒）",
