@@ -18,7 +18,8 @@ cargo build --workspace --all-targets
 cargo test --workspace
 
 # One demo county for both end-to-end suites (making it takes minutes): each copies it.
-demo="${CARGO_TARGET_DIR:-target}/demo-e2e"
+# An absolute path: each suite runs from its own folder.
+demo="$(realpath -m "${CARGO_TARGET_DIR:-target}")/demo-e2e"
 rm -rf "$demo" && mkdir -p "$demo"
 echo "test: making the demo county for the end-to-end suites"
 "${CARGO_TARGET_DIR:-target}/debug/jiandang" demo --db "$demo/county.db" >"$demo/users.txt"
