@@ -428,11 +428,12 @@ describe("the county dashboard", () => {
     await officer.ctx.close();
   });
 
-  it("lets a supervisor see its own villages' progress, and administer nothing", async () => {
+  it("shows a supervisor no register (its checks stay blind), and lets it administer nothing", async () => {
     const { ctx, page } = await signedIn("shy01");
     const me = await (await page.request.get(`${base}/api/v1/session`)).json();
-    await open(page, "工作进度（督查员）", "#/progress", "#progress-table");
-    expect(await page.locator("#progress-table tr[data-village]").count()).toBe(me.villages.length);
+    expect(me.villages).toEqual([]);
+    await open(page, "工作进度（督查员）", "#/progress", ".state.empty");
+    expect(await page.locator("#progress-table").count()).toBe(0);
     expect(await page.locator("#nav-admin").count()).toBe(0);
     await ctx.close();
   });

@@ -87,7 +87,12 @@ export async function progressView(ctx: Ctx): Promise<HTMLElement> {
   all.append(pageTitle("工作进度", h("span", { class: "sub" }, `截至 ${p.today}`)), phase, cards);
   all.append(h("section", { class: "panel" }, h("h2", {}, "每日进度与工作时间表"), chart(ctx, p)));
   if (rows.length === 0) {
-    all.append(empty("您负责的范围内还没有村", "请县级管理员在「管理」中为您分配乡镇或村。"));
+    all.append(
+      empty(
+        "您负责的范围内没有村的登记数据",
+        "乡镇账号的乡镇由县级管理员在「管理」中分配；督查员看不到登记数据，抽查任务在手机应用中完成（盲查）。",
+      ),
+    );
     return all;
   }
   const table = h(
