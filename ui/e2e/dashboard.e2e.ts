@@ -232,6 +232,9 @@ describe("the county dashboard", () => {
     await page.waitForSelector("#household-file");
     timings.push(["农户档案", Date.now() - t1]);
     expect(await page.locator("#household-file h1").textContent()).toContain(name);
+    // Records are named for a reader: a problem by its category's name, never its check code.
+    const toc = (await page.locator("#household-file nav.toc").textContent()) ?? "";
+    expect(toc).not.toMatch(/\b(county|national)\.[a-z_]+/);
     await page.click(`#rec-${found.rows[0].id} .history-toggle`);
     const history = page.locator(`#history-${found.rows[0].id} table tbody tr`);
     await history.first().waitFor();

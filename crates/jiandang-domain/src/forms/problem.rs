@@ -49,9 +49,11 @@ pub fn problem() -> FormDef {
                     FieldDef::code::<ProblemSource>("source", "问题来源")
                         .required()
                         .derived(),
+                    // The category's name before its code: lists show a problem by its first
+                    // short fields (问题来源 · 问题类别), and a code means nothing to a reader.
+                    FieldDef::new("title", "问题类别", Widget::Text).derived(),
                     FieldDef::new("check", "问题类别代码", Widget::Text).derived(),
                     FieldDef::new("key", "问题标识", Widget::Text).derived(),
-                    FieldDef::new("title", "问题类别", Widget::Text).derived(),
                     FieldDef::new("requirement", "依据", Widget::Text).derived(),
                     FieldDef::code::<ProblemSeverity>("severity", "问题程度").derived(),
                     FieldDef::new("record_kind", "所涉记录类型", Widget::Text).derived(),
