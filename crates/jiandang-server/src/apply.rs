@@ -22,6 +22,7 @@
 //! would leave it: in the verification and correction phases only what an open problem of
 //! the village covers, the refusal naming the phase (`entry_closed`).
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiandang_domain::action::{gate, problem};
@@ -425,25 +426,22 @@ impl Push<'_> {
             PushScope::SpotCheck => true,
             PushScope::Register => false,
         };
-        if !spot
-            && let std::collections::btree_map::Entry::Vacant(e) = villages.entry(change.village_id)
-        {
-            e.insert(self.village_verdict(conn, change.village_id)?);
-        }
-        match villages.get(&change.village_id) {
-            _ if spot => {}
-            Some(Writes::Refused(refusal)) => return Ok(refusal.clone()),
-            Some(Writes::Problems(problems)) => {
-                if let std::collections::btree_map::Entry::Vacant(e) =
-                    phases.entry(change.record_id)
-                {
-                    e.insert(self.phase_verdict(conn, change, changes, problems)?);
-                }
-                if let Some(Some(refusal)) = phases.get(&change.record_id) {
-                    return Ok(refusal.clone());
-                }
+        if !spot {
+            if let Entry::Vacant(e) = villages.entry(change.village_id) {
+                e.insert(self.village_verdict(conn, change.village_id)?);
             }
-            Some(Writes::Open) | None => {}
+            match &villages[&change.village_id] {
+                Writes::Refused(refusal) => return Ok(refusal.clone()),
+                Writes::Problems(problems) => {
+                    if let Entry::Vacant(e) = phases.entry(change.record_id) {
+                        e.insert(self.phase_verdict(conn, change, changes, problems)?);
+                    }
+                    if let Some(refusal) = &phases[&change.record_id] {
+                        return Ok(refusal.clone());
+                    }
+                }
+                Writes::Open => {}
+            }
         }
         if let Some(refusal) = references::check(conn, change)? {
             return Ok(refusal);
