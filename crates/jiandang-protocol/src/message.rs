@@ -78,6 +78,10 @@ pub struct PushResponse {
     pub change_set_id: Uuid,
     pub results: Vec<ChangeResult>,
     pub findings: Vec<RecordFindings>,
+    /// The server's identity ([`ServerIdentity`]): new whenever its database is restored
+    /// from a backup. Absent from servers older than it (a device then keeps what it knew).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_id: Option<Uuid>,
 }
 
 /// A change as the county's log holds it: numbered, with who sent it.
@@ -101,6 +105,10 @@ pub struct PullPage {
     pub next_after: u64,
     /// Whether more changes may follow right away.
     pub more: bool,
+    /// The server's identity ([`ServerIdentity`]): new whenever its database is restored
+    /// from a backup. Absent from servers older than it (a device then keeps what it knew).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_id: Option<Uuid>,
 }
 
 /// The roles of the county's users.
@@ -197,6 +205,27 @@ pub struct EnrollResponse {
     pub device_id: Uuid,
     pub user: UserInfo,
     pub villages: Vec<VillageInfo>,
+    /// The server's identity ([`ServerIdentity`]): new whenever its database is restored
+    /// from a backup. Absent from servers older than it (a device then keeps what it knew).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_id: Option<Uuid>,
+}
+
+/// The answer to `GET /api/v1/identity?known=ID`: who the server is now, and how much of
+/// the county's sequence it shares with the identity `known` a device remembers.
+///
+/// A county server's database gets a new identity when it is restored from a backup (and
+/// the backup file one of its own when it is made). Every seq up to `shared_seq` means the
+/// same change under both identities; later ones may be gone or numbered anew. A device that
+/// sees the identity change sends again every change accepted after `shared_seq` (the server
+/// keeps a change id once, so what it still holds is not applied twice) and pulls again
+/// from there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerIdentity {
+    pub protocol: u32,
+    pub server_id: Uuid,
+    /// 0 when `known` is not an identity this database descends from (nothing is shared).
+    pub shared_seq: u64,
 }
 
 impl ChangeSet {

@@ -41,6 +41,9 @@ pub struct Snapshot {
     /// sound snapshot is unchanged.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unreadable: Vec<Uuid>,
+    /// The server's identity (see [`crate::ServerIdentity`]); absent from older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_id: Option<Uuid>,
 }
 
 /// A record kind and the leaf paths (dot paths, see [`crate::flatten`]) of its rows.
@@ -139,6 +142,7 @@ impl Snapshot {
             kinds,
             villages,
             unreadable: Vec::new(),
+            server_id: None,
         }
     }
 

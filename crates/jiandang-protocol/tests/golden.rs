@@ -117,6 +117,8 @@ fn push_response() {
                     .requirement("W1"),
                 ],
             }],
+            // Left out of the golden form: an answer without it (an older server's) reads.
+            server_id: None,
         },
     );
 }
@@ -135,6 +137,7 @@ fn pull_page() {
             }],
             next_after: 1042,
             more: false,
+            server_id: Some(id(0x5e7)),
         },
     );
 }
@@ -208,6 +211,19 @@ fn enroll_response() {
                 name: "李庄村".to_owned(),
                 town: "城关镇".to_owned(),
             }],
+            server_id: None,
+        },
+    );
+}
+
+#[test]
+fn server_identity() {
+    check(
+        "server_identity",
+        ServerIdentity {
+            protocol: PROTOCOL_VERSION,
+            server_id: id(0x5e7),
+            shared_seq: 1040,
         },
     );
 }

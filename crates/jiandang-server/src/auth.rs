@@ -179,6 +179,7 @@ pub async fn enroll(
             role: user.role,
         },
         villages,
+        server_id: Some(state.identity),
     }))
 }
 

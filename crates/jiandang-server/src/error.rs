@@ -54,6 +54,11 @@ impl AppError {
         AppError::new(ErrorCode::NotFound, message)
     }
 
+    /// The internal cause, for a command line tool that reports it (never sent on the wire).
+    pub fn cause(&self) -> Option<&str> {
+        self.cause.as_deref()
+    }
+
     pub fn with_upload_offset(mut self, held: u64) -> AppError {
         self.upload_offset = Some(held);
         self

@@ -14,6 +14,7 @@ pub mod admin;
 pub mod apply;
 pub mod assets;
 pub mod auth;
+pub mod backup;
 pub mod blobs;
 pub mod clock;
 pub mod conflicts;
@@ -25,6 +26,7 @@ pub mod error;
 pub mod exports;
 pub mod extract;
 pub mod history;
+pub mod identity;
 pub mod idindex;
 pub mod merge;
 pub mod policy;
@@ -67,6 +69,9 @@ pub struct AppState {
     pub sign_ins: Arc<throttle::SignInThrottle>,
     /// The dashboard's assembled villages.
     pub overview: Arc<dashboard::Cache>,
+    /// The database's identity ([`identity`]), read once: it changes only while no server
+    /// runs (a restore).
+    pub identity: uuid::Uuid,
 }
 
 impl AppState {
@@ -76,12 +81,14 @@ impl AppState {
         let conn = db::open(path)?;
         let policy =
             county_policy(&conn, clock.now_ms()).map_err(|e| DbError::Policy(e.message))?;
+        let identity = identity::current(&conn).map_err(|e| DbError::Policy(e.message))?;
         Ok(AppState {
             db: Db::with_readers(conn, path),
             clock,
             rules: Arc::new(rules::Rules::new(policy)),
             sign_ins: Arc::new(throttle::SignInThrottle::new()),
             overview: Arc::default(),
+            identity,
         })
     }
 }
@@ -137,6 +144,7 @@ fn api_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/api/v1/pull", get(sync::pull)),
         (Method::GET, "/api/v1/snapshot", get(sync::snapshot)),
         (Method::GET, "/api/v1/policy", get(policy::get)),
+        (Method::GET, "/api/v1/identity", get(identity::get)),
         (
             Method::GET,
             "/api/v1/records/{id}/history",

@@ -49,7 +49,8 @@ pub async fn push(
     check_set(&set, caller.device_id, now_ms)?;
     let today = state.clock.today_beijing();
     let policy = state.rules.policy();
-    let response = state
+    let server_id = state.identity;
+    let mut response = state
         .db
         .call_grouped(move |conn| {
             let ctx = Context::new(&policy, Timestamp::from_millis(now_ms));
@@ -63,6 +64,8 @@ pub async fn push(
             answer(conn, &push, &set)
         })
         .await?;
+    // A replay's stored answer may come from before a restore: the identity is today's.
+    response.server_id = Some(server_id);
     Ok(Json(response))
 }
 
@@ -93,6 +96,7 @@ fn answer(conn: &Connection, push: &Push<'_>, set: &ChangeSet) -> Result<PushRes
         change_set_id: set.change_set_id,
         results: applied.results,
         findings: applied.findings,
+        server_id: None,
     };
     conn.prepare_cached(
         "INSERT INTO change_sets (id, device_id, response, received_ms) VALUES (?1, ?2, ?3, ?4)",
@@ -165,7 +169,8 @@ pub async fn pull(
         .limit
         .unwrap_or(DEFAULT_PULL_LIMIT)
         .clamp(1, MAX_PULL_LIMIT);
-    let page = state
+    let server_id = state.identity;
+    let mut page = state
         .db
         .read(move |conn| {
             // The page and its cursor come from one read transaction (one snapshot of the
@@ -177,6 +182,7 @@ pub async fn pull(
             Ok(page)
         })
         .await?;
+    page.server_id = Some(server_id);
     Ok(Json(page))
 }
 
@@ -185,10 +191,11 @@ pub async fn snapshot(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Snapshot>, AppError> {
-    let snapshot = state
+    let mut snapshot = state
         .db
         .read(move |conn| take_snapshot(conn, &caller))
         .await?;
+    snapshot.server_id = Some(state.identity);
     Ok(Json(snapshot))
 }
 
@@ -242,6 +249,7 @@ fn pull_page(
         changes,
         next_after,
         more,
+        server_id: None,
     })
 }
 

@@ -1,5 +1,6 @@
 //! The `jiandang` command: one binary for the county server and its tools.
 
+mod backup;
 mod bench;
 mod check;
 mod demo;
@@ -35,6 +36,12 @@ enum Command {
     /// Write the official sheets (xlsx, CSV), the door comparison sheet or the summary report
     /// from a database file: `jiandang export --db county.db --export households --town 李庄镇`.
     Export(export::Args),
+    /// Copy the county database while the server serves: consistent, checked, with its own
+    /// server identity: `jiandang backup --db county.db --out county-backup.db`.
+    Backup(backup::BackupArgs),
+    /// Put a backup back in place of the county database (the server stopped); the replaced
+    /// file is kept aside: `jiandang restore --backup county-backup.db --db county.db`.
+    Restore(backup::RestoreArgs),
     /// Measure sync, storage and photos beside baselines; Markdown table + JSON (`--quick`: CI).
     Bench(bench::Args),
 }
@@ -48,6 +55,8 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(&args),
         Command::Export(args) => export::run(&args),
         Command::Bench(args) => bench::run_cmd(&args),
+        Command::Backup(args) => backup::run_backup(&args),
+        Command::Restore(args) => backup::run_restore(&args),
     }
 }
 

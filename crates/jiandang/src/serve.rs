@@ -24,6 +24,16 @@ pub struct Args {
     /// Shangqiu 2018's).
     #[arg(long)]
     policy: Option<PathBuf>,
+    /// A folder for scheduled backups (`<db name>-<UTC time>.bak`, taken while serving);
+    /// none without it.
+    #[arg(long)]
+    backup_dir: Option<PathBuf>,
+    /// How often to take a scheduled backup: `30m`, `6h`, `1d`.
+    #[arg(long, default_value = "1d", value_parser = crate::backup::parse_every)]
+    backup_every: std::time::Duration,
+    /// How many scheduled backups to keep (the oldest beyond go).
+    #[arg(long, default_value_t = 14)]
+    backup_keep: usize,
 }
 
 pub fn run(args: &Args) -> ExitCode {
@@ -50,6 +60,9 @@ fn serve(args: &Args) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    // Held while serving: `jiandang restore` refuses to replace the file under a server.
+    let _lock = jiandang_server::backup::ServeLock::acquire(&args.db)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     runtime.block_on(async {
         let state = AppState::open(&args.db, Arc::new(SystemClock))
             .with_context(|| format!("opening {}", args.db.display()))?;
@@ -70,6 +83,14 @@ fn serve(args: &Args) -> anyhow::Result<()> {
                 Err(e) => tracing::warn!(code = ?e.code, "dashboard figures not assembled in advance"),
             }
         });
+        if let Some(dir) = &args.backup_dir {
+            let schedule = crate::backup::Schedule {
+                dir: dir.clone(),
+                every: args.backup_every,
+                keep: args.backup_keep,
+            };
+            tokio::spawn(scheduled_backups(args.db.clone(), schedule, state.clock.clone()));
+        }
         axum::serve(
             listener,
             // The peer address: sign-in is throttled per address too.
@@ -84,6 +105,39 @@ fn serve(args: &Args) -> anyhow::Result<()> {
             .await
             .context("serving")
     })
+}
+
+/// Takes a backup every `schedule.every` (the first one a period after start) until the
+/// server stops. A failed backup is logged and tried again at the next time.
+async fn scheduled_backups(
+    db: PathBuf,
+    schedule: crate::backup::Schedule,
+    clock: Arc<dyn jiandang_server::Clock>,
+) {
+    let mut ticks = tokio::time::interval(schedule.every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The first tick is at once: skip it, a fresh start is no reason for a backup.
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        let (db, schedule) = (db.clone(), schedule.clone());
+        let now = clock.now_ms();
+        let done = tokio::task::spawn_blocking(move || {
+            crate::backup::scheduled_backup(&db, &schedule, now)
+        })
+        .await;
+        match done {
+            Ok(Ok((report, removed))) => tracing::info!(
+                file = %report.path.display(),
+                bytes = report.bytes,
+                seq = report.max_seq,
+                removed = removed.len(),
+                "scheduled backup taken"
+            ),
+            Ok(Err(e)) => tracing::error!(error = %e, "scheduled backup failed"),
+            Err(e) => tracing::error!(error = %e, "scheduled backup task failed"),
+        }
+    }
 }
 
 /// Stores the policy document at `path` as the county's and puts it in force.
