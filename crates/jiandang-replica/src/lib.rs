@@ -17,6 +17,7 @@ pub mod migrations;
 pub mod photo;
 pub mod plan;
 pub mod query;
+mod restored;
 mod retry;
 mod store;
 pub mod sync;

@@ -367,7 +367,7 @@ pub(crate) fn write_doc(
         let waiting: Option<String> = tx
             .prepare_cached(
                 "SELECT change_id FROM outbox WHERE record_id = ?1 AND field = ?2
-                   AND status = 'pending'",
+                   AND status = 'pending' AND resent = 0",
             )?
             .query_row(params![id.to_string(), path], |r| r.get(0))
             .optional()?;

@@ -175,13 +175,14 @@ impl Replica {
             let tx = conn.transaction()?;
             tx.execute(
                 "UPDATE sync_state SET server_url = ?1, token = ?2, device_id = ?3,
-                   user_json = ?4, villages_json = ?5 WHERE id = 1",
+                   user_json = ?4, villages_json = ?5, server_id = ?6 WHERE id = 1",
                 params![
                     base,
                     resp.token,
                     resp.device_id.to_string(),
                     serde_json::to_string(&resp.user)?,
-                    serde_json::to_string(&resp.villages)?
+                    serde_json::to_string(&resp.villages)?,
+                    resp.server_id.map(|id| id.to_string())
                 ],
             )?;
             // The server takes a stamp only from the device that made it: changes made
@@ -283,7 +284,16 @@ impl Replica {
         self.push_all(opts, &mut report, &notify).await?;
         report.progress.phase = "pull";
         notify(&report.progress);
+        let server_before = self.server_id()?;
         report.pulled = self.pull_all(opts, &mut report.progress, &notify).await?;
+        if self.server_id()? != server_before {
+            // The server was found restored while pulling: what it lost goes up again now,
+            // and what the others sent again comes down.
+            report.progress.phase = "push";
+            self.push_all(opts, &mut report, &notify).await?;
+            report.progress.phase = "pull";
+            report.pulled += self.pull_all(opts, &mut report.progress, &notify).await?;
+        }
         report.progress.phase = "photos";
         notify(&report.progress);
         report.photos_uploaded = self
@@ -296,6 +306,7 @@ impl Replica {
             "UPDATE sync_state SET last_sync_at = ?1 WHERE id = 1",
             [now],
         )?;
+        self.prune_accepted()?;
         Ok(report)
     }
 
@@ -399,6 +410,7 @@ impl Replica {
                 progress,
             )
             .await?;
+        self.check_server(snap.server_id, progress).await?;
         let n = self.apply_snapshot(&snap)?;
         progress.records_down += n as u64;
         if !snap.unreadable.is_empty() {
@@ -430,6 +442,9 @@ impl Replica {
             match self.send_set(&set, &mut report.progress).await {
                 Ok(resp) => {
                     let tally = self.apply_push_response(&set, &resp)?;
+                    // A restored server: what it lost is queued again, and goes next.
+                    self.check_server(resp.server_id, &mut report.progress)
+                        .await?;
                     report.accepted += tally.accepted;
                     report.superseded += tally.superseded;
                     report.refused += tally.refused;
@@ -532,6 +547,11 @@ impl Replica {
                     progress,
                 )
                 .await?;
+            if self.check_server(page.server_id, progress).await? {
+                // The page is numbered by the restored server; the cursor came back to what
+                // it shares with the old one: pull again from there.
+                continue;
+            }
             let n = self.apply_pull_page(&page.changes, page.next_after)?;
             applied += n;
             progress.records_down += page.changes.len() as u64;
@@ -557,7 +577,7 @@ impl Replica {
 
     /// Sends a request with the protocol header (and a gzip JSON body if given) and reads a
     /// JSON answer, or the server's `{code, message}` error.
-    async fn send_json<B: Serialize, T: DeserializeOwned>(
+    pub(crate) async fn send_json<B: Serialize, T: DeserializeOwned>(
         &self,
         req: reqwest::RequestBuilder,
         body: Option<&B>,

@@ -116,3 +116,33 @@ pub async fn get(
         shared_seq,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn add(conn: &Connection, id: Uuid, since: i64) {
+        conn.execute(
+            "INSERT INTO server_identity (id, since_seq, reason) VALUES (?1, ?2, 'restore')",
+            params![id.to_string(), since],
+        )
+        .expect("identity");
+    }
+
+    #[test]
+    fn a_device_shares_the_sequence_up_to_the_earliest_restore_after_what_it_knew() {
+        let mut conn = Connection::open_in_memory().expect("db");
+        crate::db::migrate(&mut conn).expect("migrate");
+        let first = current(&conn).expect("first identity");
+        let (backup, restore) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        add(&conn, backup, 40);
+        add(&conn, restore, 55);
+        assert_eq!(current(&conn).expect("current"), restore);
+        assert_eq!(shared_seq(&conn, first).expect("first"), 40);
+        assert_eq!(shared_seq(&conn, backup).expect("backup"), 55);
+        // The current identity shares everything (an empty log: 0).
+        assert_eq!(shared_seq(&conn, restore).expect("current"), 0);
+        // An identity of a branch the restore threw away shares nothing.
+        assert_eq!(shared_seq(&conn, Uuid::from_u128(9)).expect("lost"), 0);
+    }
+}

@@ -336,6 +336,12 @@ const ROWS: &[Row] = &[
     },
     Row {
         method: Method::GET,
+        path: "/api/v1/identity",
+        request: |_, _, _| ("/api/v1/identity".into(), Body::None),
+        expect: signed_in,
+    },
+    Row {
+        method: Method::GET,
         path: "/api/v1/records/{id}/history",
         request: |w, _, t| {
             (
