@@ -31,6 +31,12 @@ pub enum Error {
         code: ErrorCode,
         message: String,
     },
+    /// A server address over plain `http://` that is not this machine: passwords and tokens
+    /// go only over HTTPS ([`crate::sync::require_secure`]).
+    #[error(
+        "服务器地址 {0} 未加密（http://）。为保护密码和登录凭证，请使用 https:// 开头的县级服务器地址"
+    )]
+    InsecureServer(String),
     #[error("服务器答复无法识别：{0}")]
     BadResponse(String),
     /// A file refused as a photo; the message says what to do instead.
@@ -64,6 +70,7 @@ impl Error {
             Error::Form(_) => "bad_input",
             Error::Network(_) => "network",
             Error::Server { code, .. } => code.as_str(),
+            Error::InsecureServer(_) => "insecure_server",
             Error::BadResponse(_) => "bad_response",
             Error::Photo(refusal) => refusal.code(),
             Error::PhotoEncode(_) => "photo_encode",

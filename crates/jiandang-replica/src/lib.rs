@@ -63,7 +63,8 @@ struct Inner {
     conn: Mutex<rusqlite::Connection>,
     photo_dir: PathBuf,
     clock: Clock,
-    http: reqwest::Client,
+    /// Replaced whole when the app trusts one more certificate ([`Replica::trust_certificate_pem`]).
+    http: Mutex<reqwest::Client>,
     /// The county's policy as last fetched (`sync_state.policy_json`), read once.
     policy: Mutex<Option<Arc<YearPolicy>>>,
     edit_hook: Mutex<Option<EditHook>>,
@@ -101,17 +102,13 @@ impl Replica {
             .unwrap_or_else(|| Path::new("."))
             .join(format!("{file_name}.photos"));
         std::fs::create_dir_all(&photo_dir)?;
-        let http = reqwest::Client::builder()
-            .connect_timeout(std::time::Duration::from_secs(10))
-            .timeout(std::time::Duration::from_secs(120))
-            .build()
-            .map_err(|e| Error::Network(e.to_string()))?;
+        let http = http_client(None)?;
         Ok(Replica {
             inner: Arc::new(Inner {
                 conn: Mutex::new(conn),
                 photo_dir,
                 clock,
-                http,
+                http: Mutex::new(http),
                 policy: Mutex::new(policy),
                 edit_hook: Mutex::new(None),
             }),
@@ -136,8 +133,23 @@ impl Replica {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub(crate) fn http(&self) -> &reqwest::Client {
-        &self.inner.http
+    pub(crate) fn http(&self) -> reqwest::Client {
+        // A clone of the client shares its connection pool.
+        self.inner
+            .http
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Trusts one more certificate authority (PEM) for HTTPS besides the system's roots:
+    /// a county serving a certificate of its own CA, or a test serving one made on the spot.
+    pub fn trust_certificate_pem(&self, pem: &[u8]) -> Result<(), Error> {
+        let cert = reqwest::Certificate::from_pem(pem)
+            .map_err(|e| Error::BadResponse(format!("certificate: {e}")))?;
+        let client = http_client(Some(cert))?;
+        *self.inner.http.lock().unwrap_or_else(|p| p.into_inner()) = client;
+        Ok(())
     }
 
     pub(crate) fn stored_policy(&self) -> Option<Arc<YearPolicy>> {
@@ -163,4 +175,15 @@ fn stored_policy(conn: &rusqlite::Connection) -> Result<Option<Arc<YearPolicy>>,
     Ok(text
         .and_then(|t| YearPolicy::from_json(&t).ok())
         .map(Arc::new))
+}
+
+/// The sync client: the system's roots, and `extra_root` if given.
+fn http_client(extra_root: Option<reqwest::Certificate>) -> Result<reqwest::Client, Error> {
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .timeout(std::time::Duration::from_secs(120));
+    if let Some(cert) = extra_root {
+        builder = builder.add_root_certificate(cert);
+    }
+    builder.build().map_err(|e| Error::Network(e.to_string()))
 }

@@ -156,6 +156,8 @@ impl Replica {
         device_name: &str,
     ) -> Result<Enrollment, Error> {
         let base = server_url.trim_end_matches('/').to_owned();
+        // Before the password leaves the device.
+        require_secure(&base)?;
         let req = EnrollRequest {
             protocol: PROTOCOL_VERSION,
             username: username.to_owned(),
@@ -570,7 +572,11 @@ impl Replica {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         match (url, token) {
-            (Some(u), Some(t)) => Ok((u, t)),
+            (Some(u), Some(t)) => {
+                // Every request that carries the token comes through here.
+                require_secure(&u)?;
+                Ok((u, t))
+            }
             _ => Err(Error::NotEnrolled),
         }
     }
@@ -618,6 +624,27 @@ impl Replica {
             Some(ms) => self.note_server_time(ms),
             None => Ok(()),
         }
+    }
+}
+
+/// Refuses a server address that would carry a password or token in clear: anything but
+/// `https://`, except plain `http://` to this machine (`localhost`, 127.0.0.0/8, `::1`: a
+/// test server, or a county proxy on the same host), which never crosses a network.
+pub fn require_secure(server_url: &str) -> Result<(), Error> {
+    let insecure = || Error::InsecureServer(server_url.to_owned());
+    let url = reqwest::Url::parse(server_url).map_err(|_| insecure())?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" => {
+            let host = url.host_str().unwrap_or_default();
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            let loopback = host.eq_ignore_ascii_case("localhost")
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if loopback { Ok(()) } else { Err(insecure()) }
+        }
+        _ => Err(insecure()),
     }
 }
 
@@ -677,6 +704,30 @@ impl Jitter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_and_tokens_go_over_https_or_stay_on_this_machine() {
+        for ok in [
+            "https://county.example.cn",
+            "https://10.0.0.5:8443",
+            "http://127.0.0.1:8080",
+            "http://localhost:8080",
+            "http://[::1]:8080",
+        ] {
+            assert!(require_secure(ok).is_ok(), "{ok}");
+        }
+        for refused in [
+            "http://county.example.cn",
+            "http://10.0.0.5:8080",
+            "http://192.168.1.20",
+            "ftp://county.example.cn",
+            "county.example.cn",
+        ] {
+            let e = require_secure(refused).expect_err(refused);
+            assert_eq!(e.code(), "insecure_server", "{refused}");
+            assert!(e.to_string().contains("https://"), "{e}");
+        }
+    }
 
     #[test]
     fn backoff_grows_caps_and_jitters() {

@@ -39,6 +39,7 @@ pub mod spotchecks;
 pub mod storage;
 pub mod sync;
 pub mod throttle;
+pub mod tls;
 pub mod window;
 
 use std::path::Path;

@@ -24,6 +24,13 @@ pub struct Args {
     /// Shangqiu 2018's).
     #[arg(long)]
     policy: Option<PathBuf>,
+    /// The server's certificate chain (PEM, its own certificate first): serve HTTPS. Devices
+    /// send passwords and tokens only over HTTPS (or to a loopback address).
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// A folder for scheduled backups (`<db name>-<UTC time>.bak`, taken while serving);
     /// none without it.
     #[arg(long)]
@@ -60,6 +67,10 @@ fn serve(args: &Args) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(jiandang_server::tls::load(cert, key)?),
+        _ => None,
+    };
     // Held while serving: `jiandang restore` refuses to replace the file under a server.
     let _lock = jiandang_server::backup::ServeLock::acquire(&args.db)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -91,19 +102,31 @@ fn serve(args: &Args) -> anyhow::Result<()> {
             };
             tokio::spawn(scheduled_backups(args.db.clone(), schedule, state.clock.clone()));
         }
-        axum::serve(
-            listener,
-            // The peer address: sign-in is throttled per address too.
-            router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-            .with_graceful_shutdown(async {
-                // If the signal handler cannot be installed, run until killed.
-                if tokio::signal::ctrl_c().await.is_err() {
-                    std::future::pending::<()>().await;
-                }
-            })
-            .await
-            .context("serving")
+        // The peer address: sign-in is throttled per address too.
+        let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let stop = async {
+            // If the signal handler cannot be installed, run until killed.
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        match tls {
+            Some(config) => {
+                use axum::serve::ListenerExt;
+                tracing::info!("serving HTTPS");
+                // `tap_io` only so that handlers get the peer address (see TlsListener).
+                let listener = jiandang_server::tls::TlsListener::new(listener, config)?
+                    .tap_io(|_| {});
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(stop)
+                    .await
+                    .context("serving")
+            }
+            None => axum::serve(listener, app)
+                .with_graceful_shutdown(stop)
+                .await
+                .context("serving"),
+        }
     })
 }
 
