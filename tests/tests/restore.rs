@@ -142,3 +142,91 @@ async fn a_restore_from_last_nights_backup_loses_no_edit_a_device_still_holds() 
     a.sync().await.expect("a pulls it");
     assert_eq!(a.field(h2, "basic.phone"), json!("13800000000"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_while_devices_push_is_whole_and_a_restore_waits_for_the_server_to_stop() {
+    let county = County::in_entry_window();
+    let server = county.start_server();
+    settle().await;
+    let a = county.device("a");
+    a.enroll(&server.url(), WORKERS[0]).await;
+
+    // A device saves and pushes households all along while three backups are taken.
+    let pushing = {
+        let replica = a.replica.clone();
+        let village = county.village;
+        tokio::spawn(async move {
+            for i in 0..30 {
+                let h = Replica::new_id();
+                let doc = household_doc(h, village, &format!("41142100{i:02}"));
+                replica
+                    .save_record(RecordKind::Household, h, village, &doc)
+                    .expect("save");
+                replica
+                    .sync_once(&small_batches(), None)
+                    .await
+                    .expect("sync");
+            }
+        })
+    };
+    let mut taken = Vec::new();
+    for n in 0..3 {
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        let out = county.dir.path().join(format!("during-{n}.bak"));
+        let db = county.db_path.clone();
+        let report =
+            tokio::task::spawn_blocking(move || jiandang_server::backup::backup(&db, &out, 0))
+                .await
+                .expect("task")
+                .expect("backup while pushing");
+        taken.push(report);
+    }
+    pushing.await.expect("pushes");
+    for report in &taken {
+        let conn = rusqlite::Connection::open(&report.path).expect("open backup");
+        let ok: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .expect("check");
+        assert_eq!(ok, "ok");
+        // One commit's state: every answered change set has all its changes, and no change
+        // is there without its set's answer.
+        let orphans: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM change_log l
+                 WHERE NOT EXISTS (SELECT 1 FROM change_sets s WHERE s.id = l.change_set_id)",
+                [],
+                |r| r.get(0),
+            )
+            .expect("orphans");
+        assert_eq!(orphans, 0, "{}", report.path.display());
+        let max: i64 = conn
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM change_log", [], |r| {
+                r.get(0)
+            })
+            .expect("max");
+        assert_eq!(max as u64, report.max_seq);
+    }
+    assert!(
+        taken.windows(2).all(|w| w[0].max_seq <= w[1].max_seq),
+        "later backups hold more"
+    );
+
+    // While a server holds the database (as `jiandang serve` does), a restore is refused
+    // and the file is left as it was.
+    let before = std::fs::metadata(&county.db_path).expect("db").len();
+    let lock = jiandang_server::backup::ServeLock::acquire(&county.db_path).expect("lock");
+    let refused = jiandang_server::backup::restore(&taken[0].path, &county.db_path, 5)
+        .expect_err("refused under a running server");
+    assert!(refused.to_string().contains("jiandang serve"), "{refused}");
+    assert_eq!(
+        std::fs::metadata(&county.db_path).expect("db").len(),
+        before
+    );
+    drop(lock);
+    server.kill();
+    let restored = jiandang_server::backup::restore(&taken[0].path, &county.db_path, 5)
+        .expect("restore once stopped");
+    let aside = restored.kept_aside.expect("kept aside");
+    assert!(aside.exists(), "the replaced database is kept");
+    assert!(taken[0].path.exists(), "the backup stays a backup");
+}
