@@ -160,6 +160,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn scheduled_backups_are_named_by_time_and_the_oldest_beyond_keep_go() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = dir.path().join("county.db");
+        drop(jiandang_server::db::open(&db).expect("db"));
+        let schedule = Schedule {
+            dir: dir.path().join("backups"),
+            every: Duration::from_secs(3600),
+            keep: 2,
+        };
+        // Someone else's file in the folder is never touched.
+        std::fs::create_dir_all(&schedule.dir).expect("folder");
+        let other = schedule.dir.join("county.db-manual.bak");
+        std::fs::write(&other, b"kept").expect("other");
+        let hour = 3_600_000;
+        let start = 1_796_317_718_000;
+        for n in 0..3 {
+            scheduled_backup(&db, &schedule, start + n * hour).expect("backup");
+        }
+        let mut names: Vec<String> = std::fs::read_dir(&schedule.dir)
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "county.db-20261203T180838Z.bak",
+                "county.db-20261203T190838Z.bak",
+                "county.db-manual.bak",
+            ]
+        );
+    }
+
+    #[test]
     fn every_reads_the_usual_units() {
         assert_eq!(parse_every("90s"), Ok(Duration::from_secs(90)));
         assert_eq!(parse_every("30m"), Ok(Duration::from_secs(1800)));
