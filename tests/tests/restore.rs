@@ -92,14 +92,25 @@ async fn a_restore_from_last_nights_backup_loses_no_edit_a_device_still_holds() 
         "the restored server has lost the day's household"
     );
 
+    // While the server was down, b kept working: an edit of h1 based on what b knew before
+    // the restore (a base seq the restored server has not reached, or numbers anew).
+    b.set_field(h1, "basic.bank_account", json!("6217000000001234"));
+    let mut expected = before_restore.clone();
+    expected
+        .get_mut(&h1)
+        .expect("h1")
+        .insert("basic.bank_account".to_owned(), json!("6217000000001234"));
+    let before_restore = expected;
+
     // The devices sync (twice each: each sees the other's re-sent edits on its second).
     for round in 0..2 {
-        a.sync()
-            .await
-            .unwrap_or_else(|e| panic!("a round {round}: {e}"));
+        // b first: its edit made while the server was down goes up before anything else.
         b.sync()
             .await
             .unwrap_or_else(|e| panic!("b round {round}: {e}"));
+        a.sync()
+            .await
+            .unwrap_or_else(|e| panic!("a round {round}: {e}"));
     }
 
     for device in [&a, &b] {

@@ -288,4 +288,8 @@ pub struct ExportLog {
 pub struct PolicyDoc {
     pub protocol: u32,
     pub policy: jiandang_domain::policy::YearPolicy,
+    /// The server's identity ([`crate::ServerIdentity`]): the first answer of every sync
+    /// round, so a device notices a restored server before it pushes anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_id: Option<Uuid>,
 }

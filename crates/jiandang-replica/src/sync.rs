@@ -392,6 +392,9 @@ impl Replica {
                 progress,
             )
             .await?;
+        // The round's first answer: a restored server is noticed before anything is pushed
+        // with bases it no longer has.
+        self.check_server(doc.server_id, progress).await?;
         // What the county sends is checked as a policy file is: values that do not fit
         // together are refused rather than judged by.
         doc.policy

@@ -29,6 +29,7 @@ pub async fn get(State(state): State<AppState>, _caller: Caller) -> Json<PolicyD
     Json(PolicyDoc {
         protocol: PROTOCOL_VERSION,
         policy: (*state.rules.policy()).clone(),
+        server_id: Some(state.identity),
     })
 }
 
@@ -57,6 +58,7 @@ pub async fn put(
     Ok(Json(PolicyDoc {
         protocol: PROTOCOL_VERSION,
         policy,
+        server_id: Some(state.identity),
     }))
 }
 
