@@ -100,6 +100,12 @@ export async function householdView(id: string, focus?: Focus): Promise<HTMLElem
   return frame(title, body, { back: "#/home" });
 }
 
+/**
+ * Existing households the worker chose to see as the whole form (整表修改: typing a paper
+ * sheet in, say), for as long as the app runs; the others open in verify mode.
+ */
+const wholeForm = new Set<string>();
+
 /** The household page's panels after the form, as the index names them. */
 const PANELS: IndexEntry[] = [
   { id: "exit", label: "脱贫", target: "#exit" },
@@ -137,7 +143,7 @@ class HouseholdPage {
     this.current = bundle.household;
     this.findings = bundle.findings;
     const sections = visitSections(this.app.bundle);
-    this.visit = bundle.verify ? new DoorVisit(bundle.household.id, beijingToday(), sections.map((s) => s.code)) : null;
+    this.visit = bundle.verify && !wholeForm.has(bundle.household.id) ? new DoorVisit(bundle.household.id, beijingToday(), sections.map((s) => s.code)) : null;
     const members = this.app.bundle.facts.visit_members;
     const entries: IndexEntry[] = [
       ...sections.map((s) => ({
@@ -191,15 +197,25 @@ class HouseholdPage {
 
   /** The door visit's state (verify mode) and the comparison sheet. */
   visitBar(title: string): HTMLElement | null {
-    if (!this.visit) return null;
+    const id = this.bundle.household.id;
+    if (!this.visit) {
+      // An existing household shown whole on request: back to verifying it in one tap.
+      if (!this.bundle.verify) return null;
+      return h(
+        "div",
+        { class: "door-visit", id: "door-visit" },
+        h("button", { class: "secondary", id: "verify-mode", type: "button", onclick: () => { wholeForm.delete(id); go(location.hash); } }, "逐项核实"),
+      );
+    }
     this.drawProgress();
     const last = lastVisitText(this.app.bundle, this.bundle.visits);
     return h(
       "div",
       { class: "door-visit", id: "door-visit" },
       h("div", { class: "door-line" }, this.progress, h("button", { class: "secondary", id: "open-sheet", type: "button", onclick: () => this.openSheet(title) }, "对照表")),
-      last ? h("div", { class: "hint", id: "last-visit" }, last) : null,
+      last ? h("div", { class: "hint", id: "last-visit", "data-visit-id": last.id }, last.text) : null,
       this.result,
+      h("button", { class: "link", id: "full-form", type: "button", onclick: () => { wholeForm.add(id); go(location.hash); } }, "整表修改"),
     );
   }
 

@@ -199,6 +199,18 @@ describe("verify mode (入户核实, C1)", () => {
     });
     const { el } = await open(householdBundle({ visits: [visit] }));
     expect(el.querySelector("#last-visit")?.textContent).toBe("最近入户核实：2018-10-20 · 收入有变化，其余无变化");
+    expect(el.querySelector<HTMLElement>("#last-visit")?.dataset.visitId).toBe("v9");
+  });
+
+  it("shows an existing household whole on request (整表修改), and back to verifying", async () => {
+    const { el } = await open();
+    click(el, "#full-form");
+    const whole = await householdView("h1");
+    expect(whole.querySelector("[data-confirm]")).toBeNull();
+    expect(whole.querySelector("input[name='basic.phone']")).not.toBeNull();
+    click(whole, "#verify-mode");
+    const again = await householdView("h1");
+    expect(again.querySelectorAll("[data-confirm]").length).toBe(codes.length);
   });
 
   it("collects a new household whole (C1: everything for new ones)", async () => {

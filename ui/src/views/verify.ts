@@ -176,14 +176,14 @@ export class DoorVisit {
  * The latest visit recorded for the household, in a sentence: "最近入户核实：2018-10-20 ·
  * 收入有变化，其余无变化".
  */
-export function lastVisitText(bundle: FormBundle, visits: RecordView[]): string | null {
+export function lastVisitText(bundle: FormBundle, visits: RecordView[]): { id: string; text: string } | null {
   const latest = [...visits].sort((a, b) => String(a.fields["date"] ?? "").localeCompare(String(b.fields["date"] ?? ""))).pop();
   if (!latest) return null;
   const sections = Array.isArray(latest.fields["sections"]) ? (latest.fields["sections"] as SectionCheck[]) : [];
   const list = visitSectionList(bundle);
   const changed = sections.filter((s) => s.outcome === bundle.facts.section_changed).map((s) => codeLabel(bundle, list, s.kind));
   const what = changed.length === 0 ? "各项无变化" : `${changed.join("、")}有变化，其余无变化`;
-  return `最近入户核实：${displayValue(latest.fields["date"])} · ${what}`;
+  return { id: latest.id, text: `最近入户核实：${displayValue(latest.fields["date"])} · ${what}` };
 }
 
 /** One entry of the section index: where it jumps to and its marks. */
