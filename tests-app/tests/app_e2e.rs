@@ -13,7 +13,9 @@
 //! 帮扶责任人 picked from those, a newborn (自然增加, first saved without a reason and
 //! corrected) and a member married away (自然减少, then marked), its 脱贫措施 and the W5
 //! 新识别 procedure with dated steps; a last sync puts them all in the server's history.
-//! Screenshots of every screen go to `target/screenshots/` (01-login … 15-procedure).
+//! Screenshots of every screen go to `target/screenshots/` (01-login … 20-exited-desktop).
+//! A second walk, `door_visit_on_a_phone` (issue 17), verifies households at the door at
+//! phone size and counts the worker's actions (21-phone-village-home … 27-phone-sync).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -1383,7 +1385,7 @@ async fn door_visit_walk(s: &Session, world: &World, admin: &(String, String)) -
     let [unchanged, corrected] = ids.as_slice() else {
         bail!("fewer than two households of the register on the list: {ids:?}");
     };
-    phone_shot(s, world, "20-phone-village-home").await?;
+    phone_shot(s, world, "21-phone-village-home").await?;
     let sections = s
         .execute(
             "return document.querySelectorAll('#household-list .household-row').length;",
@@ -1399,7 +1401,7 @@ async fn door_visit_walk(s: &Session, world: &World, admin: &(String, String)) -
     ))
     .await?;
     s.find(".household[data-mode='verify']", LONG).await?;
-    phone_shot(s, world, "21-phone-verify").await?;
+    phone_shot(s, world, "22-phone-verify").await?;
     let codes = confirm_buttons(s).await?;
     for code in &codes {
         taps.tap(&format!("[data-confirm='{code}']")).await?;
@@ -1444,7 +1446,7 @@ async fn door_visit_walk(s: &Session, world: &World, admin: &(String, String)) -
         t.contains("已保存")
     })
     .await?;
-    phone_shot(s, world, "22-phone-section-edit").await?;
+    phone_shot(s, world, "23-phone-section-edit").await?;
     taps.tap("[data-done='income']").await?;
     s.find("[data-section='income'][data-outcome='changed']", SHORT)
         .await?;
@@ -1474,7 +1476,7 @@ async fn door_visit_walk(s: &Session, world: &World, admin: &(String, String)) -
         .await?;
     s.execute("window.scrollTo(0, 0); return true;", vec![])
         .await?;
-    phone_shot(s, world, "23-phone-index-error").await?;
+    phone_shot(s, world, "24-phone-index-error").await?;
     s.type_into(size, &was).await?;
     s.wait_text(".save-state[data-kind='household']", SHORT, |t| {
         t.contains("已保存")
@@ -1496,7 +1498,7 @@ async fn door_visit_walk(s: &Session, world: &World, admin: &(String, String)) -
         })
         .await?;
     assert_eq!(income, "4321.00 元", "the sheet shows the corrected income");
-    phone_shot(s, world, "24-phone-comparison-sheet").await?;
+    phone_shot(s, world, "25-phone-comparison-sheet").await?;
     s.click_css("#sheet-close").await?;
 
     // 5. The list shows each household's visit without opening it.
@@ -1512,7 +1514,7 @@ async fn door_visit_walk(s: &Session, world: &World, admin: &(String, String)) -
             .await?,
         "有变化"
     );
-    phone_shot(s, world, "25-phone-village-home-visited").await?;
+    phone_shot(s, world, "26-phone-village-home-visited").await?;
 
     // 6. Sync: the visits and what they found are in the server's history.
     s.click_css("#nav-sync").await?;
@@ -1521,7 +1523,7 @@ async fn door_visit_walk(s: &Session, world: &World, admin: &(String, String)) -
     if let Some(refused) = s.find_now("#refused").await? {
         bail!("the server refused changes: {}", s.text(&refused).await?);
     }
-    phone_shot(s, world, "26-phone-sync").await?;
+    phone_shot(s, world, "27-phone-sync").await?;
     let token = login_api(world, &admin.0, &admin.1).await?;
     let text = history(world, &token, &unchanged_visit).await?.to_string();
     assert!(
