@@ -11,9 +11,10 @@ use jiandang_domain::codes::Coded;
 use jiandang_domain::exit_procedure::ExitStepRecord;
 use jiandang_domain::form::FormBundle;
 use jiandang_domain::geo::{GpsFix, GpsSource};
+use jiandang_domain::household::verified_at_door;
 use jiandang_domain::photo::PhotoKind;
 use jiandang_domain::policy::YearPolicy;
-use jiandang_domain::visit::SectionCheck;
+use jiandang_domain::visit::{SectionCheck, Visit};
 use jiandang_domain::{Date, Finding, RecordKind};
 use jiandang_replica::sync::LoopStatus;
 use jiandang_replica::{
@@ -148,6 +149,10 @@ pub struct HouseholdRowView {
     sync: view::SyncState,
     errors: u32,
     visited_this_year: bool,
+    /// This year's door visit as the list shows it: `verified` (every section confirmed, or
+    /// a visit date typed from paper), `changed` (the latest visit found a section changed),
+    /// `none` (not visited this year).
+    visit: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -218,6 +223,7 @@ pub fn list_households(state: State<'_, AppState>, q: HouseholdQuery) -> CmdResu
         })
         .collect();
     let exit_status = jiandang_domain::codes::household::ExitStatus::LIST;
+    let changed = visits_changed(replica, village, &policy)?;
     let rows = list
         .rows
         .into_iter()
@@ -238,9 +244,45 @@ pub fn list_households(state: State<'_, AppState>, q: HouseholdQuery) -> CmdResu
             },
             errors: u32::from(r.has_errors),
             visited_this_year: jiandang_domain::household::visited_in(r.visited_on, &policy),
+            visit: match (
+                jiandang_domain::household::visited_in(r.visited_on, &policy),
+                changed.get(&r.id),
+            ) {
+                (false, _) => "none",
+                (true, Some(true)) => "changed",
+                (true, _) => "verified",
+            },
         })
         .collect();
     Ok(HouseholdList { counts, rows })
+}
+
+/// For each household of the village with a door visit of this year's field work, whether
+/// its latest such visit found a section changed.
+fn visits_changed(
+    replica: &Replica,
+    village: Uuid,
+    policy: &YearPolicy,
+) -> CmdResult<BTreeMap<Uuid, bool>> {
+    let mut latest: BTreeMap<Uuid, Visit> = BTreeMap::new();
+    for r in replica.records_of_village(village, Some(RecordKind::Visit))? {
+        let Ok(v) = serde_json::from_value::<Visit>(r.doc) else {
+            continue;
+        };
+        let Some(date) = v.date.filter(|d| *d >= policy.visits_from) else {
+            continue;
+        };
+        if latest
+            .get(&v.household_id)
+            .is_none_or(|old| old.date.is_some_and(|d| d <= date))
+        {
+            latest.insert(v.household_id, v);
+        }
+    }
+    Ok(latest
+        .into_iter()
+        .map(|(h, v)| (h, v.changed().next().is_some()))
+        .collect())
 }
 
 fn photo_view(replica: &Replica, r: &StoredRecord, uploaded: bool) -> Option<PhotoView> {
@@ -301,6 +343,10 @@ pub fn get_household(state: State<'_, AppState>, id: Uuid) -> CmdResult<Househol
             })
             .collect(),
         helpers: helper_choices(replica, b.household.village_id)?,
+        verify: replica.policy().is_ok_and(|p| {
+            let year = b.household.doc["basic"]["identified_year"].as_i64();
+            verified_at_door(year.and_then(|y| i32::try_from(y).ok()), &p)
+        }),
     })
 }
 

@@ -185,6 +185,9 @@ pub struct HouseholdBundleView {
     pub natural_villages: Vec<Choice>,
     /// The village's 帮扶责任人, to pick the household's pairing from.
     pub helpers: Vec<Choice>,
+    /// Verified at the door section by section (an existing household), rather than
+    /// collected whole (a new one): `jiandang_domain::household::verified_at_door` (C1).
+    pub verify: bool,
 }
 
 /// A record to pick for a reference field.

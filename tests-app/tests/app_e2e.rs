@@ -13,7 +13,9 @@
 //! 帮扶责任人 picked from those, a newborn (自然增加, first saved without a reason and
 //! corrected) and a member married away (自然减少, then marked), its 脱贫措施 and the W5
 //! 新识别 procedure with dated steps; a last sync puts them all in the server's history.
-//! Screenshots of every screen go to `target/screenshots/` (01-login … 15-procedure).
+//! Screenshots of every screen go to `target/screenshots/` (01-login … 20-exited-desktop).
+//! A second walk, `door_visit_on_a_phone` (issue 17), verifies households at the door at
+//! phone size and counts the worker's actions (21-phone-village-home … 27-phone-sync).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -306,6 +308,7 @@ async fn field_app_offline_edit_sync_and_exit_refusal() -> Result<()> {
         "#household-list .household-row[data-id='{household_id}']"
     ))
     .await?;
+    whole_form(&s).await?;
     let phone_css = "input[name='basic.phone']";
     s.find(phone_css, LONG).await?;
     let new_phone = "13912345678";
@@ -344,6 +347,7 @@ async fn field_app_offline_edit_sync_and_exit_refusal() -> Result<()> {
         .await?;
     assert_eq!(badge, "待同步", "the edited household is marked waiting");
     s.click(&row).await?;
+    whole_form(&s).await?;
     let phone = s.find(phone_css, LONG).await?;
     let value = s
         .execute(
@@ -389,6 +393,7 @@ async fn field_app_offline_edit_sync_and_exit_refusal() -> Result<()> {
     s.click_css("#nav-home").await?;
     let row = s.find(&row_css, LONG).await?;
     s.click(&row).await?;
+    whole_form(&s).await?;
     let housing = "select[name='no_worries.housing.resolved']";
     choose(&s, housing, "false").await?;
     s.wait_text(".save-state[data-kind='household']", SHORT, |t| {
@@ -515,6 +520,7 @@ const MARK_EXITED: &str = "#exit [data-action='mark_exited']";
 async fn exit_procedure(s: &Session, world: &World, row_css: &str) -> Result<String> {
     s.click_css("#nav-home").await?;
     s.click_css(row_css).await?;
+    whole_form(s).await?;
     let household = "[data-record='household']";
     s.find(household, LONG).await?;
     // The exit screens as on a phone (390×844); the last one again on the desktop window.
@@ -639,6 +645,17 @@ struct HouseholdIds {
 }
 
 /// The `value` of the form control matching `css` (a string, or null when there is none).
+/// An existing household opens in verify mode (issue 17); the steps that edit its form
+/// field by field ask for the whole form (整表修改), as a worker typing a paper sheet in would.
+async fn whole_form(s: &Session) -> Result<()> {
+    s.find("#household-main", LONG).await?;
+    if s.find_now("#full-form").await?.is_some() {
+        s.click_css("#full-form").await?;
+        s.find("#verify-mode", SHORT).await?;
+    }
+    Ok(())
+}
+
 async fn value_of(s: &Session, css: &str) -> Result<Value> {
     s.find(css, SHORT).await?;
     s.execute(
@@ -892,6 +909,7 @@ async fn household_forms(
 ) -> Result<HouseholdIds> {
     s.click_css("#nav-home").await?;
     s.click_css(row_css).await?;
+    whole_form(s).await?;
     let household = "[data-record='household']";
     s.find(household, LONG).await?;
 
@@ -1119,6 +1137,7 @@ async fn household_forms(
     // Reopen the page: every answer is still there.
     s.click_css("#nav-home").await?;
     s.click_css(row_css).await?;
+    whole_form(s).await?;
     s.find(household, LONG).await?;
     assert_eq!(
         value_of(s, &format!("{household} select[name='natural_village_id']")).await?,
@@ -1162,6 +1181,392 @@ async fn household_forms(
         exit_measures,
         procedure: procedure_id,
     })
+}
+
+/// The app and server for a walk of its own: the demo county (JIANDANG_E2E_DEMO_DB and
+/// _OUT, copied, or made here), `jiandang serve`, tauri-driver, and a session logged in as the
+/// survey worker with the village downloaded.
+struct Rig {
+    world: World,
+    server: Proc,
+    driver: Proc,
+    admin: (String, String),
+    _tmp: tempfile::TempDir,
+}
+
+async fn rig() -> Result<(Rig, Session)> {
+    let tmp = tempfile::tempdir()?;
+    let world = World {
+        jiandang: env_path("JIANDANG_BIN", "target/debug/jiandang"),
+        app: env_path("JIANDANG_APP_BIN", "target/debug/jiandang-app"),
+        shots: env_path("JIANDANG_SCREENSHOTS", "target/screenshots"),
+        server_db: tmp.path().join("county.db"),
+        port: free_port()?,
+        driver_port: free_port()?,
+    };
+    for bin in [&world.jiandang, &world.app] {
+        if !bin.exists() {
+            bail!("{} is not built; run scripts/app-e2e.sh", bin.display());
+        }
+    }
+    let demo_text = match (
+        std::env::var_os("JIANDANG_E2E_DEMO_DB"),
+        std::env::var_os("JIANDANG_E2E_DEMO_OUT"),
+    ) {
+        (Some(db), Some(out)) => {
+            std::fs::copy(&db, &world.server_db).context("copying the demo county")?;
+            std::fs::read_to_string(&out).context("reading the demo output")?
+        }
+        _ => {
+            let demo = Command::new(&world.jiandang)
+                .arg("demo")
+                .arg("--db")
+                .arg(&world.server_db)
+                .output()
+                .context("running jiandang demo")?;
+            let text = format!(
+                "{}\n{}",
+                String::from_utf8_lossy(&demo.stdout),
+                String::from_utf8_lossy(&demo.stderr)
+            );
+            if !demo.status.success() {
+                bail!("jiandang demo failed:\n{text}");
+            }
+            text
+        }
+    };
+    let (user, password) = credentials(&demo_text, "survey_worker")?;
+    let admin = credentials(&demo_text, "county_admin")?;
+    let server = world.start_server()?;
+    wait_port(world.port, SHORT).await?;
+    let mut driver = Command::new("tauri-driver");
+    driver
+        .arg("--port")
+        .arg(world.driver_port.to_string())
+        .arg("--native-port")
+        .arg(free_port()?.to_string())
+        .env("JIANDANG_DATA_DIR", tmp.path().join("app-data"))
+        .env("JIANDANG_SYNC_INTERVAL_SECS", "3");
+    if let Some(lc) = std::env::var_os("JIANDANG_E2E_LC") {
+        driver.env("LC_TIME", &lc).env("LC_MESSAGES", &lc);
+    }
+    if let Some(path) = std::env::var_os("JIANDANG_E2E_LOCPATH") {
+        driver.env("LOCPATH", path);
+    }
+    let driver = Proc::spawn("tauri-driver", &mut driver)?;
+    wait_port(world.driver_port, SHORT).await?;
+    let s = open_app(&world).await?;
+    s.find("#server-url", LONG).await?;
+    s.type_into("#server-url", &world.server_url()).await?;
+    s.type_into("#username", &user).await?;
+    s.type_into("#password", &password).await?;
+    s.click_css("#enroll").await?;
+    s.find("#household-list .household-row", LONG).await?;
+    Ok((
+        Rig {
+            world,
+            server,
+            driver,
+            admin,
+            _tmp: tmp,
+        },
+        s,
+    ))
+}
+
+/// What a worker does with the phone, counted: each tap and each typed answer is one
+/// WebDriver element action (finding and reading elements is the test looking, not the
+/// worker acting).
+struct Taps<'a> {
+    s: &'a Session,
+    n: u32,
+}
+
+impl Taps<'_> {
+    async fn tap(&mut self, css: &str) -> Result<()> {
+        self.n += 1;
+        self.s.click_css(css).await
+    }
+
+    async fn type_into(&mut self, css: &str, text: &str) -> Result<()> {
+        self.n += 1;
+        self.s.type_into(css, text).await
+    }
+}
+
+/// Whether anything in the title bar or a visible button is drawn on more than one line, or
+/// the page is wider than the window (something cut off at the side): the offenders' text.
+async fn wrapped(s: &Session) -> Result<Vec<String>> {
+    let v = s
+        .execute(
+            "const out = [];
+             // A text drawn on two lines has client rects at two heights.
+             const wraps = (el) => {
+               const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+               for (let t = walk.nextNode(); t; t = walk.nextNode()) {
+                 if (!t.textContent.trim()) continue;
+                 const range = document.createRange(); range.selectNodeContents(t);
+                 const tops = new Set([...range.getClientRects()].map((x) => Math.round(x.top)));
+                 if (tops.size > 1) return true;
+               }
+               return false;
+             };
+             for (const el of document.querySelectorAll('.topbar h1, button')) {
+               const r = el.getBoundingClientRect();
+               if (r.width === 0 || r.height === 0) continue;
+               if (wraps(el)) out.push('wrapped: ' + el.innerText.trim());
+               if (el.tagName === 'BUTTON' && r.height < 44) out.push('under 44px: ' + el.innerText.trim());
+             }
+             if (document.documentElement.scrollWidth > window.innerWidth + 1) out.push('page wider than the window');
+             return out;",
+            vec![],
+        )
+        .await?;
+    Ok(v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// A screenshot at phone size, after checking nothing wraps or is cut off at the side.
+async fn phone_shot(s: &Session, world: &World, name: &str) -> Result<()> {
+    s.screenshot(&world.shot(name)).await?;
+    let bad = wrapped(s).await?;
+    if !bad.is_empty() {
+        bail!("{name}: {bad:?}");
+    }
+    Ok(())
+}
+
+/// Issue 17 (C1): the door visit on a phone (390×844). From the village home, a household of
+/// the register is verified unchanged in at most 15 actions, another has one income item
+/// corrected and the rest confirmed in at most 25; the list shows each household's visit
+/// state; after a sync the visits, with their confirmed and changed sections, are in the
+/// server's history. Screenshots of each screen are checked for wrapped or cut-off text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn door_visit_on_a_phone() -> Result<()> {
+    let (rig, s) = rig().await?;
+    let world = &rig.world;
+    s.set_window_size(390, 844).await?;
+    let r = door_visit_walk(&s, world, &rig.admin).await;
+    let r = shot_on_error(&s, world, r).await;
+    s.quit().await?;
+    let Rig { server, driver, .. } = rig;
+    driver.stop();
+    server.stop();
+    r
+}
+
+async fn door_visit_walk(s: &Session, world: &World, admin: &(String, String)) -> Result<()> {
+    // The households identified this year are collected whole (C1): the walk takes two of
+    // the register. Finding them is the test's preparation, not the worker's taps.
+    s.click_css("[data-filter='new']").await?;
+    s.find("[data-filter='new'].active", SHORT).await?;
+    let new: Value = s
+        .execute(
+            "return [...document.querySelectorAll('#household-list .household-row')].map((r) => r.dataset.id);",
+            vec![],
+        )
+        .await?;
+    s.click_css("[data-filter='all']").await?;
+    s.find("[data-filter='all'].active", SHORT).await?;
+    let picked = s
+        .execute(
+            "const skip = new Set(arguments[0] || []);
+             return [...document.querySelectorAll('#household-list .household-row')]
+               .map((r) => r.dataset.id).filter((id) => !skip.has(id)).slice(0, 2);",
+            vec![new],
+        )
+        .await?;
+    let ids: Vec<String> = serde_json::from_value(picked)?;
+    let [unchanged, corrected] = ids.as_slice() else {
+        bail!("fewer than two households of the register on the list: {ids:?}");
+    };
+    phone_shot(s, world, "21-phone-village-home").await?;
+    let sections = s
+        .execute(
+            "return document.querySelectorAll('#household-list .household-row').length;",
+            vec![],
+        )
+        .await?;
+    eprintln!("e2e: {sections} households on the list");
+
+    // 1. Unchanged: open it, confirm every section in one tap each.
+    let mut taps = Taps { s, n: 0 };
+    taps.tap(&format!(
+        "#household-list .household-row[data-id='{unchanged}']"
+    ))
+    .await?;
+    s.find(".household[data-mode='verify']", LONG).await?;
+    phone_shot(s, world, "22-phone-verify").await?;
+    let codes = confirm_buttons(s).await?;
+    for code in &codes {
+        taps.tap(&format!("[data-confirm='{code}']")).await?;
+    }
+    // The visit is recorded and the page drawn again with it.
+    let last = s
+        .wait_text("#last-visit", LONG, |t| t.contains("各项无变化"))
+        .await?;
+    let unchanged_taps = taps.n;
+    eprintln!("e2e: unchanged household verified in {unchanged_taps} actions ({last})");
+    assert!(
+        unchanged_taps <= 15,
+        "verifying a household unchanged took {unchanged_taps} actions"
+    );
+    let unchanged_visit = visit_id(s).await?;
+
+    // 2. One income item corrected, the rest confirmed.
+    let mut taps = Taps { s, n: 0 };
+    taps.tap("#nav-home").await?;
+    taps.tap(&format!(
+        "#household-list .household-row[data-id='{corrected}']"
+    ))
+    .await?;
+    s.find(".household[data-mode='verify']", LONG).await?;
+    taps.tap("#section-index [data-index='income']").await?;
+    taps.tap("[data-edit='income']").await?;
+    let wage = "[data-section='income'] input[name='income.wage']";
+    s.find(wage, SHORT).await?;
+    let inputmode = s
+        .execute(
+            "return document.querySelector(arguments[0]).getAttribute('inputmode');",
+            vec![json!(wage)],
+        )
+        .await?;
+    assert_eq!(
+        inputmode,
+        json!("decimal"),
+        "money opens the numeric keyboard"
+    );
+    taps.type_into(wage, "4321").await?;
+    s.wait_text(".save-state[data-kind='household']", SHORT, |t| {
+        t.contains("已保存")
+    })
+    .await?;
+    phone_shot(s, world, "23-phone-section-edit").await?;
+    taps.tap("[data-done='income']").await?;
+    s.find("[data-section='income'][data-outcome='changed']", SHORT)
+        .await?;
+    for code in confirm_buttons(s).await? {
+        taps.tap(&format!("[data-confirm='{code}']")).await?;
+    }
+    let last = s
+        .wait_text("#last-visit", LONG, |t| t.contains("收入有变化"))
+        .await?;
+    let corrected_taps = taps.n;
+    eprintln!("e2e: income corrected and the rest confirmed in {corrected_taps} actions ({last})");
+    assert!(
+        corrected_taps <= 25,
+        "correcting one income item took {corrected_taps} actions"
+    );
+    let corrected_visit = visit_id(s).await?;
+
+    // 3. The index marks a section in error: a 家庭人口数 that is not the members'.
+    s.click_css("#section-index [data-index='basic']").await?;
+    s.click_css("[data-edit='basic']").await?;
+    let size = "[data-section='basic'] input[name='basic.household_size']";
+    s.find(size, SHORT).await?;
+    let was = value_of(s, size).await?;
+    let was = was.as_str().unwrap_or_default().to_owned();
+    s.type_into(size, "12").await?;
+    s.find("#section-index [data-index='basic'].has-error", SHORT)
+        .await?;
+    s.execute("window.scrollTo(0, 0); return true;", vec![])
+        .await?;
+    phone_shot(s, world, "24-phone-index-error").await?;
+    s.type_into(size, &was).await?;
+    s.wait_text(".save-state[data-kind='household']", SHORT, |t| {
+        t.contains("已保存")
+    })
+    .await?;
+    s.find("#section-index [data-index='basic']:not(.has-error)", SHORT)
+        .await?;
+    s.click_css("[data-done='basic']").await?;
+
+    // 4. The comparison sheet: one section a screen, large.
+    s.click_css("#open-sheet").await?;
+    s.find("#sheet #sheet-title", SHORT).await?;
+    s.click_css("#sheet-next").await?;
+    s.click_css("#sheet-next").await?;
+    s.click_css("#sheet-next").await?;
+    let income = s
+        .wait_text("#sheet dd[data-path='income.wage']", SHORT, |t| {
+            !t.is_empty()
+        })
+        .await?;
+    assert_eq!(income, "4321.00 元", "the sheet shows the corrected income");
+    phone_shot(s, world, "25-phone-comparison-sheet").await?;
+    s.click_css("#sheet-close").await?;
+
+    // 5. The list shows each household's visit without opening it.
+    s.click_css("#nav-home").await?;
+    let badge = |id: &str| format!("#household-list .household-row[data-id='{id}'] [data-visit]");
+    assert_eq!(
+        s.wait_text(&badge(unchanged), SHORT, |t| !t.is_empty())
+            .await?,
+        "已核实"
+    );
+    assert_eq!(
+        s.wait_text(&badge(corrected), SHORT, |t| !t.is_empty())
+            .await?,
+        "有变化"
+    );
+    phone_shot(s, world, "26-phone-village-home-visited").await?;
+
+    // 6. Sync: the visits and what they found are in the server's history.
+    s.click_css("#nav-sync").await?;
+    s.click_css("#sync-now").await?;
+    s.wait_text("#waiting-changes", LONG, |t| t == "0").await?;
+    if let Some(refused) = s.find_now("#refused").await? {
+        bail!("the server refused changes: {}", s.text(&refused).await?);
+    }
+    phone_shot(s, world, "27-phone-sync").await?;
+    let token = login_api(world, &admin.0, &admin.1).await?;
+    let text = history(world, &token, &unchanged_visit).await?.to_string();
+    assert!(
+        text.contains("sections") && text.contains("unchanged") && !text.contains("\"changed\""),
+        "the unchanged household's visit on the server: {text}"
+    );
+    let text = history(world, &token, &corrected_visit).await?.to_string();
+    assert!(
+        text.contains("income") && text.contains("\"changed\"") && text.contains("unchanged"),
+        "the corrected household's visit on the server: {text}"
+    );
+    let text = history(world, &token, corrected).await?.to_string();
+    assert!(
+        text.contains("income.wage") && text.contains("4321") && text.contains("basic.visited_on"),
+        "the corrected household's history: {text}"
+    );
+    Ok(())
+}
+
+/// The sections still to confirm, in page order (the members' bar among them).
+async fn confirm_buttons(s: &Session) -> Result<Vec<String>> {
+    let v = s
+        .execute(
+            "return [...document.querySelectorAll('[data-confirm]')]
+               .filter((b) => !b.hidden && !b.closest('[data-outcome=\"unchanged\"], [data-outcome=\"changed\"]'))
+               .map((b) => b.dataset.confirm);",
+            vec![],
+        )
+        .await?;
+    Ok(serde_json::from_value(v)?)
+}
+
+/// The id of the visit the household page names as its latest.
+async fn visit_id(s: &Session) -> Result<String> {
+    let v = s
+        .execute(
+            "return document.querySelector('#last-visit').dataset.visitId;",
+            vec![],
+        )
+        .await?;
+    v.as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow!("no visit id on the page"))
 }
 
 #[test]

@@ -103,6 +103,12 @@ export interface UiFacts {
   change_increase: string;
   /** 变更类型 of 自然减少. */
   change_decrease: string;
+  /** 核实内容 of the household's members (the other visit sections are the form's section ids). */
+  visit_members: string;
+  /** 核实结果 无变化. */
+  section_unchanged: string;
+  /** 核实结果 有变化. */
+  section_changed: string;
 }
 
 /** Flat field map: dot path -> JSON value. */
@@ -168,7 +174,11 @@ export interface HouseholdRow {
   sync: SyncState;
   errors: number;
   visited_this_year: boolean;
+  /** This year's door visit: every section confirmed, a section changed, or none yet. */
+  visit: VisitState;
 }
+
+export type VisitState = "verified" | "changed" | "none";
 
 export interface HouseholdList {
   counts: Record<HouseholdFilter, number>;
@@ -223,6 +233,23 @@ export interface HouseholdBundle {
   natural_villages: { id: string; name: string }[];
   /** The village's 帮扶责任人 (name and unit), to pair the household with. */
   helpers: { id: string; name: string }[];
+  /** An existing household, verified at the door section by section (C1); a new one is collected whole. */
+  verify: boolean;
+}
+
+/** One section as the door visit found it (`jiandang_domain::visit::SectionCheck`). */
+export interface SectionCheck {
+  kind: string;
+  outcome: string;
+  note?: string | null;
+}
+
+export interface VisitRequest {
+  household_id: string;
+  date: string;
+  visited_by: string | null;
+  sections: SectionCheck[];
+  note: string | null;
 }
 
 export interface VillageBundle {
@@ -394,6 +421,8 @@ export interface Backend {
   /** An offered action that takes nothing but the household. */
   householdAction(householdId: string, action: ActionName): Promise<ActionAnswer>;
   recordExitStep(householdId: string, step: ExitStepRecord): Promise<ActionAnswer>;
+  /** 入户核实 (C1): the door visit with every section's outcome, through the domain's action. */
+  recordVisit(req: VisitRequest): Promise<ActionAnswer>;
   setTestPosition(lon: number, lat: number, accuracyM: number): Promise<void>;
   takePosition(subjectId: string, villageId: string, samples: number): Promise<GpsResult>;
   addPhoto(subjectId: string, villageId: string, kind: string, bytes: Uint8Array): Promise<PhotoView>;
@@ -419,6 +448,14 @@ export const tauriBackend: Backend = {
   memberChange: (req) => invoke("member_change", { req }),
   householdAction: (householdId, action) => invoke("household_action", { householdId, action }),
   recordExitStep: (householdId, step) => invoke("record_exit_step", { householdId, step }),
+  recordVisit: (req) =>
+    invoke("record_visit", {
+      householdId: req.household_id,
+      date: req.date,
+      visitedBy: req.visited_by,
+      sections: req.sections,
+      note: req.note,
+    }),
   setTestPosition: (lon, lat, accuracyM) =>
     invoke("set_test_position", { lon, lat, accuracyM }),
   takePosition: (subjectId, villageId, samples) =>

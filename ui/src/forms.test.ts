@@ -46,7 +46,7 @@ describe("parseInput", () => {
 
 const bundle: FormBundle = {
   version: 1,
-  facts: { head_relationship: "01", member_decreased: "2", change_increase: "1", change_decrease: "2" },
+  facts: { head_relationship: "01", member_decreased: "2", change_increase: "1", change_decrease: "2", visit_members: "members", section_unchanged: "unchanged", section_changed: "changed" },
   code_lists: [
     { id: "yn", version: "2018", name_zh: "是否", entries: [{ code: "1", zh: "是", en: "yes" }, { code: "0", zh: "否", en: "no" }] },
   ],
@@ -123,7 +123,7 @@ describe("renderForm", () => {
 describe("rows and checklist widgets", () => {
   const lists: FormBundle = {
     version: 1,
-    facts: { head_relationship: "01", member_decreased: "2", change_increase: "1", change_decrease: "2" },
+    facts: { head_relationship: "01", member_decreased: "2", change_increase: "1", change_decrease: "2", visit_members: "members", section_unchanged: "unchanged", section_changed: "changed" },
     forms: [],
     code_lists: [
       { id: "measure", version: "2018", name_zh: "措施", entries: [{ code: "01", zh: "产业扶贫", en: "" }, { code: "02", zh: "就业扶贫", en: "" }] },
@@ -363,7 +363,7 @@ describe("choices that follow another answer (options_by)", () => {
   const direction = field("direction", "code", { code_list: "change_direction" });
   const bundle: FormBundle = {
     version: 2,
-    facts: { head_relationship: "01", member_decreased: "2", change_increase: "1", change_decrease: "2" },
+    facts: { head_relationship: "01", member_decreased: "2", change_increase: "1", change_decrease: "2", visit_members: "members", section_unchanged: "unchanged", section_changed: "changed" },
     forms: [],
     code_lists: [
       { id: "member_change_reason", version: "2018", name_zh: "变更原因", entries: reasons },

@@ -24,11 +24,15 @@ pub fn bundle() -> FormBundle {
 pub fn facts() -> UiFacts {
     use crate::codes::household::{MemberStatus, Relationship};
     use crate::codes::village::ChangeDirection;
+    use crate::visit::{SectionOutcome, VisitSection};
     UiFacts {
         head_relationship: Relationship::Head.code(),
         member_decreased: MemberStatus::Decreased.code(),
         change_increase: ChangeDirection::Increase.code(),
         change_decrease: ChangeDirection::Decrease.code(),
+        visit_members: VisitSection::Members.code(),
+        section_unchanged: SectionOutcome::Unchanged.code(),
+        section_changed: SectionOutcome::Changed.code(),
     }
 }
 

@@ -318,6 +318,13 @@ pub struct UiFacts {
     pub change_increase: &'static str,
     /// 变更类型 of a natural decrease (自然减少).
     pub change_decrease: &'static str,
+    /// 核实内容 of the household's members: the one visit section that is not a section of
+    /// the household form (the others are named by the form's section ids).
+    pub visit_members: &'static str,
+    /// 核实结果 of a section the visit confirmed unchanged (无变化).
+    pub section_unchanged: &'static str,
+    /// 核实结果 of a section the visit found changed (有变化).
+    pub section_changed: &'static str,
 }
 
 /// Version of the form bundle's shape. 2: `references` widget and `refers_to`.

@@ -115,6 +115,14 @@ pub fn visited_in(visited_on: Option<Date>, policy: &crate::policy::YearPolicy) 
     visited_on.is_some_and(|d| d >= policy.visits_from)
 }
 
+/// Whether a household is verified at the door rather than collected whole (C1: only what
+/// changed for an existing household, everything for a new one): it was identified
+/// (识别年度) in a year before the policy's. A household identified this year, or whose year
+/// is not yet answered (one just made on the device), is new.
+pub fn verified_at_door(identified_year: Option<i32>, policy: &crate::policy::YearPolicy) -> bool {
+    identified_year.is_some_and(|y| y < policy.year)
+}
+
 /// 生产条件 (FORMS.md §1.5). Areas in 亩.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]

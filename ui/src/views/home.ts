@@ -1,6 +1,6 @@
 // Village home: counts on top, search and filters, the household list.
 
-import { backend, type HouseholdFilter, type HouseholdList } from "../backend";
+import { backend, type HouseholdFilter, type HouseholdList, type VisitState } from "../backend";
 import { currentApp, go } from "../app";
 import { syncBadge } from "../forms";
 import { h, mount } from "../dom";
@@ -18,6 +18,13 @@ export const FILTER_LABEL: Record<HouseholdFilter, string> = {
 };
 
 const FILTERS = Object.keys(FILTER_LABEL) as HouseholdFilter[];
+
+/** This year's door visit as the list shows it, without opening the household. */
+export const VISIT_LABEL: Record<VisitState, string> = {
+  verified: "已核实",
+  changed: "有变化",
+  none: "未走访",
+};
 
 let lastFilter: HouseholdFilter = "all";
 let lastSearch = "";
@@ -85,13 +92,21 @@ export async function homeView(): Promise<HTMLElement> {
             h(
               "button",
               { class: "household-row", "data-id": r.id, onclick: () => go(`#/household/${r.id}`) },
-              h("span", { class: "name" }, r.head_name || "（未填户主）"),
-              h("span", { class: "number" }, r.number || "新户"),
-              h("span", { class: "members" }, `${r.members} 人`),
-              h("span", { class: "status" }, r.status_zh),
-              r.errors > 0 ? h("span", { class: "badge error" }, `${r.errors} 个错误`) : null,
-              !r.visited_this_year ? h("span", { class: "badge muted" }, "未走访") : null,
-              syncBadge(r.sync),
+              h(
+                "span",
+                { class: "row-main" },
+                h("span", { class: "name" }, r.head_name || "（未填户主）"),
+                h("span", { class: "members" }, `${r.members} 人`),
+                h("span", { class: "status" }, r.status_zh),
+              ),
+              h(
+                "span",
+                { class: "row-marks" },
+                h("span", { class: "number" }, r.number || "新户"),
+                h("span", { class: `badge visit-${r.visit}`, "data-visit": r.visit }, VISIT_LABEL[r.visit]),
+                r.errors > 0 ? h("span", { class: "badge error" }, `${r.errors} 个错误`) : null,
+                syncBadge(r.sync),
+              ),
             ),
           ),
     );

@@ -1,6 +1,7 @@
-// The household page: every section of the household form, members with natural
-// increase/decrease, the exit action with its refusals, the W5 procedure steps, exit
-// measures, GPS and photos. Answers are checked by the domain rules as they are typed.
+// The household page: a section index; an existing household's sections to verify at the
+// door (verify.ts), or a new household's whole form; members with natural increase/decrease,
+// the exit action with its refusals, the W5 procedure steps, exit measures, GPS and photos.
+// Answers are checked by the domain rules as they are typed.
 
 import {
   backend,
@@ -16,11 +17,13 @@ import {
   type Offer,
   type PhotoView,
   type RecordView,
+  type SectionDef,
 } from "../backend";
 import { currentApp, go } from "../app";
 import {
   Choices,
   codeLabel,
+  fieldLabel,
   fieldsText,
   formFields,
   formFor,
@@ -32,6 +35,21 @@ import {
 } from "../forms";
 import { h, mount } from "../dom";
 import { frame, toast } from "./shell";
+import {
+  comparisonSheet,
+  DoorVisit,
+  formSection,
+  hasError,
+  inSection,
+  lastVisitText,
+  SectionIndex,
+  sectionSnapshot,
+  sectionValues,
+  visitSections,
+  type IndexEntry,
+  type IndexMarks,
+  type SheetPage,
+} from "./verify";
 import { gpsPanel } from "./gps";
 import { photoPanel } from "./photos";
 
@@ -63,19 +81,351 @@ export async function householdView(id: string, focus?: Focus): Promise<HTMLElem
     helper: bundle.helpers.map((x) => ({ value: x.id, label: x.name })),
     photo: bundle.photos.map(photoChoice),
   });
+  const page = new HouseholdPage(bundle, choices, focus);
   const body = h(
     "div",
-    { class: "household", "data-id": hh.id },
+    { class: "household", "data-id": hh.id, "data-mode": bundle.verify ? "verify" : "full" },
     h("div", { class: "record-head" }, h("span", { id: "record-sync" }, syncBadge(hh.sync))),
-    recordEditor("household", hh, bundle.findings, { choices, controls: (form) => visitPanel(form) }),
-    membersPanel(bundle, choices, focus),
+    page.index.el,
+    page.visitBar(title),
+    page.main(),
+    membersPanel(bundle, choices, focus, page.membersBar()),
     exitPanel(bundle, choices),
     singlePanel("procedure", hh.id, bundle.procedure[0] ?? null, choices),
     singlePanel("household_exit_measures", hh.id, bundle.exit_measures, choices),
     gpsPanel(hh.id, hh.village_id, bundle.gps),
     photoPanel(hh.id, hh.village_id, bundle.photos, (p) => choices.put("photo", photoChoice(p))),
+    page.sheetHost,
   );
   return frame(title, body, { back: "#/home" });
+}
+
+/**
+ * Existing households the worker chose to see as the whole form (整表修改: typing a paper
+ * sheet in, say), for as long as the app runs; the others open in verify mode.
+ */
+const wholeForm = new Set<string>();
+
+/** The household page's panels after the form, as the index names them. */
+const PANELS: IndexEntry[] = [
+  { id: "exit", label: "脱贫", target: "#exit" },
+  { id: "procedure", label: "程序", target: "#panel-procedure" },
+  { id: "measures", label: "措施", target: "#panel-household_exit_measures" },
+  { id: "gps", label: "定位", target: "#gps" },
+  { id: "photos", label: "照片", target: "#photos" },
+];
+
+/**
+ * The household form on the page: in verify mode (an existing household, C1) each section's
+ * values with 无变化 / 修改 and the door visit they add up to; otherwise (a new household)
+ * the whole form. Keeps the household as last saved and its findings, for the index's marks.
+ */
+class HouseholdPage {
+  index: SectionIndex;
+  sheetHost = h("div", { id: "sheet-host" });
+  private app = currentApp();
+  private form: FormDef | undefined;
+  private current: RecordView;
+  private findings: Finding[];
+  private visit: DoorVisit | null;
+  private progress = h("span", { id: "door-progress" });
+  private result = h("div", { id: "door-result" });
+  private general = h("div", { class: "record-findings", id: "household-findings" });
+  private cards = new Map<string, () => void>();
+  private closeOpen: (() => Promise<void>) | null = null;
+
+  constructor(
+    private bundle: HouseholdBundle,
+    private choices: Choices,
+    private focus?: Focus,
+  ) {
+    this.form = formFor(this.app.bundle, "household");
+    this.current = bundle.household;
+    this.findings = bundle.findings;
+    const sections = visitSections(this.app.bundle);
+    this.visit = bundle.verify && !wholeForm.has(bundle.household.id) ? new DoorVisit(bundle.household.id, beijingToday(), sections.map((s) => s.code)) : null;
+    const members = this.app.bundle.facts.visit_members;
+    const entries: IndexEntry[] = [
+      ...sections.map((s) => ({
+        id: s.code,
+        label: s.label,
+        target: s.code === members ? "#members" : `#household-main [data-section="${s.code}"]`,
+      })),
+      ...PANELS,
+    ];
+    this.index = new SectionIndex(entries, (id) => this.marks(id));
+  }
+
+  private marks(id: string): IndexMarks {
+    const b = this.bundle;
+    const errorsOf = (r: RecordView | null | undefined) => Boolean(r && hasError(b.record_findings[r.id] ?? []));
+    const unconfirmed = this.visit !== null && this.visit.total() > 0 && visitSections(this.app.bundle).some((s) => s.code === id) && !this.visit.outcome(id);
+    const section = formSection(this.form, id);
+    if (section) {
+      return {
+        error: this.findings.some((f) => f.severity === "error" && inSection(section, f.path)),
+        unconfirmed,
+        waiting: this.current.pending.some((p) => inSection(section, p)),
+      };
+    }
+    switch (id) {
+      case this.app.bundle.facts.visit_members:
+        return { error: b.members.some(errorsOf), unconfirmed, waiting: b.members.some((m) => m.sync !== "synced") };
+      case "procedure":
+        return { error: errorsOf(b.procedure[0]), unconfirmed: false, waiting: (b.procedure[0]?.sync ?? "synced") !== "synced" };
+      case "measures":
+        return { error: errorsOf(b.exit_measures), unconfirmed: false, waiting: (b.exit_measures?.sync ?? "synced") !== "synced" };
+      case "gps":
+        return { error: false, unconfirmed: false, waiting: b.gps.some((g) => g.sync !== "synced") };
+      case "photos":
+        return { error: false, unconfirmed: false, waiting: b.photos.some((p) => !p.uploaded) };
+      default:
+        return { error: false, unconfirmed: false, waiting: false };
+    }
+  }
+
+  private saved = (r: RecordView) => {
+    this.current = r;
+    this.index.refresh();
+  };
+
+  private judged = (fs: Finding[]) => {
+    this.findings = fs;
+    this.drawGeneral();
+    this.index.refresh();
+  };
+
+  /** The door visit's state (verify mode) and the comparison sheet. */
+  visitBar(title: string): HTMLElement | null {
+    const id = this.bundle.household.id;
+    if (!this.visit) {
+      // An existing household shown whole on request: back to verifying it in one tap.
+      if (!this.bundle.verify) return null;
+      return h(
+        "div",
+        { class: "door-visit", id: "door-visit" },
+        h("button", { class: "secondary", id: "verify-mode", type: "button", onclick: () => { wholeForm.delete(id); go(location.hash); } }, "逐项核实"),
+      );
+    }
+    this.drawProgress();
+    const last = lastVisitText(this.app.bundle, this.bundle.visits);
+    return h(
+      "div",
+      { class: "door-visit", id: "door-visit" },
+      h("div", { class: "door-line" }, this.progress, h("button", { class: "secondary", id: "open-sheet", type: "button", onclick: () => this.openSheet(title) }, "对照表")),
+      last ? h("div", { class: "hint", id: "last-visit", "data-visit-id": last.id }, last.text) : null,
+      this.result,
+      h("button", { class: "link", id: "full-form", type: "button", onclick: () => { wholeForm.add(id); go(location.hash); } }, "整表修改"),
+    );
+  }
+
+  private drawProgress(): void {
+    if (!this.visit) return;
+    this.progress.textContent = `入户核实：已核 ${this.visit.done()} / ${this.visit.total()} 项`;
+    this.progress.dataset.done = String(this.visit.done());
+  }
+
+  /** The household form: its sections to verify, or the whole form for a new household. */
+  main(): HTMLElement {
+    if (!this.visit || !this.form) {
+      return h(
+        "div",
+        { id: "household-main" },
+        recordEditor("household", this.bundle.household, this.bundle.findings, {
+          choices: this.choices,
+          controls: (form) => visitPanel(form),
+          onSaved: this.saved,
+          onFindings: this.judged,
+        }),
+      );
+    }
+    this.drawGeneral();
+    const cards = this.form.sections.map((s) => this.card(s));
+    return h("div", { id: "household-main", "data-record-id": this.bundle.household.id }, this.general, cards);
+  }
+
+  private drawGeneral(): void {
+    if (!this.visit) return;
+    const general = this.findings.filter((f) => !(this.form?.sections ?? []).some((s) => inSection(s, f.path)));
+    mount(this.general, general.map((f) => h("div", { class: `finding ${f.severity}`, "data-code": f.code }, f.message)));
+  }
+
+  /** One section in verify mode: values, findings, 无变化 and 修改. */
+  private card(section: SectionDef): HTMLElement {
+    const app = this.app;
+    const visit = this.visit!;
+    const values = h("div", { class: "values" });
+    const notes = h("div", { class: "section-findings" });
+    const state = h("span", { class: "outcome" });
+    const editorHost = h("div", { class: "section-editor" });
+    const confirm = h(
+      "button",
+      { class: "primary", type: "button", "data-confirm": section.id, onclick: () => this.confirm(section.id) },
+      "无变化",
+    );
+    const edit = h("button", { class: "secondary", type: "button", "data-edit": section.id, onclick: () => void this.edit(section, editorHost) }, "修改");
+    const actions = h("div", { class: "actions" }, confirm, edit);
+    const el = h(
+      "section",
+      { class: "verify-section card", "data-section": section.id },
+      h("div", { class: "verify-head" }, h("h2", {}, section.title_zh), state),
+      notes,
+      values,
+      actions,
+      editorHost,
+    );
+    const draw = () => {
+      const v = sectionValues(app.bundle, section, this.current.fields, this.choices);
+      mount(
+        values,
+        h("dl", { class: "value-list" }, v.lines.map((l) => [h("dt", {}, l.label), h("dd", { "data-path": l.path }, l.value)])),
+        v.unanswered > 0 ? h("div", { class: "hint" }, `另有 ${v.unanswered} 项未填`) : null,
+      );
+      const mine = this.findings.filter((f) => inSection(section, f.path));
+      mount(notes, mine.map((f) => h("div", { class: `finding ${f.severity}`, "data-code": f.code }, `${fieldLabel(app.bundle, "household", f.path)}：${f.message}`)));
+      const outcome = visit.outcome(section.id);
+      el.dataset.outcome = outcome ?? "";
+      state.textContent = outcome ? codeLabel(app.bundle, outcomeList(app.bundle), outcome) : "未核实";
+      state.className = `outcome badge ${outcome ? (outcome === app.bundle.facts.section_changed ? "changed" : "confirmed") : "muted"}`;
+      confirm.hidden = outcome === app.bundle.facts.section_unchanged;
+    };
+    this.cards.set(section.id, draw);
+    draw();
+    // Opened at a field (the sync screen's or a problem's): that section's editor is open.
+    if (this.focus?.recordId === this.bundle.household.id && this.focus.field && inSection(section, this.focus.field)) {
+      void this.edit(section, editorHost);
+    }
+    return el;
+  }
+
+  /** 无变化: the section is confirmed; the next one not yet gone through comes into view. */
+  private confirm(code: string): void {
+    if (!this.visit) return;
+    this.visit.set(code, this.app.bundle.facts.section_unchanged);
+    this.afterOutcome(code);
+  }
+
+  private afterOutcome(code: string): void {
+    this.cards.get(code)?.();
+    this.drawProgress();
+    this.index.refresh();
+    if (this.visit?.complete()) {
+      void this.record();
+      return;
+    }
+    const next = visitSections(this.app.bundle).find((s) => !this.visit?.outcome(s.code));
+    if (next) document.querySelector(this.index.targetOf(next.code))?.scrollIntoView({ block: "start" });
+  }
+
+  /** 修改: just this section's editor; 完成修改 marks it changed when a value changed. */
+  private async edit(section: SectionDef, host: HTMLElement): Promise<void> {
+    if (this.closeOpen) await this.closeOpen();
+    const card = host.closest<HTMLElement>(".verify-section");
+    const before = sectionSnapshot(section, this.current.fields);
+    const editor = recordEditor("household", this.current, this.findings, {
+      choices: this.choices,
+      sections: [section.id],
+      onSaved: this.saved,
+      onFindings: this.judged,
+    });
+    const close = async () => {
+      this.closeOpen = null;
+      await flushPendingSaves();
+      mount(host);
+      card?.classList.remove("editing");
+      if (this.visit && sectionSnapshot(section, this.current.fields) !== before) {
+        this.visit.set(section.id, this.app.bundle.facts.section_changed);
+        this.afterOutcome(section.id);
+      } else {
+        this.cards.get(section.id)?.();
+      }
+    };
+    this.closeOpen = close;
+    card?.classList.add("editing");
+    mount(host, editor, h("button", { class: "primary big", type: "button", "data-done": section.id, onclick: () => void close() }, "完成修改"));
+  }
+
+  /** The members' 无变化 / 有变化 (their changes are made on their cards below). */
+  membersBar(): HTMLElement | null {
+    const visit = this.visit;
+    if (!visit) return null;
+    const code = this.app.bundle.facts.visit_members;
+    const state = h("span", { class: "outcome badge" });
+    const bar = h(
+      "div",
+      { class: "verify-bar", "data-section": code },
+      state,
+      h("div", { class: "actions" },
+        h("button", { class: "primary", type: "button", "data-confirm": code, onclick: () => this.confirm(code) }, "无变化"),
+        h("button", { class: "secondary", type: "button", "data-changed": code, onclick: () => {
+          visit.set(code, this.app.bundle.facts.section_changed);
+          this.afterOutcome(code);
+        } }, "有变化"),
+      ),
+    );
+    const draw = () => {
+      const outcome = visit.outcome(code);
+      bar.dataset.outcome = outcome ?? "";
+      state.textContent = outcome ? codeLabel(this.app.bundle, outcomeList(this.app.bundle), outcome) : "未核实";
+      state.className = `outcome badge ${outcome ? (outcome === this.app.bundle.facts.section_changed ? "changed" : "confirmed") : "muted"}`;
+    };
+    this.cards.set(code, draw);
+    draw();
+    return bar;
+  }
+
+  /** Every section gone through: the door visit, through the domain's action. */
+  private async record(): Promise<void> {
+    const visit = this.visit;
+    if (!visit) return;
+    mount(this.result, h("div", { class: "hint" }, "正在记录入户核实……"));
+    try {
+      await flushPendingSaves();
+      const a = await backend().recordVisit({
+        household_id: this.bundle.household.id,
+        date: beijingToday(),
+        visited_by: this.app.status.user?.display_name ?? null,
+        sections: visit.checks(),
+        note: null,
+      });
+      if (a.done) {
+        visit.clear();
+        toast("入户核实已记录 · 待同步");
+        // The action set the household's 入户核实日期: the page is drawn again with it.
+        go(location.hash);
+        return;
+      }
+      mount(this.result, h("div", { class: "error-box" }, h("strong", {}, "未能记录入户核实："), h("ul", {}, a.findings.map((f) => h("li", { "data-code": f.code }, f.message)))));
+    } catch (e) {
+      mount(this.result, h("div", { class: "error-box" }, errorMessage(e)));
+    }
+  }
+
+  /** The comparison sheet over the page: each section's current values in large text. */
+  private openSheet(title: string): void {
+    const app = this.app;
+    const pages: SheetPage[] = visitSections(app.bundle).map((s) => {
+      const section = formSection(this.form, s.code);
+      if (section) return { title: section.title_zh, lines: sectionValues(app.bundle, section, this.current.fields, this.choices).lines };
+      return {
+        title: s.label,
+        lines: this.bundle.members
+          .filter((m) => !hasLeft(m))
+          .map((m) => ({ path: m.id, label: String(m.fields["name"] ?? "家庭成员"), value: fieldsText(app.bundle, "member", m.fields, MEMBER_SHEET) })),
+      };
+    });
+    mount(this.sheetHost, comparisonSheet(title, pages, () => mount(this.sheetHost)));
+  }
+}
+
+/** What the comparison sheet says of each member. */
+const MEMBER_SHEET = ["relationship", "sex", "birth_date", "health", "labor_skill"];
+
+/** The code list of the visit's 核实结果 (the visit form's column). */
+function outcomeList(bundle: FormBundle): string | undefined {
+  const visit = formFor(bundle, "visit");
+  const list = visit?.sections.flatMap((s) => s.fields).find((f) => f.widget === "checklist");
+  return list?.columns?.find((c) => c.widget === "code")?.code_list;
 }
 
 /** Today in Beijing (the policy's calendar), from the device clock. */
@@ -149,6 +499,8 @@ async function newHousehold(villageId: string): Promise<HTMLElement> {
 
 /** Saves waiting for typing to pause, by editor: run at once by [`flushPendingSaves`]. */
 const pendingSaves = new Set<() => Promise<void>>();
+/** Saves under way (their answer not yet back). */
+const runningSaves = new Set<Promise<void>>();
 
 /**
  * Saves every answer still waiting for typing to pause, now: the app calls it when it goes to
@@ -158,7 +510,7 @@ const pendingSaves = new Set<() => Promise<void>>();
 export async function flushPendingSaves(): Promise<void> {
   const all = [...pendingSaves];
   pendingSaves.clear();
-  await Promise.all(all.map((f) => f()));
+  await Promise.all([...all.map((f) => f()), ...runningSaves]);
 }
 
 interface EditorOptions {
@@ -168,7 +520,11 @@ interface EditorOptions {
   choices?: Choices;
   /** Fields every save of a new record carries (the link to its household). */
   link?: Fields;
+  /** Only these sections of the form (verify mode's 修改 of one section); all when absent. */
+  sections?: string[];
   onSaved?: (r: RecordView) => void;
+  /** The record's findings each time the domain judged it (the section index's marks). */
+  onFindings?: (findings: Finding[]) => void;
 }
 
 /**
@@ -182,8 +538,10 @@ export function recordEditor(
   opts: EditorOptions = {},
 ): HTMLElement {
   const app = currentApp();
-  const form = formFor(app.bundle, kind);
-  if (!form) return h("div", { class: "error-box" }, `缺少表单定义：${kind}`);
+  const whole = formFor(app.bundle, kind);
+  if (!whole) return h("div", { class: "error-box" }, `缺少表单定义：${kind}`);
+  const only = opts.sections;
+  const form: FormDef = only ? { ...whole, sections: whole.sections.filter((s) => only.includes(s.id)) } : whole;
   let id = record?.id ?? null;
   const villageId = record?.village_id ?? app.villageId ?? "";
   const state = h("div", { class: "save-state", "data-kind": kind }, record ? "" : "未保存");
@@ -194,9 +552,12 @@ export function recordEditor(
 
   const show = (fs: Finding[]) => {
     rendered.showFindings(fs);
+    opts.onFindings?.(fs);
+    // Findings about the sections not shown belong to those sections, not to the record.
+    const elsewhere = (f: Finding) => only !== undefined && whole.sections.some((s) => !only.includes(s.id) && inSection(s, f.path));
     mount(
       general,
-      recordLevelFindings(fs, form).map((f) =>
+      recordLevelFindings(fs, form).filter((f) => !elsewhere(f)).map((f) =>
         h("div", { class: `finding ${f.severity}`, "data-code": f.code }, f.message),
       ),
     );
@@ -207,6 +568,9 @@ export function recordEditor(
   let saving: Promise<void> = Promise.resolve();
   const save = (fields: Fields): Promise<void> => {
     saving = saving.then(() => saveNow(fields));
+    const mine = saving;
+    runningSaves.add(mine);
+    void mine.finally(() => runningSaves.delete(mine));
     return saving;
   };
   const saveNow = async (fields: Fields) => {
@@ -284,7 +648,7 @@ export function memberChangeText(bundle: FormBundle, change: RecordView): string
  * year, kept on record and marked 已自然减少 (nothing is deleted, W6). A member added or
  * removed by a change shows that change on its card.
  */
-function membersPanel(b: HouseholdBundle, choices: Choices, focus?: Focus): HTMLElement {
+function membersPanel(b: HouseholdBundle, choices: Choices, focus: Focus | undefined, verifyBar: HTMLElement | null): HTMLElement {
   const app = currentApp();
   const present = b.members.filter((m) => !hasLeft(m));
   const gone = b.members.filter((m) => hasLeft(m));
@@ -345,6 +709,7 @@ function membersPanel(b: HouseholdBundle, choices: Choices, focus?: Focus): HTML
     "section",
     { class: "panel", id: "members" },
     h("h2", {}, `家庭成员（${present.length} 人）`),
+    verifyBar,
     h("div", { class: "members", id: "members-present" }, present.map((m) => card(m, false))),
     gone.length > 0
       ? h(

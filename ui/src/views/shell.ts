@@ -1,4 +1,5 @@
-// The frame around every screen after enrolment: title bar, navigation, sync line.
+// The frame around every screen after enrolment: title bar (back and a one-line title),
+// sync line, and the navigation in a bottom bar, where a thumb reaches it on a phone.
 
 import { backend, type SyncStatus } from "../backend";
 import { go } from "../app";
@@ -35,17 +36,18 @@ export function frame(title: string, body: Node, opts: { back?: string } = {}): 
       "header",
       { class: "topbar" },
       opts.back ? h("button", { class: "nav back", onclick: () => go(opts.back!) }, "‹ 返回") : null,
-      h("h1", {}, title),
-      h(
-        "nav",
-        {},
-        h("button", { class: "nav", id: "nav-home", onclick: () => go("#/home") }, "农户"),
-        h("button", { class: "nav", id: "nav-village", onclick: () => go("#/village") }, "村级"),
-        h("button", { class: "nav", id: "nav-sync", onclick: () => go("#/sync") }, "同步"),
-      ),
+      // A long name is cut with an ellipsis rather than wrapped; the whole name is its title.
+      h("h1", { title }, title),
     ),
     line,
     h("main", {}, body),
+    h(
+      "nav",
+      { class: "bottom-nav", id: "bottom-nav" },
+      h("button", { class: "nav", id: "nav-home", onclick: () => go("#/home") }, "农户"),
+      h("button", { class: "nav", id: "nav-village", onclick: () => go("#/village") }, "村级"),
+      h("button", { class: "nav", id: "nav-sync", onclick: () => go("#/sync") }, "同步"),
+    ),
   );
 }
 

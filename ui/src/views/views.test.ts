@@ -18,7 +18,7 @@ function form(record: string, title_zh: string, fields: FieldDef[]): FormDef {
 // A small bundle in the domain's shape: the forms these screens render.
 const bundle: FormBundle = {
   version: 2,
-  facts: { head_relationship: "01", member_decreased: "2", change_increase: "1", change_decrease: "2" },
+  facts: { head_relationship: "01", member_decreased: "2", change_increase: "1", change_decrease: "2", visit_members: "members", section_unchanged: "unchanged", section_changed: "changed" },
   forms: [
     form("household", "贫困户信息采集表", [
       field("basic.phone", "phone", { label_zh: "联系电话" }),
@@ -133,7 +133,7 @@ const offline: SyncStatus = {
 const list: HouseholdList = {
   counts: { all: 2, registered: 2, exited_this_year: 0, new: 0, returned: 0, has_errors: 1, not_visited: 1, waiting: 1 },
   rows: [
-    { id: "h1", number: "411400001", head_name: "王𠮷", members: 4, status_zh: "未脱贫", sync: "waiting", errors: 1, visited_this_year: true },
+    { id: "h1", number: "411400001", head_name: "王𠮷", members: 4, status_zh: "未脱贫", sync: "waiting", errors: 1, visited_this_year: true, visit: "verified" },
   ],
 };
 
@@ -391,6 +391,7 @@ describe("village screen (N6)", () => {
 
 describe("household page references", () => {
   const hb: HouseholdBundle = {
+    verify: false,
     household: rec("h1", "household", { "basic.phone": "13800000000", pairings: [{ helper_id: "hp1", start: "2018-01-01" }] }),
     members: [rec("m1", "member", { name: "王𠮷", relationship: "01", household_id: "h1" })],
     member_changes: [],
@@ -474,6 +475,7 @@ describe("household page references", () => {
 
 describe("natural member changes (W6)", () => {
   const hb: HouseholdBundle = {
+    verify: false,
     household: rec("h1", "household", {}),
     members: [
       rec("m1", "member", { name: "王𠮷", household_id: "h1", status: "1", relationship: "01" }),
@@ -610,6 +612,7 @@ describe("入户核实", () => {
 describe("脱贫退出 (W1, C9, Q2)", () => {
   const refusal = { code: "exit.not_pre_exit", severity: "error" as const, path: "", message: "须先申请预脱贫", requirement: "C9" };
   const hb = (actions: HouseholdBundle["actions"]): HouseholdBundle => ({
+    verify: false,
     household: rec("h1", "household", {}),
     members: [rec("m1", "member", { name: "王𠮷", household_id: "h1", status: "1" })],
     member_changes: [], procedure: [], visits: [], exit_measures: null, gps: [], photos: [],
