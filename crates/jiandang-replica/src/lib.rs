@@ -18,6 +18,7 @@ pub mod photo;
 pub mod plan;
 pub mod query;
 mod retry;
+pub mod spot;
 mod store;
 pub mod sync;
 pub mod typed;

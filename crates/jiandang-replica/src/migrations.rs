@@ -22,6 +22,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004-policy",
         include_str!("../../../migrations/device/0004-policy/up.sql"),
     ),
+    (
+        "0005-worklist",
+        include_str!("../../../migrations/device/0005-worklist/up.sql"),
+    ),
 ];
 
 /// Brings the database to the latest schema, each step in its own transaction.

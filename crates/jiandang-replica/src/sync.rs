@@ -263,7 +263,7 @@ impl Replica {
                 f(p);
             }
         };
-        let snapshot_done: bool = self.conn().query_row(
+        let mut snapshot_done: bool = self.conn().query_row(
             "SELECT snapshot_done FROM sync_state WHERE id = 1",
             [],
             |r| r.get(0),
@@ -272,6 +272,12 @@ impl Replica {
         // The county may have changed its policy (a new year, a corrected line): every round
         // takes it again, so the device judges by the county's current one offline.
         self.fetch_policy(&mut report.progress).await?;
+        // A checker's worklist, kept for offline use. A new assignment brings records into
+        // the device's scope that were logged before its cursor: a new snapshot takes them
+        // (it merges into what the device holds; waiting edits stay).
+        if self.is_checker()? && self.fetch_worklist(&mut report.progress).await? {
+            snapshot_done = false;
+        }
         if !snapshot_done {
             report.progress.phase = "snapshot";
             notify(&report.progress);
@@ -557,7 +563,7 @@ impl Replica {
 
     /// Sends a request with the protocol header (and a gzip JSON body if given) and reads a
     /// JSON answer, or the server's `{code, message}` error.
-    async fn send_json<B: Serialize, T: DeserializeOwned>(
+    pub(crate) async fn send_json<B: Serialize, T: DeserializeOwned>(
         &self,
         req: reqwest::RequestBuilder,
         body: Option<&B>,
