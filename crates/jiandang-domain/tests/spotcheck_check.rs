@@ -714,3 +714,22 @@ fn phone_seals_then_takes_the_servers_differences() {
     assert_eq!(again.differences[0].note.as_deref(), Some("户口本上四人"));
     assert_eq!(again.differences[1].classification, None);
 }
+
+/// The sections the phone shows after the seal are the form's own, and the differences are
+/// among them: nothing of the register is on the blind part of the form.
+#[test]
+fn the_form_names_what_comes_after_the_seal() {
+    let form = spotcheck::spot_check();
+    let ids: Vec<&str> = form.sections.iter().map(|s| s.id).collect();
+    for id in spotcheck::AFTER_SEAL {
+        assert!(ids.contains(id), "{id} is a section of 入户核查表");
+    }
+    let blind: Vec<&str> = form
+        .sections
+        .iter()
+        .filter(|s| !spotcheck::AFTER_SEAL.contains(&s.id))
+        .flat_map(|s| s.fields.iter().map(|f| f.path))
+        .collect();
+    assert!(!blind.contains(&"differences") && !blind.contains(&"findings"));
+    assert!(blind.contains(&"recognition.recognises") && blind.contains(&"checklist"));
+}
