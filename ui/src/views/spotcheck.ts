@@ -237,13 +237,17 @@ export async function spotCheckView(householdId: string): Promise<HTMLElement> {
     } else {
       mount(revealBox, differencesPanel(form, differences, (rows) => changed({ differences: rows })));
     }
+    const findingsForm = sectionsOf(form, (s) => afterSeal(s) && !revealSection(form, s));
+    const own = new Set(findingsForm.sections.flatMap((s) => s.fields.map((f) => f.path)));
     const findings = renderForm({
       bundle: app.bundle,
-      form: sectionsOf(form, (s) => afterSeal(s) && !revealSection(form, s)),
+      form: findingsForm,
       fields: current,
       pending: hh.check?.pending ?? [],
       hidden: LINKS,
-      onChange: changed,
+      // Only this part's own answers: the rest of its copy (the differences as first drawn)
+      // would undo a classification made beside it.
+      onChange: (fields) => changed(Object.fromEntries(Object.entries(fields).filter(([k]) => own.has(k)))),
     });
     parts.push(
       h(
