@@ -1326,8 +1326,12 @@ async fn supervisor_checks_a_drawn_household_blind() -> Result<()> {
         .context("drawn households")?
         .clone();
     // 当年脱贫户 (1) and 历年脱贫户 (2) are checked for 错退.
-    let exited = |h: &&Value| h["household_type"] == json!("1") || h["household_type"] == json!("2");
-    let target = drawn.iter().find(exited).context("an exited household drawn")?;
+    let exited =
+        |h: &&Value| h["household_type"] == json!("1") || h["household_type"] == json!("2");
+    let target = drawn
+        .iter()
+        .find(exited)
+        .context("an exited household drawn")?;
     let target_id = target["household_id"].as_str().context("id")?.to_owned();
     let others: Vec<&Value> = drawn
         .iter()
@@ -1369,8 +1373,7 @@ async fn supervisor_checks_a_drawn_household_blind() -> Result<()> {
         .as_array()
         .context("history")?
         .iter()
-        .filter(|e| e["field"] == "basic.household_size" && e["outcome"] == "accepted")
-        .next_back()
+        .rfind(|e| e["field"] == "basic.household_size" && e["outcome"] == "accepted")
         .and_then(|e| e["new"].as_i64())
         .context("the registered household size")?;
     let observed_size = registered_size + 1;
@@ -1431,7 +1434,8 @@ async fn supervisor_checks_a_drawn_household_blind() -> Result<()> {
         if count(&s, ".differences").await? != 0 {
             bail!("differences before the seal");
         }
-        s.type_into("input[name='checkers']", "督导甲、督导乙").await?;
+        s.type_into("input[name='checkers']", "督导甲、督导乙")
+            .await?;
         choose(&s, "select[name='met_household']", "true").await?;
         s.type_into(
             "input[name='observed.basic.household_size']",
@@ -1541,7 +1545,14 @@ async fn supervisor_checks_a_drawn_household_blind() -> Result<()> {
 
     // A survey worker: 403 on the worklist, no check record in its snapshot.
     let worker = login_api(&world, &worker, &worker_password).await?;
-    let (status, _) = api(&world, &worker, Method::GET, "/api/v1/spotchecks/assignments", None).await?;
+    let (status, _) = api(
+        &world,
+        &worker,
+        Method::GET,
+        "/api/v1/spotchecks/assignments",
+        None,
+    )
+    .await?;
     if status != reqwest::StatusCode::FORBIDDEN {
         bail!("a survey worker's worklist: {status}");
     }

@@ -303,7 +303,12 @@ function differencesPanel(
         "div",
         { class: "difference card", "data-difference": i, "data-path": String(d["field"] ?? "") },
         h("div", { class: "difference-label" }, String(d["label_zh"] ?? "")),
-        h("div", { class: "difference-values" }, h("span", { class: "registered" }, `登记：${valueText(d, d["registered"])}`), h("span", { class: "observed" }, `核查：${valueText(d, d["observed"])}`)),
+        h(
+          "div",
+          { class: "difference-values" },
+          h("div", { class: "registered" }, `登记：${valueText(d, d["registered"])}`),
+          h("div", { class: "observed" }, `核查：${valueText(d, d["observed"])}`),
+        ),
         h(
           "label",
           { class: "row-field" },
