@@ -21,6 +21,9 @@ const COMMANDS: &[&str] = &[
     "sync_status",
     "sync_now",
     "resend",
+    "spot_worklist",
+    "seal_spot_check",
+    "reveal_spot_check",
 ];
 
 fn main() {

@@ -59,6 +59,8 @@ pub struct AppStatus {
     user: Option<UserView>,
     villages: Vec<jiandang_protocol::VillageInfo>,
     manual_position: bool,
+    /// The user checks the county's spot-check sample (督导核查): home is the worklist.
+    spot_checker: bool,
 }
 
 fn status_of(state: &AppState) -> CmdResult<AppStatus> {
@@ -76,6 +78,7 @@ fn status_of(state: &AppState) -> CmdResult<AppStatus> {
         }),
         villages: e.map(|e| e.villages).unwrap_or_default(),
         manual_position: state.position.is_manual(),
+        spot_checker: state.replica.is_checker()?,
     })
 }
 
@@ -1003,4 +1006,163 @@ mod tests {
             );
         }
     }
+}
+
+// ---- The supervisor's phone (issue 13 part 2b; docs/spot-checks.md) ----
+
+/// One drawn household on the worklist, with where its check stands on this device.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpotHouseholdView {
+    household_id: Uuid,
+    village_id: Uuid,
+    /// `spot_household_type`: the stratum it was drawn in.
+    household_type: Value,
+    household_number: String,
+    head_name: String,
+    village: String,
+    town: String,
+    /// The check record on this device, if started.
+    check: Option<RecordView>,
+    /// The observation is sealed.
+    sealed: bool,
+    /// The county's differences are in the record (after the seal).
+    revealed: bool,
+}
+
+/// One village to screen, with its screening forms on this device.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpotVillageView {
+    village_id: Uuid,
+    village: String,
+    town: String,
+    /// 村排查情况表 records.
+    screenings: Vec<RecordView>,
+    /// 非建档立卡户排查表 records.
+    screened_households: Vec<RecordView>,
+}
+
+/// One assignment of the worklist.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpotAssignmentView {
+    id: Uuid,
+    plan_id: Uuid,
+    plan_title: String,
+    year: i32,
+    checkers: Vec<String>,
+    households: Vec<SpotHouseholdView>,
+    villages: Vec<SpotVillageView>,
+}
+
+/// The worklist as the phone shows it offline, and which sections of 入户核查表 come after
+/// the seal (the domain's list: the UI decides nothing).
+#[derive(Debug, Clone, Serialize)]
+pub struct SpotWorklistView {
+    /// `false` before the first sync brought a worklist.
+    fetched: bool,
+    assignments: Vec<SpotAssignmentView>,
+    after_seal: Vec<&'static str>,
+}
+
+fn spot_check_view(ob: &OutboxIndex, r: &StoredRecord) -> (RecordView, bool, bool) {
+    let sealed = r.doc.get("observed_at").is_some_and(|v| !v.is_null());
+    let revealed = r
+        .doc
+        .get("differences")
+        .and_then(Value::as_array)
+        .is_some_and(|d| !d.is_empty());
+    (view::record_view(r, ob), sealed, revealed)
+}
+
+fn worklist_of(state: &AppState) -> CmdResult<SpotWorklistView> {
+    let replica = &state.replica;
+    let ob = outbox(replica)?;
+    let list = replica.worklist()?;
+    let fetched = list.is_some();
+    let mut assignments = Vec::new();
+    for a in list.map(|l| l.assignments).unwrap_or_default() {
+        let place = |id: Uuid| {
+            a.places
+                .iter()
+                .find(|p| p.id == id)
+                .map(|p| (p.name.clone(), p.town.clone()))
+                .unwrap_or_default()
+        };
+        let mut households = Vec::new();
+        for h in &a.households {
+            let (village, town) = place(h.village_id);
+            let check = replica.spot_check_of(h.village_id, h.household_id)?;
+            let (check, sealed, revealed) = match check {
+                Some(r) => {
+                    let (v, s, d) = spot_check_view(&ob, &r);
+                    (Some(v), s, d)
+                }
+                None => (None, false, false),
+            };
+            households.push(SpotHouseholdView {
+                household_id: h.household_id,
+                village_id: h.village_id,
+                household_type: serde_json::to_value(h.household_type).unwrap_or(Value::Null),
+                household_number: h.household_number.clone().unwrap_or_default(),
+                head_name: h.head_name.clone().unwrap_or_default(),
+                village,
+                town,
+                check,
+                sealed,
+                revealed,
+            });
+        }
+        let mut villages = Vec::new();
+        for v in &a.screen_villages {
+            let (village, town) = place(*v);
+            let of_plan = |kind| -> CmdResult<Vec<RecordView>> {
+                Ok(replica
+                    .records_of_village(*v, Some(kind))?
+                    .iter()
+                    .filter(|r| r.doc["plan_id"] == json!(a.plan_id.to_string()))
+                    .map(|r| view::record_view(r, &ob))
+                    .collect())
+            };
+            villages.push(SpotVillageView {
+                village_id: *v,
+                village,
+                town,
+                screenings: of_plan(RecordKind::VillageScreening)?,
+                screened_households: of_plan(RecordKind::ScreenedHousehold)?,
+            });
+        }
+        assignments.push(SpotAssignmentView {
+            id: a.id,
+            plan_id: a.plan_id,
+            plan_title: a.plan_title.clone(),
+            year: a.year,
+            checkers: a.checkers.iter().map(|c| c.display_name.clone()).collect(),
+            households,
+            villages,
+        });
+    }
+    Ok(SpotWorklistView {
+        fetched,
+        assignments,
+        after_seal: jiandang_domain::spotcheck::forms::AFTER_SEAL.to_vec(),
+    })
+}
+
+/// The supervisor's worklist, from the device (offline).
+#[tauri::command(async)]
+pub fn spot_worklist(state: State<'_, AppState>) -> CmdResult<SpotWorklistView> {
+    worklist_of(&state)
+}
+
+/// 封存: seals the check's observation as saved (the domain's seal, one transaction).
+#[tauri::command(async)]
+pub fn seal_spot_check(state: State<'_, AppState>, id: Uuid) -> CmdResult<ActionAnswer> {
+    let acted = state.replica.seal_spot_check(id)?;
+    answer(&state, acted)
+}
+
+/// 显示差异: the county's differences for the sealed check (online), kept in the record.
+#[tauri::command]
+pub async fn reveal_spot_check(state: State<'_, AppState>, id: Uuid) -> CmdResult<ActionAnswer> {
+    let acted = state.replica.reveal_spot_check(id).await?;
+    answer(&state, acted)
 }

@@ -153,6 +153,9 @@ pub fn run() {
             commands::sync_status,
             commands::sync_now,
             commands::resend,
+            commands::spot_worklist,
+            commands::seal_spot_check,
+            commands::reveal_spot_check,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

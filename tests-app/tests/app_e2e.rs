@@ -1597,3 +1597,379 @@ fn credentials_are_read_from_the_demo_output() {
         assert_eq!(got, *want, "{text}");
     }
 }
+
+/// A screenshot, tried again once: while `jiandang serve` warms the dashboard's figures on
+/// a busy 2-core machine, one screenshot can outlast the driver's timeout.
+async fn snap(s: &Session, world: &World, name: &str) -> Result<()> {
+    match s.screenshot(&world.shot(name)).await {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            eprintln!("e2e: screenshot {name} again after: {e}");
+            s.screenshot(&world.shot(name)).await
+        }
+    }
+}
+
+/// An API call as `token` (the county admin, a survey worker): the status and the JSON.
+async fn api(
+    world: &World,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> Result<(reqwest::StatusCode, Value)> {
+    let mut req = reqwest::Client::new()
+        .request(method.clone(), format!("{}{path}", world.server_url()))
+        .header("Jiandang-Protocol", "2")
+        .bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await?;
+    let status = resp.status();
+    let text = resp.text().await?;
+    let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    Ok((status, value))
+}
+
+/// [`api`] that must succeed.
+async fn api_ok(
+    world: &World,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> Result<Value> {
+    let (status, value) = api(world, token, method.clone(), path, body).await?;
+    if !status.is_success() {
+        bail!("{method} {path}: {status} {value}");
+    }
+    Ok(value)
+}
+
+/// Issue 13's Done-when through the real app, at phone size (390×844): the county draws,
+/// publishes and assigns a plan on the demo county through the API; the supervisor's phone
+/// lists only its households (one drawn household not assigned is absent), records a blind
+/// observation that disagrees with the register on 家庭人口数, seals it, reads the
+/// differences, classifies it and records a 错退 finding, syncs; the county's estimates show
+/// one 错退 person over the sampled exited persons with its interval and decision. A survey
+/// worker's token gets 403 on the worklist and its snapshot holds no check record.
+/// Screenshots spot-01-worklist … spot-06-synced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn supervisor_checks_a_drawn_household_blind() -> Result<()> {
+    use reqwest::Method;
+    let tmp = tempfile::tempdir()?;
+    let world = World {
+        jiandang: env_path("JIANDANG_BIN", "target/debug/jiandang"),
+        app: env_path("JIANDANG_APP_BIN", "target/debug/jiandang-app"),
+        shots: env_path("JIANDANG_SCREENSHOTS", "target/screenshots"),
+        server_db: tmp.path().join("county.db"),
+        port: free_port()?,
+        driver_port: free_port()?,
+    };
+    for bin in [&world.jiandang, &world.app] {
+        if !bin.exists() {
+            bail!("{} is not built; run scripts/app-e2e.sh", bin.display());
+        }
+    }
+    let demo_text = match (
+        std::env::var_os("JIANDANG_E2E_DEMO_DB"),
+        std::env::var_os("JIANDANG_E2E_DEMO_OUT"),
+    ) {
+        (Some(db), Some(out)) => {
+            std::fs::copy(&db, &world.server_db).context("copying the demo county")?;
+            std::fs::read_to_string(&out).context("reading the demo output")?
+        }
+        _ => {
+            let demo = Command::new(&world.jiandang)
+                .arg("demo")
+                .arg("--db")
+                .arg(&world.server_db)
+                .output()
+                .context("running jiandang demo")?;
+            let text = format!(
+                "{}\n{}",
+                String::from_utf8_lossy(&demo.stdout),
+                String::from_utf8_lossy(&demo.stderr)
+            );
+            if !demo.status.success() {
+                bail!("jiandang demo failed:\n{text}");
+            }
+            text
+        }
+    };
+    let (admin, admin_password) = credentials(&demo_text, "county_admin")?;
+    let (checker, checker_password) = credentials(&demo_text, "supervisor")?;
+    let (worker, worker_password) = credentials(&demo_text, "survey_worker")?;
+    let server = world.start_server()?;
+    wait_port(world.port, LONG).await?;
+    let admin = login_api(&world, &admin, &admin_password).await?;
+
+    // The county's plan: a quick check of 4 villages, drawn from a given seed, published.
+    let plan = api_ok(
+        &world,
+        &admin,
+        Method::POST,
+        "/api/v1/spotchecks/plans",
+        Some(json!({"protocol": 2, "title": "2018年退出评估模拟抽查",
+            "preset": {"kind": "quick_check", "year": 2018, "villages": 4}})),
+    )
+    .await?;
+    let plan_id = plan["id"].as_str().context("plan id")?.to_owned();
+    let at = |tail: &str| format!("/api/v1/spotchecks/plans/{plan_id}{tail}");
+    api_ok(
+        &world,
+        &admin,
+        Method::POST,
+        &at("/draw"),
+        Some(json!({"protocol": 2, "seed": "00000000000007e2"})),
+    )
+    .await?;
+    let published = api_ok(&world, &admin, Method::POST, &at("/publish"), None).await?;
+    let drawn = published["draw"]["households"]
+        .as_array()
+        .context("drawn households")?
+        .clone();
+    // 当年脱贫户 (1) and 历年脱贫户 (2) are checked for 错退.
+    let exited =
+        |h: &&Value| h["household_type"] == json!("1") || h["household_type"] == json!("2");
+    let target = drawn
+        .iter()
+        .find(exited)
+        .context("an exited household drawn")?;
+    let target_id = target["household_id"].as_str().context("id")?.to_owned();
+    let others: Vec<&Value> = drawn
+        .iter()
+        .filter(|h| h["household_id"] != target["household_id"])
+        .collect();
+    let (second, never) = (
+        others.first().context("a second household")?,
+        others.get(1).context("a third household")?,
+    );
+    let never_id = never["household_id"].as_str().context("id")?.to_owned();
+    let users = api_ok(&world, &admin, Method::GET, "/api/v1/admin/users", None).await?;
+    let supervisors: Vec<Value> = users["users"]
+        .as_array()
+        .context("users")?
+        .iter()
+        .filter(|u| u["role"] == json!("supervisor"))
+        .cloned()
+        .collect();
+    let me = supervisors
+        .iter()
+        .find(|u| u["username"] == json!(checker))
+        .context("the checker")?;
+    let partner = supervisors
+        .iter()
+        .find(|u| u["username"] != json!(checker))
+        .context("a partner")?;
+    api_ok(
+        &world,
+        &admin,
+        Method::POST,
+        &at("/assignments"),
+        Some(json!({"protocol": 2, "checkers": [me["id"], partner["id"]],
+            "households": [target["household_id"], second["household_id"]],
+            "villages": [target["village_id"]]})),
+    )
+    .await?;
+    // What the register says of the household's size (its last accepted value).
+    let registered_size = history(&world, &admin, &target_id).await?["entries"]
+        .as_array()
+        .context("history")?
+        .iter()
+        .rfind(|e| e["field"] == "basic.household_size" && e["outcome"] == "accepted")
+        .and_then(|e| e["new"].as_i64())
+        .context("the registered household size")?;
+    let observed_size = registered_size + 1;
+
+    let data = tmp.path().join("app-data");
+    let mut driver = Command::new("tauri-driver");
+    driver
+        .arg("--port")
+        .arg(world.driver_port.to_string())
+        .arg("--native-port")
+        .arg(free_port()?.to_string())
+        .env("JIANDANG_DATA_DIR", &data)
+        .env("JIANDANG_SYNC_INTERVAL_SECS", "3");
+    if let Some(lc) = std::env::var_os("JIANDANG_E2E_LC") {
+        driver.env("LC_TIME", &lc).env("LC_MESSAGES", &lc);
+    }
+    if let Some(path) = std::env::var_os("JIANDANG_E2E_LOCPATH") {
+        driver.env("LOCPATH", path);
+    }
+    let driver = Proc::spawn("tauri-driver", &mut driver)?;
+    wait_port(world.driver_port, SHORT).await?;
+    let s = open_app(&world).await?;
+    let walk = async {
+        s.set_window_size(390, 844).await?;
+        // Enrol like any user; home is the worklist.
+        s.find("#server-url", LONG).await?;
+        s.type_into("#server-url", &world.server_url()).await?;
+        s.type_into("#username", &checker).await?;
+        s.type_into("#password", &checker_password).await?;
+        s.click_css("#enroll").await?;
+        let row = format!("#spot-worklist .spot-household[data-id='{target_id}']");
+        s.find(&row, LONG).await?;
+        let listed = s
+            .execute(
+                "return [...document.querySelectorAll('#spot-worklist .spot-household')]
+                   .map((r) => r.dataset.id);",
+                vec![],
+            )
+            .await?;
+        let mut listed: Vec<String> = serde_json::from_value(listed)?;
+        listed.sort();
+        let mut assigned = vec![
+            target_id.clone(),
+            second["household_id"].as_str().context("id")?.to_owned(),
+        ];
+        assigned.sort();
+        if listed != assigned {
+            bail!("the worklist lists {listed:?}, assigned {assigned:?}");
+        }
+        if listed.contains(&never_id) {
+            bail!("a household not assigned is on the phone");
+        }
+        snap(&s, &world, "spot-01-worklist").await?;
+
+        // The blind observation: nothing of the register on the page.
+        s.click_css(&row).await?;
+        s.find("#blind-note", LONG).await?;
+        if count(&s, ".differences").await? != 0 {
+            bail!("differences before the seal");
+        }
+        s.type_into("input[name='checkers']", "督导甲、督导乙")
+            .await?;
+        choose(&s, "select[name='met_household']", "true").await?;
+        s.type_into(
+            "input[name='observed.basic.household_size']",
+            &observed_size.to_string(),
+        )
+        .await?;
+        choose(&s, "select[name='recognition.recognises']", "true").await?;
+        s.click_css("[data-save='spot_check']").await?;
+        wait_saved(&s, "[data-record='spot_check']").await?;
+        shot_at(
+            &s,
+            &world,
+            "[data-field='observed.basic.household_size']",
+            "spot-02-observation",
+        )
+        .await?;
+
+        // 封存, then the differences from the county, field by field.
+        s.click_css("#spot-seal").await?;
+        s.find("#spot-reveal-button", LONG).await?;
+        snap(&s, &world, "spot-03-sealed").await?;
+        s.click_css("#spot-reveal-button").await?;
+        s.find(".difference[data-difference='0']", LONG).await?;
+        let paths = s
+            .execute(
+                "return [...document.querySelectorAll('.difference')].map((d) => d.dataset.path);",
+                vec![],
+            )
+            .await?;
+        if paths != json!(["basic.household_size"]) {
+            bail!("differences: {paths}");
+        }
+        let text = s
+            .text(&s.find(".difference[data-difference='0']", SHORT).await?)
+            .await?;
+        if !(text.contains("家庭人口数")
+            && text.contains(&format!("登记：{registered_size}"))
+            && text.contains(&format!("核查：{observed_size}")))
+        {
+            bail!("the difference reads {text:?}");
+        }
+        // Classified 登记有误 (code 1), and a 错退 finding of one person to correct.
+        choose(
+            &s,
+            ".difference[data-difference='0'] select[name='classification']",
+            "1",
+        )
+        .await?;
+        s.click_css("[data-add-row='findings']").await?;
+        choose(&s, "select[name='findings.code']", "wrong_exit").await?;
+        s.type_into("input[name='findings.persons']", "1").await?;
+        choose(&s, "select[name='findings.needs_correction']", "true").await?;
+        s.type_into("textarea[name='findings.note']", "务工收入不稳定")
+            .await?;
+        s.click_css("[data-save='spot_check']").await?;
+        wait_saved(&s, "[data-record='spot_check']").await?;
+        shot_at(&s, &world, "#spot-reveal", "spot-04-differences").await?;
+        shot_at(&s, &world, "[data-field='findings']", "spot-05-finding").await?;
+
+        // Sync; the county's estimates count it.
+        s.click_css("#nav-sync").await?;
+        s.click_css("#sync-now").await?;
+        s.wait_text("#waiting-changes", LONG, |t| t.trim() == "0")
+            .await?;
+        s.click_css("#nav-home").await?;
+        s.wait_text(&row, LONG, |t| t.contains("已比对") && t.contains("已同步"))
+            .await?;
+        snap(&s, &world, "spot-06-synced").await?;
+        Ok(())
+    };
+    let walked = walk.await;
+    shot_on_error(&s, &world, walked).await?;
+
+    let estimates = api_ok(&world, &admin, Method::GET, &at("/estimates"), None).await?;
+    let wrong_exit = &estimates["county"]["wrong_exit"];
+    eprintln!("e2e: 错退率 {wrong_exit}");
+    if wrong_exit["found"] != json!(1) {
+        bail!("one 错退 person found: {wrong_exit}");
+    }
+    // No member rows observed: the household counts its registered persons (§8.3).
+    if wrong_exit["base"] != json!(registered_size) {
+        bail!("the sampled exited persons are the household's {registered_size}: {wrong_exit}");
+    }
+    let interval = &wrong_exit["interval"];
+    let (lo, est, hi) = (
+        interval["lower"].as_f64().context("lower")?,
+        interval["estimate"].as_f64().context("estimate")?,
+        interval["upper"].as_f64().context("upper")?,
+    );
+    if !(lo <= est && est <= hi && hi > 0.0) {
+        bail!("the interval {interval}");
+    }
+    if !wrong_exit["decision"]["verdict"].is_string() {
+        bail!("no decision: {wrong_exit}");
+    }
+    // The finding and the classified difference are problems for the county's list.
+    let results = api_ok(&world, &admin, Method::GET, &at("/results"), None).await?;
+    let codes: Vec<&str> = results["problems"]
+        .as_array()
+        .context("problems")?
+        .iter()
+        .filter_map(|p| p["code"].as_str())
+        .collect();
+    if !(codes.contains(&"spot.wrong_exit") && codes.contains(&"spot.data_mismatch")) {
+        bail!("problem seeds: {codes:?}");
+    }
+
+    // A survey worker: 403 on the worklist, no check record in its snapshot.
+    let worker = login_api(&world, &worker, &worker_password).await?;
+    let (status, _) = api(
+        &world,
+        &worker,
+        Method::GET,
+        "/api/v1/spotchecks/assignments",
+        None,
+    )
+    .await?;
+    if status != reqwest::StatusCode::FORBIDDEN {
+        bail!("a survey worker's worklist: {status}");
+    }
+    let snapshot = api_ok(&world, &worker, Method::GET, "/api/v1/snapshot", None).await?;
+    let text = snapshot.to_string();
+    for kind in ["spot_check", "screened_household", "village_screening"] {
+        if text.contains(&format!("\"{kind}\"")) {
+            bail!("a survey worker's snapshot holds {kind}");
+        }
+    }
+    let _ = s.quit().await;
+    driver.stop();
+    server.stop();
+    Ok(())
+}

@@ -141,6 +141,8 @@ export interface AppStatus {
   villages: Village[];
   /** True on desktop, where positions are typed or come from a test provider. */
   manual_position: boolean;
+  /** The user checks the county's spot-check sample (督导核查): home is the worklist. */
+  spot_checker: boolean;
 }
 
 export interface EnrollRequest {
@@ -408,6 +410,49 @@ export function errorMessage(e: unknown): string {
   return "操作失败，请重试";
 }
 
+/** A drawn household on the supervisor's worklist, and its check on this device. */
+export interface SpotHousehold {
+  household_id: string;
+  village_id: string;
+  /** `spot_household_type`: the stratum it was drawn in. */
+  household_type: string;
+  household_number: string;
+  head_name: string;
+  village: string;
+  town: string;
+  check: RecordView | null;
+  sealed: boolean;
+  revealed: boolean;
+}
+
+/** A village to screen for non-registered households, and its forms on this device. */
+export interface SpotVillage {
+  village_id: string;
+  village: string;
+  town: string;
+  screenings: RecordView[];
+  screened_households: RecordView[];
+}
+
+export interface SpotAssignment {
+  id: string;
+  plan_id: string;
+  plan_title: string;
+  year: number;
+  checkers: string[];
+  households: SpotHousehold[];
+  villages: SpotVillage[];
+}
+
+/** The supervisor's worklist (from the device, offline). */
+export interface SpotWorklist {
+  /** False before the first sync brought one. */
+  fetched: boolean;
+  assignments: SpotAssignment[];
+  /** Sections of 入户核查表 shown only after the seal (the domain's list). */
+  after_seal: string[];
+}
+
 export interface Backend {
   formBundle(): Promise<FormBundle>;
   status(): Promise<AppStatus>;
@@ -430,6 +475,11 @@ export interface Backend {
   syncNow(): Promise<SyncStatus>;
   resend(changeId: string): Promise<ResendAnswer>;
   onSyncProgress(handler: (p: SyncProgress) => void): Promise<() => void>;
+  spotWorklist(): Promise<SpotWorklist>;
+  /** 封存: seals a check's observation (the domain's seal). */
+  sealSpotCheck(id: string): Promise<ActionAnswer>;
+  /** 显示差异: the county's differences for a sealed check (online). */
+  revealSpotCheck(id: string): Promise<ActionAnswer>;
 }
 
 /** Event the shell emits while syncing. */
@@ -465,6 +515,9 @@ export const tauriBackend: Backend = {
   syncStatus: () => invoke("sync_status"),
   syncNow: () => invoke("sync_now"),
   resend: (changeId) => invoke("resend", { changeId }),
+  spotWorklist: () => invoke("spot_worklist"),
+  sealSpotCheck: (id) => invoke("seal_spot_check", { id }),
+  revealSpotCheck: (id) => invoke("reveal_spot_check", { id }),
   onSyncProgress: async (handler) => {
     const un: UnlistenFn = await listen<SyncProgress>(SYNC_PROGRESS_EVENT, (e) =>
       handler(e.payload),

@@ -9,6 +9,7 @@ import { homeView } from "./views/home";
 import { flushPendingSaves, householdView } from "./views/household";
 import { villageView } from "./views/village";
 import { syncView } from "./views/sync";
+import { spotCheckView, spotHomeView, spotScreenView } from "./views/spotcheck";
 
 const root = document.getElementById("app")!;
 
@@ -35,8 +36,15 @@ async function show(): Promise<void> {
     case "sync":
       mount(root, await syncView());
       break;
+    case "spot-check":
+      mount(root, await spotCheckView(arg ?? ""));
+      break;
+    case "spot-screen":
+      mount(root, await spotScreenView(arg ?? ""));
+      break;
     default:
-      mount(root, await homeView());
+      // A supervisor's home is its worklist of drawn households (督导核查).
+      mount(root, app.status.spot_checker ? await spotHomeView() : await homeView());
   }
   window.scrollTo(0, 0);
   const target = screen === "village" ? (arg ? { recordId: arg, field: focusId } : undefined) : focus;

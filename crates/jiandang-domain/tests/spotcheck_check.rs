@@ -667,3 +667,69 @@ fn example_ok() -> jiandang_domain::bundle::HouseholdBundle {
     serde_json::from_str(include_str!("../../../examples/household-ok.json"))
         .expect("example reads")
 }
+
+/// §9.2 on the phone: the device seals without the register (it holds none before the seal
+/// reaches the server) and then takes the differences the server's reveal lists, keeping a
+/// classification already made; before the seal it takes none, and a sealed record is not
+/// sealed again.
+#[test]
+fn phone_seals_then_takes_the_servers_differences() {
+    let (household, members, check) = scene();
+    let at = Timestamp::from_millis(1_544_600_000_000);
+    let listed = check
+        .clone()
+        .reveal(
+            RegisteredHousehold {
+                household: &household,
+                members: &members,
+            },
+            at,
+        )
+        .unwrap()
+        .differences;
+    assert_eq!(
+        check.clone().take_differences(listed.clone()).unwrap_err(),
+        CheckError::NotObserved
+    );
+    let sealed = check.clone().seal(at).unwrap();
+    assert_eq!(sealed.observed_at, Some(at));
+    assert!(sealed.differences.is_empty());
+    assert_eq!(sealed.clone().seal(at).unwrap_err(), CheckError::Sealed);
+    // A record listing differences was not sealed blind: it is not sealed now either.
+    let mut listed_first = check.clone();
+    listed_first.differences = listed.clone();
+    assert_eq!(listed_first.seal(at).unwrap_err(), CheckError::Sealed);
+
+    let mut taken = sealed.take_differences(listed.clone()).unwrap();
+    assert_eq!(taken.differences.len(), listed.len());
+    assert!(taken.check().is_empty());
+    taken.differences[0].classification = Some(DifferenceClass::RegisterWrong);
+    taken.differences[0].note = Some("户口本上四人".into());
+    // Taken again after a later sync: the classification made in between stays.
+    let again = taken.take_differences(listed.clone()).unwrap();
+    assert_eq!(
+        again.differences[0].classification,
+        Some(DifferenceClass::RegisterWrong)
+    );
+    assert_eq!(again.differences[0].note.as_deref(), Some("户口本上四人"));
+    assert_eq!(again.differences[1].classification, None);
+}
+
+/// The sections the phone shows after the seal are the form's own, and the differences are
+/// among them: nothing of the register is on the blind part of the form.
+#[test]
+fn the_form_names_what_comes_after_the_seal() {
+    let form = spotcheck::spot_check();
+    let ids: Vec<&str> = form.sections.iter().map(|s| s.id).collect();
+    for id in spotcheck::AFTER_SEAL {
+        assert!(ids.contains(id), "{id} is a section of 入户核查表");
+    }
+    let blind: Vec<&str> = form
+        .sections
+        .iter()
+        .filter(|s| !spotcheck::AFTER_SEAL.contains(&s.id))
+        .flat_map(|s| s.fields.iter().map(|f| f.path))
+        .collect();
+    assert!(!blind.contains(&"differences") && !blind.contains(&"findings"));
+    assert!(blind.contains(&"recognition.recognises") && blind.contains(&"checklist"));
+}

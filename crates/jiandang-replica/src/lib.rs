@@ -19,6 +19,7 @@ pub mod plan;
 pub mod query;
 mod restored;
 mod retry;
+pub mod spot;
 mod store;
 pub mod sync;
 pub mod typed;

@@ -26,6 +26,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005-server-identity",
         include_str!("../../../migrations/device/0005-server-identity/up.sql"),
     ),
+    (
+        "0006-worklist",
+        include_str!("../../../migrations/device/0006-worklist/up.sql"),
+    ),
 ];
 
 /// Brings the database to the latest schema, each step in its own transaction.

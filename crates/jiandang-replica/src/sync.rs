@@ -266,7 +266,7 @@ impl Replica {
                 f(p);
             }
         };
-        let snapshot_done: bool = self.conn().query_row(
+        let mut snapshot_done: bool = self.conn().query_row(
             "SELECT snapshot_done FROM sync_state WHERE id = 1",
             [],
             |r| r.get(0),
@@ -275,6 +275,12 @@ impl Replica {
         // The county may have changed its policy (a new year, a corrected line): every round
         // takes it again, so the device judges by the county's current one offline.
         self.fetch_policy(&mut report.progress).await?;
+        // A checker's worklist, kept for offline use. A new assignment brings records into
+        // the device's scope that were logged before its cursor: a new snapshot takes them
+        // (it merges into what the device holds; waiting edits stay).
+        if self.is_checker()? && self.fetch_worklist(&mut report.progress).await? {
+            snapshot_done = false;
+        }
         if !snapshot_done {
             report.progress.phase = "snapshot";
             notify(&report.progress);

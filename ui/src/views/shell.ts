@@ -2,7 +2,7 @@
 // sync line, and the navigation in a bottom bar, where a thumb reaches it on a phone.
 
 import { backend, type SyncStatus } from "../backend";
-import { go } from "../app";
+import { currentApp, go } from "../app";
 import { h } from "../dom";
 
 /** The plain sentence about sync the user sees at the top of each screen. */
@@ -44,8 +44,13 @@ export function frame(title: string, body: Node, opts: { back?: string } = {}): 
     h(
       "nav",
       { class: "bottom-nav", id: "bottom-nav" },
-      h("button", { class: "nav", id: "nav-home", onclick: () => go("#/home") }, "农户"),
-      h("button", { class: "nav", id: "nav-village", onclick: () => go("#/village") }, "村级"),
+      // A supervisor works from its worklist; the register's pages are not its own.
+      currentApp().status.spot_checker
+        ? h("button", { class: "nav", id: "nav-home", onclick: () => go("#/home") }, "核查任务")
+        : [
+            h("button", { class: "nav", id: "nav-home", onclick: () => go("#/home") }, "农户"),
+            h("button", { class: "nav", id: "nav-village", onclick: () => go("#/village") }, "村级"),
+          ],
       h("button", { class: "nav", id: "nav-sync", onclick: () => go("#/sync") }, "同步"),
     ),
   );

@@ -29,6 +29,7 @@ const status: AppStatus = {
   user: { username: "u", display_name: "调查员", role: "survey_worker" },
   villages: [{ id: "v1", name: "张庄村", town: "城关镇" }],
   manual_position: true,
+  spot_checker: false,
 };
 const online: SyncStatus = {
   online: true, running: false, waiting_changes: 0, photos_total: 0, photos_uploaded: 0,

@@ -105,6 +105,7 @@ const status: AppStatus = {
   user: { username: "u", display_name: "调查员", role: "survey_worker" },
   villages: [{ id: "v1", name: "张庄村", town: "城关镇" }],
   manual_position: true,
+  spot_checker: false,
 };
 const offline: SyncStatus = {
   online: false,

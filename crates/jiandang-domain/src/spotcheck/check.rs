@@ -242,6 +242,44 @@ impl SpotCheck {
         Ok(self)
     }
 
+    /// Seals the observation at `at` without the register at hand: the supervisor's phone,
+    /// which holds no register value of the household before its seal has reached the
+    /// server (docs/spot-checks.md), seals here and takes the differences the server's
+    /// [`SpotCheck::reveal`] lists with [`SpotCheck::take_differences`]. A record that
+    /// already lists differences, or is sealed, is refused: sealing is done once, before
+    /// anything of the register is seen.
+    pub fn seal(mut self, at: Timestamp) -> Result<SpotCheck, CheckError> {
+        if self.observed_at.is_some() || !self.differences.is_empty() {
+            return Err(CheckError::Sealed);
+        }
+        self.observed_at = Some(at);
+        Ok(self)
+    }
+
+    /// Takes the differences listed by the reveal of this record's sealed observation (the
+    /// server's answer to the phone): the checkers' classifications and notes already made
+    /// on a difference of the same record, field and kind are kept, so taking them again
+    /// after a later sync loses nothing. Refused before the seal (the check would not be
+    /// blind).
+    pub fn take_differences(mut self, listed: Vec<Difference>) -> Result<SpotCheck, CheckError> {
+        self.require_observed()?;
+        let same = |a: &Difference, b: &Difference| {
+            a.kind == b.kind && a.record == b.record && a.field == b.field
+        };
+        let merged = listed
+            .into_iter()
+            .map(|mut d| {
+                if let Some(old) = self.differences.iter().find(|o| same(o, &d)) {
+                    d.classification = d.classification.or(old.classification);
+                    d.note = d.note.take().or_else(|| old.note.clone());
+                }
+                d
+            })
+            .collect();
+        self.differences = merged;
+        Ok(self)
+    }
+
     /// Refuses to show the register's values for this household until the observation is
     /// sealed: what the server and the phone ask before they send or show them.
     pub fn require_observed(&self) -> Result<Timestamp, CheckError> {

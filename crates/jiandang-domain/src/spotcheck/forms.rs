@@ -16,6 +16,11 @@ use crate::spotcheck::codes::{
     NoWorriesGap, RiskFlag,
 };
 
+/// The sections of 入户核查表 the phone shows only once the observation is sealed: the
+/// register's differences and the §5 findings (EVALUATION.md §9.2). Everything before them
+/// is the blind part: the check's facts, the observation, the §4 checklist, 群众认可.
+pub const AFTER_SEAL: &[&str] = &["reveal", "findings"];
+
 /// 入户核查表.
 pub fn spot_check() -> FormDef {
     let mut sections = vec![SectionDef::new(
