@@ -21,6 +21,9 @@ const COMMANDS: &[&str] = &[
     "sync_status",
     "sync_now",
     "resend",
+    "list_problems",
+    "answer_problem",
+    "write_window",
 ];
 
 fn main() {

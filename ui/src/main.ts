@@ -9,6 +9,7 @@ import { homeView } from "./views/home";
 import { flushPendingSaves, householdView } from "./views/household";
 import { villageView } from "./views/village";
 import { syncView } from "./views/sync";
+import { problemsView } from "./views/problems";
 
 const root = document.getElementById("app")!;
 
@@ -34,6 +35,9 @@ async function show(): Promise<void> {
       break;
     case "sync":
       mount(root, await syncView());
+      break;
+    case "problems":
+      mount(root, await problemsView());
       break;
     default:
       mount(root, await homeView());

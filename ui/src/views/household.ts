@@ -33,6 +33,7 @@ import {
 import { h, mount } from "../dom";
 import { frame, toast } from "./shell";
 import { gpsPanel } from "./gps";
+import { writeNotice } from "./problems";
 import { photoPanel } from "./photos";
 
 /** How long typing may pause before the answers are checked and saved. */
@@ -67,6 +68,7 @@ export async function householdView(id: string, focus?: Focus): Promise<HTMLElem
     "div",
     { class: "household", "data-id": hh.id },
     h("div", { class: "record-head" }, h("span", { id: "record-sync" }, syncBadge(hh.sync))),
+    writeNotice(hh.id),
     recordEditor("household", hh, bundle.findings, { choices, controls: (form) => visitPanel(form) }),
     membersPanel(bundle, choices, focus),
     exitPanel(bundle, choices),
