@@ -35,10 +35,7 @@ pub fn answer_problem(
 /// Whether `record_id` may be written today (the phases and the village's open problems);
 /// `None` before the county's policy has arrived.
 #[tauri::command(async)]
-pub fn write_window(
-    state: State<'_, AppState>,
-    record_id: Uuid,
-) -> CmdResult<Option<WriteWindow>> {
+pub fn write_window(state: State<'_, AppState>, record_id: Uuid) -> CmdResult<Option<WriteWindow>> {
     match state.replica.write_window(record_id) {
         Ok(w) => Ok(Some(w)),
         Err(jiandang_replica::Error::NoPolicy | jiandang_replica::Error::NotFound) => Ok(None),

@@ -129,7 +129,13 @@ async fn the_device_answers_its_village_s_problems_and_sees_them_closed_evaluati
             },
         )
         .expect("answer");
-    assert!(!refused.is_done(), "不属实 needs a note: {refused:?}");
+    let jiandang_replica::Acted::Refused { reasons } = &refused else {
+        panic!("不属实 needs a note: {refused:?}");
+    };
+    assert!(
+        reasons.iter().any(|f| f.code == "problem.verify_note_missing"),
+        "{reasons:?}"
+    );
     d.set_field(household, "basic.phone", json!("13912345678"));
     let done = d
         .replica
@@ -244,7 +250,10 @@ async fn the_device_answers_its_village_s_problems_and_sees_them_closed_evaluati
             },
         )
         .expect("answer");
-    assert!(!closed.is_done(), "a closed problem is final: {closed:?}");
+    let jiandang_replica::Acted::Refused { reasons } = &closed else {
+        panic!("a closed problem is final: {closed:?}");
+    };
+    assert!(reasons.iter().any(|f| f.code == "problem.closed"), "{reasons:?}");
 
     // The problem's history holds every step: raised, corrected, re-checked, closed.
     let history = admin

@@ -113,7 +113,7 @@ describe("问题清单", () => {
   it("sends the worker's answer with the note and shows a refusal's reasons", async () => {
     const calls = shell({
       list_problems: list,
-      answer_problem: { done: false, records: [], findings: [{ code: "problem.note_required", severity: "error", path: "verification.note", message: "核实不属实须写明核实情况" }] },
+      answer_problem: { done: false, records: [], findings: [{ code: "problem.verify_note_missing", severity: "error", path: "verification.note", message: "核实不属实须写明核实情况" }] },
     });
     await loadApp();
     const el = await problemsView();

@@ -157,7 +157,7 @@ function problemCard(r: ProblemRow, refresh: () => Promise<void>): HTMLElement {
     : null;
   return h(
     "div",
-    { class: "list-item card problem", "data-id": r.id, "data-state": r.state },
+    { class: "list-item card problem", "data-id": r.id, "data-state": r.state, "data-check": r.check },
     h(
       "div",
       { class: "problem-head" },
@@ -182,7 +182,11 @@ function problemCard(r: ProblemRow, refresh: () => Promise<void>): HTMLElement {
     r.correction_note ? h("p", { class: "correction" }, `整改说明：${r.correction_note}`) : null,
     r.closing_zh ? h("p", { class: "closing" }, `已销号：${r.closing_zh}`) : null,
     target
-      ? h("button", { class: "secondary open-household", onclick: () => go(target) }, r.field_label ? `打开农户：${r.field_label}` : "打开农户")
+      ? h(
+          "button",
+          { class: "secondary open-household", onclick: () => go(target) },
+          `${r.household_id ? "打开农户" : "打开村级表单"}${r.field_label ? `：${r.field_label}` : ""}`,
+        )
       : null,
     answers,
   );
