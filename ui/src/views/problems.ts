@@ -83,11 +83,16 @@ export async function problemsView(): Promise<HTMLElement> {
   await refresh();
   const village = app.status.villages.find((v) => v.id === villageId);
   return frame(
-    village ? `问题清单 · ${village.name}` : "问题清单",
+    "问题清单",
     h(
       "div",
       { class: "problems" },
-      h("p", { class: "hint" }, "县扶贫办下发的问题：到户核实，登记有误的先更正数据再标记已整改；登记无误的写明核实情况。"),
+      h(
+        "p",
+        { class: "hint" },
+        village ? `${village.town} ${village.name}：` : "",
+        "县扶贫办下发的问题，到户核实。登记有误的先更正数据再标记已整改；登记无误的写明核实情况。",
+      ),
       counts,
       items,
     ),
