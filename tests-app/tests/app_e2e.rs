@@ -1449,16 +1449,20 @@ async fn problem_loop(
     // After the next sync the device shows them 已销号; they left the open list.
     let end = std::time::Instant::now() + LONG;
     loop {
+        // The screen drawn again from the replica (as coming back to it does), then its
+        // 已销号 count pressed; by script, as the list is replaced while it loads.
         s.execute(
-            "location.hash = '#/home'; location.hash = '#/problems';",
+            "window.dispatchEvent(new HashChangeEvent('hashchange'));",
             vec![],
         )
         .await?;
-        s.find("#problem-counts [data-filter='closed']", SHORT)
-            .await?;
-        s.click_css("#problem-counts [data-filter='closed']")
-            .await?;
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        s.execute(
+            "document.querySelector(\"#problem-counts [data-filter='closed']\")?.click();",
+            vec![],
+        )
+        .await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
         let both =
             s.find_now(&card(&gps)).await?.is_some() && s.find_now(&card(&other)).await?.is_some();
         if both {
@@ -1482,16 +1486,31 @@ async fn problem_loop(
         .await?;
     assert!(closing.contains("核实不属实销号"), "{closing}");
     s.screenshot(&world.shot("34-problems-closed")).await?;
-    s.click_css("#problem-counts [data-filter='open']").await?;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(
-        s.find_now(&card(&gps)).await?.is_none(),
-        "a closed item is not open"
-    );
-    assert!(
-        s.find_now(&card(&other)).await?.is_none(),
-        "a closed item is not open"
-    );
+    s.execute(
+        "document.querySelector(\"#problem-counts [data-filter='open']\")?.click();",
+        vec![],
+    )
+    .await?;
+    // The open list drawn (its count pressed), and neither closed item on it.
+    let end = std::time::Instant::now() + SHORT;
+    loop {
+        let gone = s
+            .execute(
+                "const open = document.querySelector(\"#problem-counts [data-filter='open']\");
+                 return !!open && open.classList.contains('active')
+                   && !document.querySelector(arguments[0])
+                   && !document.querySelector(arguments[1]);",
+                vec![json!(card(&gps)), json!(card(&other))],
+            )
+            .await?;
+        if gone == json!(true) {
+            break;
+        }
+        if std::time::Instant::now() > end {
+            bail!("a closed item is still on the open list");
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 
     // The server's history of each holds every step.
     for (id, steps) in [

@@ -133,7 +133,9 @@ async fn the_device_answers_its_village_s_problems_and_sees_them_closed_evaluati
         panic!("不属实 needs a note: {refused:?}");
     };
     assert!(
-        reasons.iter().any(|f| f.code == "problem.verify_note_missing"),
+        reasons
+            .iter()
+            .any(|f| f.code == "problem.verify_note_missing"),
         "{reasons:?}"
     );
     d.set_field(household, "basic.phone", json!("13912345678"));
@@ -253,7 +255,10 @@ async fn the_device_answers_its_village_s_problems_and_sees_them_closed_evaluati
     let jiandang_replica::Acted::Refused { reasons } = &closed else {
         panic!("a closed problem is final: {closed:?}");
     };
-    assert!(reasons.iter().any(|f| f.code == "problem.closed"), "{reasons:?}");
+    assert!(
+        reasons.iter().any(|f| f.code == "problem.closed"),
+        "{reasons:?}"
+    );
 
     // The problem's history holds every step: raised, corrected, re-checked, closed.
     let history = admin

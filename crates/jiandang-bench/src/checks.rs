@@ -73,22 +73,22 @@ pub fn run(path: &Path, out: &mut Outcome) -> Result<(), BenchError> {
     fixed.doc["id_number"] = json!("41142119680315124X");
     let after: Vec<StoredRecord> = after_full
         .iter()
-        .map(|r| if r.id == member.id { fixed.clone() } else { r.clone() })
+        .map(|r| {
+            if r.id == member.id {
+                fixed.clone()
+            } else {
+                r.clone()
+            }
+        })
         .collect();
     let touched: BTreeSet<Uuid> = [member.id].into();
     let prefix = county_prefix(&after, member.village_id);
     // The server keeps the index as a table; it is built here before the clock starts.
-    let mut index = IdIndex::of_register(&register(
-        &after_full,
-        &ctx,
-        Judge::Only(&BTreeSet::new()),
-    ));
+    let mut index =
+        IdIndex::of_register(&register(&after_full, &ctx, Judge::Only(&BTreeSet::new())));
 
     let t = Instant::now();
-    index.replace(
-        &touched,
-        persons::entry_of(&fixed, &prefix),
-    );
+    index.replace(&touched, persons::entry_of(&fixed, &prefix));
     let scope = Scope::after_push(
         std::slice::from_ref(&member),
         std::slice::from_ref(&fixed),
