@@ -24,6 +24,9 @@ const COMMANDS: &[&str] = &[
     "spot_worklist",
     "seal_spot_check",
     "reveal_spot_check",
+    "list_problems",
+    "answer_problem",
+    "write_window",
 ];
 
 fn main() {

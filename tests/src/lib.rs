@@ -429,6 +429,26 @@ impl Admin {
             .status()
     }
 
+    /// A POST of the county's API with its JSON answer (the problem list's routes).
+    pub async fn post_json(&self, path: &str, body: &Value) -> (reqwest::StatusCode, Value) {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .header(PROTOCOL_HEADER, "2")
+            .json(body)
+            .send()
+            .await
+            .expect("admin post");
+        let status = resp.status();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A GET of the county's API as JSON.
+    pub async fn get_json(&self, path: &str) -> Value {
+        self.get(path).await
+    }
+
     /// The county's policy in force (`GET /api/v1/policy`).
     pub async fn policy(&self) -> jiandang_domain::policy::YearPolicy {
         let doc: jiandang_protocol::PolicyDoc = self.get("/api/v1/policy").await;

@@ -453,6 +453,62 @@ export interface SpotWorklist {
   after_seal: string[];
 }
 
+// ---- The problem list (问题清单; src-tauri/src/problems.rs, jiandang_replica::problems) ----
+
+/** One state's count, in the domain's order, with its label. */
+export interface ProblemStateCount {
+  state: string;
+  label_zh: string;
+  n: number;
+}
+
+export interface ProblemRow {
+  id: string;
+  /** 问题类别. */
+  title: string;
+  check: string;
+  requirement: string | null;
+  severity_zh: string;
+  state: string;
+  state_zh: string;
+  /** Not 已销号. */
+  open: boolean;
+  household_id: string | null;
+  household_number: string | null;
+  head_name: string | null;
+  record_kind: string | null;
+  record_id: string | null;
+  path: string;
+  field_label: string | null;
+  text: string;
+  verify: string;
+  rank: number | null;
+  verdict_zh: string | null;
+  verification_note: string | null;
+  correction_note: string | null;
+  sent_back_reason: string | null;
+  /** 复核已消除. */
+  fault_gone: boolean;
+  closing_zh: string | null;
+  waiting: boolean;
+}
+
+export interface ProblemList {
+  counts: { pending: number; verified: number; corrected: number; closed: number; open: number };
+  states: ProblemStateCount[];
+  rows: ProblemRow[];
+}
+
+/** The worker's answer: 核实无误 (不属实, a note) or 已整改 (what was corrected). */
+export type ProblemAnswer = { answer: "not_true"; note: string } | { answer: "corrected"; note: string };
+
+/** Whether a record may be written today by the year's phases. */
+export interface WriteWindow {
+  open: boolean;
+  phase_zh: string | null;
+  refusal: Finding | null;
+}
+
 export interface Backend {
   formBundle(): Promise<FormBundle>;
   status(): Promise<AppStatus>;
@@ -480,6 +536,10 @@ export interface Backend {
   sealSpotCheck(id: string): Promise<ActionAnswer>;
   /** 显示差异: the county's differences for a sealed check (online). */
   revealSpotCheck(id: string): Promise<ActionAnswer>;
+  listProblems(villageId: string): Promise<ProblemList>;
+  answerProblem(problemId: string, answer: ProblemAnswer): Promise<ActionAnswer>;
+  /** `null` before the county's policy has arrived, or for a record not on the device. */
+  writeWindow(recordId: string): Promise<WriteWindow | null>;
 }
 
 /** Event the shell emits while syncing. */
@@ -518,6 +578,9 @@ export const tauriBackend: Backend = {
   spotWorklist: () => invoke("spot_worklist"),
   sealSpotCheck: (id) => invoke("seal_spot_check", { id }),
   revealSpotCheck: (id) => invoke("reveal_spot_check", { id }),
+  listProblems: (villageId) => invoke("list_problems", { villageId }),
+  answerProblem: (problemId, answer) => invoke("answer_problem", { problemId, answer }),
+  writeWindow: (recordId) => invoke("write_window", { recordId }),
   onSyncProgress: async (handler) => {
     const un: UnlistenFn = await listen<SyncProgress>(SYNC_PROGRESS_EVENT, (e) =>
       handler(e.payload),

@@ -10,6 +10,7 @@ import { flushPendingSaves, householdView } from "./views/household";
 import { villageView } from "./views/village";
 import { syncView } from "./views/sync";
 import { spotCheckView, spotHomeView, spotScreenView } from "./views/spotcheck";
+import { problemsView } from "./views/problems";
 
 const root = document.getElementById("app")!;
 
@@ -41,6 +42,9 @@ async function show(): Promise<void> {
       break;
     case "spot-screen":
       mount(root, await spotScreenView(arg ?? ""));
+      break;
+    case "problems":
+      mount(root, await problemsView());
       break;
     default:
       // A supervisor's home is its worklist of drawn households (督导核查).

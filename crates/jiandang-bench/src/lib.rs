@@ -6,11 +6,14 @@
 //! 3. pull and a day's work ([`pull`], [`day`]); 4. device list, search, save ([`device`]);
 //! 5. photo compression and a cut upload on a throttled line ([`photo`], [`proxy`]);
 //! 6. N devices syncing at once, with the check that nothing is lost ([`load`]);
-//! 7. the county-wide household workbook beside the same cells written raw ([`export`]).
+//! 7. the county-wide household workbook beside the same cells written raw ([`export`]);
+//! 8. the problem list's county-wide check run and the re-check after a push, on the same
+//!    county ([`checks`]).
 //!
 //! Everything runs on 127.0.0.1 in temporary folders, with bounded loops. Speed is reported,
 //! never asserted; the [`Report::checks`] (correctness) must all pass.
 
+pub mod checks;
 pub mod county;
 pub mod day;
 pub mod device;
@@ -64,7 +67,8 @@ pub struct Options {
     pub devices: usize,
     /// Where to work; a fresh temporary folder when `None`.
     pub work_dir: Option<PathBuf>,
-    /// Run only the export scenario (`jiandang bench --only export`).
+    /// Run only the export scenario and the checks on its county (`jiandang bench
+    /// --only-export`).
     pub only_export: bool,
 }
 
@@ -336,6 +340,10 @@ async fn scenarios(
         let t = Instant::now();
         export::run(&export_dir, sizes.export_scale, out)?;
         log(&format!("export: {:.1} s", t.elapsed().as_secs_f64()));
+        // The problem list's checks run on the same county.
+        let t = Instant::now();
+        checks::run(&export_dir.join("export.db"), out)?;
+        log(&format!("checks: {:.1} s", t.elapsed().as_secs_f64()));
         return Ok(LoadSummary {
             check_passed: true,
             ..LoadSummary::default()
@@ -463,6 +471,17 @@ async fn scenarios(
         ));
     }
     log(&format!("export: {:.1} s", t.elapsed().as_secs_f64()));
+
+    // 8. The problem list's checks, on the export's county.
+    let t = Instant::now();
+    if let Err(e) = checks::run(&export_dir.join("export.db"), out) {
+        out.checks.push(Check::new(
+            "checks: the scenario ran to the end",
+            false,
+            e.to_string(),
+        ));
+    }
+    log(&format!("checks: {:.1} s", t.elapsed().as_secs_f64()));
 
     // 6. Load.
     let t = Instant::now();

@@ -494,6 +494,18 @@ impl Replica {
         household: Uuid,
         action: impl FnOnce(&[StoredRecord], &Context<'_>) -> Outcome,
     ) -> Result<Acted, Error> {
+        self.act_on(household, |tx| household_records(tx, household), action)
+    }
+
+    /// [`Replica::act`] over the records `load` reads in the transaction, judging `root`'s
+    /// bundles after the edits (a problem's actions read the problem and its evidence).
+    pub(crate) fn act_on(
+        &self,
+        root: Uuid,
+        load: impl FnOnce(&rusqlite::Connection) -> Result<Vec<StoredRecord>, Error>,
+        action: impl FnOnce(&[StoredRecord], &Context<'_>) -> Outcome,
+    ) -> Result<Acted, Error> {
+        let household = root;
         let policy = self.policy()?;
         let hook = self
             .inner
@@ -504,7 +516,7 @@ impl Replica {
         let now = self.now_ms();
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let records = household_records(&tx, household)?;
+        let records = load(&tx)?;
         let ctx = Context::new(&policy, Timestamp::from_millis(now));
         let edits = match action(&records, &ctx) {
             Ok(edits) => edits,

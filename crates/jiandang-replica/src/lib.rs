@@ -16,6 +16,7 @@ pub mod list;
 pub mod migrations;
 pub mod photo;
 pub mod plan;
+pub mod problems;
 pub mod query;
 mod restored;
 mod retry;
@@ -32,6 +33,9 @@ use jiandang_domain::policy::YearPolicy;
 pub use app::{Acted, ActionName, EditHook, HouseholdActions, MemberChange, Offer};
 pub use error::Error;
 pub use jiandang_protocol::Hlc;
+pub use problems::{
+    ProblemAnswer, ProblemCounts, ProblemList, ProblemRow, StateCount, WriteWindow,
+};
 pub use query::{
     HouseholdBundle, HouseholdFilter, HouseholdRow, OutboxEntry, OutboxSummary, PhotoProgress,
 };

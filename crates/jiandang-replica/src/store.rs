@@ -56,7 +56,7 @@ pub(crate) fn leaves(doc: &Value) -> BTreeMap<String, Value> {
     }
 }
 
-fn doc_from_leaves(l: &BTreeMap<String, Value>) -> Value {
+pub(crate) fn doc_from_leaves(l: &BTreeMap<String, Value>) -> Value {
     if l.is_empty() {
         Value::Object(serde_json::Map::new())
     } else {

@@ -22,7 +22,8 @@ pub struct Args {
     /// Work in this folder instead of a fresh temporary one (kept afterwards).
     #[arg(long)]
     work_dir: Option<PathBuf>,
-    /// Run only the export scenario (the county-wide household workbook).
+    /// Run only the export scenario (the county-wide household workbook) and the problem
+    /// list's checks on its county.
     #[arg(long)]
     only_export: bool,
 }

@@ -5,6 +5,7 @@ import { currentApp, go } from "../app";
 import { syncBadge } from "../forms";
 import { h, mount } from "../dom";
 import { frame } from "./shell";
+import { problemSummary } from "./problems";
 
 export const FILTER_LABEL: Record<HouseholdFilter, string> = {
   all: "全部",
@@ -118,12 +119,14 @@ export async function homeView(): Promise<HTMLElement> {
   await refresh();
 
   const village = app.status.villages.find((v) => v.id === app.villageId);
+  const problems = app.villageId ? await problemSummary(app.villageId) : null;
   return frame(
     village ? `${village.town} ${village.name}` : "农户",
     h(
       "div",
       {},
       villageSel,
+      problems,
       counts,
       h("div", { class: "search-bar" }, search),
       h("button", { class: "secondary", id: "new-household", onclick: () => go("#/household/new") }, "＋ 新识别农户"),

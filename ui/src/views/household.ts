@@ -51,6 +51,7 @@ import {
   type SheetPage,
 } from "./verify";
 import { gpsPanel } from "./gps";
+import { writeNotice } from "./problems";
 import { photoPanel } from "./photos";
 
 /** How long typing may pause before the answers are checked and saved. */
@@ -87,6 +88,7 @@ export async function householdView(id: string, focus?: Focus): Promise<HTMLElem
     { class: "household", "data-id": hh.id, "data-mode": bundle.verify ? "verify" : "full" },
     h("div", { class: "record-head" }, h("span", { id: "record-sync" }, syncBadge(hh.sync))),
     page.index.el,
+    writeNotice(hh.id),
     page.visitBar(title),
     page.main(),
     membersPanel(bundle, choices, focus, page.membersBar()),
