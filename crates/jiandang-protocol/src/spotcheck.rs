@@ -30,6 +30,15 @@ pub enum PlanPreset {
 }
 
 impl PlanPreset {
+    /// The presets' codes (`kind`) and zh-CN names, for the dashboard.
+    pub const NAMES: [(&'static str, &'static str); 2] = [
+        (
+            "mock_evaluation",
+            "模拟第三方评估：按规模成比例抽约26个村、约1500户",
+        ),
+        ("quick_check", "快速自查：每类村抽若干村，每村15户"),
+    ];
+
     pub fn spec(self) -> PlanSpec {
         match self {
             PlanPreset::MockEvaluation { year } => PlanSpec::mock_evaluation(year),
