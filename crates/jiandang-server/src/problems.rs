@@ -58,14 +58,21 @@ pub struct ListQuery {
     pub check: Option<String>,
     /// A `problem_state` code: pending, verified, corrected, closed.
     pub state: Option<String>,
+    /// A page of the matching problems (the dashboard's; a county has thousands): skip
+    /// `offset`, answer at most `limit`. The counts are always of every match.
+    pub offset: Option<usize>,
+    pub limit: Option<usize>,
 }
 
 /// The answer of `GET /api/v1/problems`.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ProblemList {
     pub protocol: u32,
-    /// The problems that match, by village, then key.
+    /// The problems that match, by village, then key (the page asked for).
     pub problems: Vec<Problem>,
+    /// How many match, in all pages.
+    #[serde(default)]
+    pub total: usize,
     /// Their counts by state code.
     pub by_state: BTreeMap<String, usize>,
     /// Their counts by village (the nil id: the county's own).
@@ -227,24 +234,34 @@ pub async fn list(
                     {
                         continue;
                     }
-                    if county && p.is_open() {
-                        moves.insert(p.id, county_moves(&r, &ctx));
-                    }
-                    problems.push(p);
+                    problems.push((p, r));
                 }
             }
-            problems.sort_by(|a, b| (a.village_id, &a.key).cmp(&(b.village_id, &b.key)));
+            problems.sort_by(|(a, _), (b, _)| (a.village_id, &a.key).cmp(&(b.village_id, &b.key)));
             let mut by_state: BTreeMap<String, usize> = BTreeMap::new();
             let mut by_village: BTreeMap<Uuid, usize> = BTreeMap::new();
             let mut by_check: BTreeMap<String, usize> = BTreeMap::new();
-            for p in &problems {
+            for (p, _) in &problems {
                 *by_state.entry(p.state.code().to_owned()).or_default() += 1;
                 *by_village.entry(p.village_id).or_default() += 1;
                 *by_check.entry(p.check.clone()).or_default() += 1;
             }
+            let total = problems.len();
+            let page: Vec<Problem> = problems
+                .into_iter()
+                .skip(query.offset.unwrap_or(0))
+                .take(query.limit.unwrap_or(usize::MAX))
+                .map(|(p, r)| {
+                    if county && p.is_open() {
+                        moves.insert(p.id, county_moves(&r, &ctx));
+                    }
+                    p
+                })
+                .collect();
             Ok(ProblemList {
                 protocol: PROTOCOL_VERSION,
-                problems,
+                problems: page,
+                total,
                 by_state,
                 by_village,
                 by_check,

@@ -877,6 +877,16 @@ async fn the_problem_list_counts_by_village_and_check_and_offers_the_county_its_
     };
     assert_eq!(counts(&list["by_village"]), by_village);
     assert_eq!(counts(&list["by_check"]), by_check);
+    assert_eq!(list["total"].as_u64(), Some(problems.len() as u64));
+    // A page: the same order, the counts of every match, the moves of the page's problems.
+    let page = d.get("/api/v1/problems?offset=1&limit=2", &admin).await;
+    assert_eq!(
+        page["problems"].as_array().map(Vec::as_slice),
+        Some(&problems[1..3])
+    );
+    assert_eq!(page["total"], list["total"]);
+    assert_eq!(page["by_check"], list["by_check"]);
+    assert_eq!(page["moves"].as_object().map(|m| m.len()), Some(2));
 
     // Every open problem has its moves: 待核实 may be withdrawn (with a note), not sent back.
     let session = d.get("/api/v1/session", &admin).await;
