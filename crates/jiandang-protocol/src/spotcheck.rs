@@ -14,6 +14,8 @@ use jiandang_domain::spotcheck::estimate::ScopeEstimates;
 use jiandang_domain::spotcheck::plan::{Assignment, PlanSpec, PlanState};
 use jiandang_domain::spotcheck::stats::IntervalMethod;
 use jiandang_domain::time::Timestamp;
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -322,4 +324,8 @@ pub struct PlanEstimates {
     pub county: ScopeEstimates,
     pub towns: Vec<ScopeEstimates>,
     pub villages: Vec<ScopeEstimates>,
+    /// The drawn villages of each town of `towns` (by its division code): the dashboard
+    /// names a town by its villages' town.
+    #[serde(default)]
+    pub town_villages: BTreeMap<String, Vec<Uuid>>,
 }
