@@ -93,6 +93,9 @@ pub struct DashboardLabels {
     pub verdicts: Vec<Label>,
     /// The interval methods an estimate may use.
     pub interval_methods: Vec<Label>,
+    /// Where a drawn household's check stands (the plan's results).
+    #[serde(default)]
+    pub check_states: Vec<Label>,
 }
 
 /// A county-wide check as the problem list names it.

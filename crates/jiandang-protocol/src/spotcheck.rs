@@ -252,6 +252,27 @@ pub enum CheckState {
     NotMet,
 }
 
+impl CheckState {
+    pub const ALL: [CheckState; 5] = [
+        CheckState::Unassigned,
+        CheckState::Assigned,
+        CheckState::Observing,
+        CheckState::Sealed,
+        CheckState::NotMet,
+    ];
+
+    /// The zh-CN name the county office reads.
+    pub fn zh(self) -> &'static str {
+        match self {
+            CheckState::Unassigned => "未分配",
+            CheckState::Assigned => "已分配，未开始",
+            CheckState::Observing => "核查中",
+            CheckState::Sealed => "已完成核查",
+            CheckState::NotMet => "未见到户",
+        }
+    }
+}
+
 /// A drawn household's check in the results.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HouseholdProgress {

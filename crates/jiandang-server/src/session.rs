@@ -31,7 +31,7 @@ use jiandang_domain::problem::ProblemSeverity;
 use jiandang_domain::spotcheck::codes::Indicator;
 use jiandang_domain::spotcheck::plan::PlanState;
 use jiandang_domain::spotcheck::stats::Verdict;
-use jiandang_protocol::spotcheck::PlanPreset;
+use jiandang_protocol::spotcheck::{CheckState, PlanPreset};
 use jiandang_protocol::{
     BaseMap, CheckLabel, DashboardLabels, ErrorCode, Label, PROTOCOL_VERSION, Role, SESSION_COOKIE,
     SessionInfo, SignIn, TownInfo, UserInfo, VillagePlace,
@@ -227,6 +227,7 @@ pub fn labels() -> DashboardLabels {
         indicators: labelled(&Indicator::ALL, |i| i.zh()),
         verdicts: labelled(&Verdict::ALL, |v| v.zh()),
         interval_methods: labelled(&IntervalMethod::ALL, |m| m.zh()),
+        check_states: labelled(&CheckState::ALL, |s| s.zh()),
     }
 }
 

@@ -1030,6 +1030,13 @@ async fn the_session_says_which_screens_open_and_names_the_spot_checks() {
             .collect::<Vec<_>>(),
         ["wilson", "clopper_pearson"]
     );
+    assert_eq!(
+        names("check_states")
+            .iter()
+            .map(|(c, _)| c.as_str())
+            .collect::<Vec<_>>(),
+        ["unassigned", "assigned", "observing", "sealed", "not_met"]
+    );
     let presets = names("plan_presets");
     assert_eq!(presets.len(), 2);
     for (code, zh) in presets {

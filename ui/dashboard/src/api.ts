@@ -53,6 +53,7 @@ export interface DashboardLabels {
   indicators: Label[];
   verdicts: Label[];
   interval_methods: Label[];
+  check_states: Label[];
 }
 
 export interface CheckLabel {
