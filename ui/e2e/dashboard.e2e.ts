@@ -124,9 +124,10 @@ async function open(page: Page, name: string, hash: string, ready: string): Prom
   timings.push([name, Date.now() - t0]);
 }
 
-/** Captures the page at the desktop size and at a tablet's. */
-async function shoot(page: Page, name: string, ready?: string): Promise<void> {
+/** Captures the page at the desktop size and at a tablet's (scrolled to `at` when given). */
+async function shoot(page: Page, name: string, ready?: string, at?: string): Promise<void> {
   await page.setViewportSize(DESKTOP);
+  if (at) await page.locator(at).first().evaluate((el) => el.scrollIntoView({ block: "start" }));
   await page.screenshot({ path: join(SHOTS, `dashboard-${name}.png`) });
   await page.setViewportSize(TABLET);
   if (ready) await page.waitForSelector(ready);
@@ -371,7 +372,7 @@ describe("the county dashboard", () => {
     await detail.locator("button.send-back").click();
     await detail.locator(".ok-box").waitFor();
     expect(await row.getAttribute("data-state")).toBe("pending");
-    await shoot(page, "problems-send-back");
+    await shoot(page, "problems-send-back", undefined, "#problem-table");
     const back = await (await page.request.get(`${base}/api/v1/problems?village=${village}&state=pending`)).json();
     const sent = back.problems.find((p: { id: string }) => p.id === first);
     expect(sent.sent_back).toMatchObject({ reason: "e2e：核实依据不足，请补充照片", count: 1 });
@@ -469,15 +470,15 @@ describe("the county dashboard", () => {
     const county = page.locator('#estimate-table tr[data-scope="county"]');
     const text = (await county.textContent()) ?? "";
     // 错退率 0 over the sampled persons with its interval; 认可度 n−1 of n; a decision each.
-    expect(text).toMatch(/0 \/ \d+/);
-    expect(text).toContain(`${drawn.length - 1} / ${drawn.length}`);
+    expect(text).toMatch(/发现 0 \/ 样本 \d+/);
+    expect(text).toContain(`发现 ${drawn.length - 1} / 样本 ${drawn.length}`);
     expect(text).toMatch(/\d+\.\d\d% – \d+\.\d\d%/);
     expect(text).toMatch(/大概率达标|大概率不达标|尚不确定/);
     expect(await page.locator("#estimate-table tr.subtotal").count()).toBeGreaterThan(0);
     expect(await page.locator("#estimate-table tr.subtotal th").first().textContent()).toMatch(/镇|乡/);
     await page.selectOption("#estimate-method", "clopper_pearson");
     await page.waitForSelector("#estimate-table");
-    await shoot(page, "spotcheck-estimates");
+    await shoot(page, "spotcheck-estimates", undefined, "#results");
     await ctx.close();
   });
 

@@ -8,7 +8,7 @@
 import { h } from "../../../src/dom";
 import { codeLabel } from "../../../src/forms";
 import { api, type CountyMoves, type Problem, type ProblemList } from "../api";
-import { type Ctx, empty, failure, fill, go, pageTitle, villageName, villageSelect } from "../ui";
+import { type Ctx, dateTime, empty, failure, fill, go, pageTitle, villageName, villageSelect } from "../ui";
 
 const PAGE = 50;
 
@@ -320,7 +320,7 @@ function problemRows(ctx: Ctx, p: Problem, moves: CountyMoves | undefined): HTML
 }
 
 function problemDetail(ctx: Ctx, p: Problem, moves: CountyMoves | undefined): HTMLElement {
-  const at = (t: string | null) => (t ? t.replace("T", " ").slice(0, 16) : "");
+  const at = (t: string | null) => (t ? dateTime(Date.parse(t)) : "");
   const facts: [string, string | Node | null][] = [
     ["问题来源", p.source ? codeLabel(ctx.bundle, "problem_source", p.source) : null],
     ["依据", p.requirement],

@@ -157,21 +157,20 @@ async function planView(ctx: Ctx, id: string): Promise<HTMLElement> {
       ),
     );
   }
-  page.append(specPanel(ctx, plan));
+  // What the office acts on first: the draw to make or publish; once published, the checks'
+  // progress, the estimates and the assignments; the draw and the spec below.
   if (plan.state !== "published") page.append(drawActions(ctx, plan));
-  if (plan.draw) page.append(drawPanel(ctx, plan));
   if (plan.state === "published") {
-    const assign = h("section", { class: "panel", id: "assignments" }, h("h2", {}, "分配督查员"));
-    void fill(assign, () => api.users(), (u) => assignments(ctx, plan, u.users));
-    page.append(assign);
-  }
-  if (plan.draw) {
     const results = h("section", { class: "panel", id: "results" });
     const estimates = h("section", { class: "panel", id: "estimates" });
-    page.append(results, estimates);
+    const assign = h("section", { class: "panel", id: "assignments" }, h("h2", {}, "分配督查员"));
+    page.append(results, estimates, assign);
     void fill(results, () => api.planResults(plan.id), (r) => resultsPanel(ctx, r));
     estimatesPanel(ctx, plan, estimates, null);
+    void fill(assign, () => api.users(), (u) => assignments(ctx, plan, u.users));
   }
+  if (plan.draw) page.append(drawPanel(ctx, plan));
+  page.append(specPanel(ctx, plan));
   return page;
 }
 
@@ -341,7 +340,7 @@ function assignments(ctx: Ctx, plan: PlanView, users: UserView[]): HTMLElement {
   const d = plan.draw!;
   const name = (id: string) => users.find((u) => u.id === id)?.display_name ?? "—";
   const taken = new Set(plan.assignments.flatMap((a) => a.households));
-  const out = h("div", {});
+  const out = h("div", {}, h("h2", {}, "分配督查员"));
   if (plan.assignments.length) {
     out.append(
       h(
@@ -463,15 +462,21 @@ function decisionText(ctx: Ctx, d: Decision): string {
 }
 
 function cell(ctx: Ctx, x: IndicatorEstimate | null): HTMLElement[] {
-  if (!x) return [h("td", { class: "muted", colspan: 3 }, "无样本")];
+  if (!x) return [h("td", { class: "muted", colspan: 2 }, "无样本")];
   return [
-    h("td", { class: "num" }, `${x.found} / ${x.base}`),
-    h("td", { class: "num" }, h("strong", {}, pct(x.interval.estimate)), h("div", { class: "interval" }, `${pct(x.interval.lower)} – ${pct(x.interval.upper)}`)),
+    h(
+      "td",
+      { class: "num" },
+      h("strong", {}, pct(x.interval.estimate)),
+      h("div", { class: "interval" }, `${pct(x.interval.lower)} – ${pct(x.interval.upper)}`),
+      h("div", { class: "interval found" }, `发现 ${x.found} / 样本 ${x.base}`),
+    ),
     h(
       "td",
       { class: `verdict v-${x.decision.verdict}` },
       h("div", { class: "decision" }, decisionText(ctx, x.decision)),
-      h("div", { class: "hint" }, `标准 ${x.decision.threshold / 100}%${x.internal ? `；内控 ${x.internal.threshold / 100}%：${decisionText(ctx, x.internal)}` : ""}；设计效应 ${x.design_effect.toFixed(2)}`),
+      h("div", { class: "hint" }, `标准 ${x.decision.threshold / 100}% · 设计效应 ${x.design_effect.toFixed(2)}`),
+      x.internal ? h("div", { class: "hint" }, `内控 ${x.internal.threshold / 100}%：${decisionText(ctx, x.internal)}`) : null,
     ),
   ];
 }
@@ -498,8 +503,8 @@ function estimatesTable(ctx: Ctx, e: PlanEstimates): HTMLElement {
       h(
         "thead",
         {},
-        h("tr", {}, h("th", { rowspan: 2 }, "范围"), ind.map((i) => h("th", { colspan: 3 }, i.zh))),
-        h("tr", {}, ind.map(() => [h("th", { class: "num" }, "发现 / 样本"), h("th", { class: "num" }, "估计（区间）"), h("th", {}, "判断")])),
+        h("tr", {}, h("th", { rowspan: 2 }, "范围"), ind.map((i) => h("th", { colspan: 2 }, i.zh))),
+        h("tr", {}, ind.map(() => [h("th", { class: "num" }, "估计（95% 区间）"), h("th", {}, "判断")])),
       ),
       h(
         "tbody",
