@@ -124,9 +124,10 @@ async function open(page: Page, name: string, hash: string, ready: string): Prom
   timings.push([name, Date.now() - t0]);
 }
 
-/** Captures the page at the desktop size and at a tablet's. */
-async function shoot(page: Page, name: string, ready?: string): Promise<void> {
+/** Captures the page at the desktop size and at a tablet's (scrolled to `at` when given). */
+async function shoot(page: Page, name: string, ready?: string, at?: string): Promise<void> {
   await page.setViewportSize(DESKTOP);
+  if (at) await page.locator(at).first().evaluate((el) => el.scrollIntoView({ block: "start" }));
   await page.screenshot({ path: join(SHOTS, `dashboard-${name}.png`) });
   await page.setViewportSize(TABLET);
   if (ready) await page.waitForSelector(ready);
@@ -154,6 +155,25 @@ class Device {
     const res = await fetch(base + path, { method, headers, body: body ? JSON.stringify({ protocol: 2, ...body }) : undefined });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : null };
+  }
+  /** Several fields of one record in one change set, each stamped after the last. */
+  async pushFields(record: { id: string; village: string; kind: string }, fields: Record<string, unknown>, baseSeq: number) {
+    const wall = Date.now();
+    return this.call("POST", "/api/v1/push", {
+      change_set_id: crypto.randomUUID(),
+      device_id: this.id,
+      changes: Object.entries(fields).map(([field, value], i) => ({
+        change_id: crypto.randomUUID(),
+        record_id: record.id,
+        kind: record.kind,
+        village_id: record.village,
+        field,
+        old: null,
+        new: value,
+        base_seq: baseSeq,
+        hlc: `${String(wall).padStart(15, "0")}-${String(i).padStart(5, "0")}-${this.id}`,
+      })),
+    });
   }
   async push(record: { id: string; village: string }, field: string, value: unknown, baseSeq: number, wallMs: number) {
     return this.call("POST", "/api/v1/push", {
@@ -294,6 +314,174 @@ describe("the county dashboard", () => {
     await ctx.close();
   });
 
+  it("runs the county's checks, filters the problem list, sends a verified problem back and closes another", async () => {
+    const worker = await new Device("dcy03").enroll("e2e 问题核实手机");
+    const village = worker.villages[0];
+    const { ctx, page } = await signedIn("admin");
+    await open(page, "问题清单（全县）", "#/problems", "#problem-table");
+    // The county runs its checks again: a re-run raises nothing already open.
+    await page.click("#run-checks");
+    await page.locator("#run-result").waitFor({ timeout: 200_000 });
+    expect(await page.locator("#run-result").textContent()).toMatch(/检查完成：发现 \d+ 处疑点/);
+    // Counts per village and per check add up to the list's total.
+    const total = Number(await page.locator("#problems-total").textContent());
+    expect(total).toBeGreaterThan(0);
+    const sum = async (table: string) => (await page.locator(`${table} tbody td.num`).allTextContents()).reduce((n, x) => n + Number(x), 0);
+    expect(await sum("#by-village")).toBe(total);
+    expect(await sum("#by-check")).toBe(total);
+    // Check titles, never codes.
+    expect(await page.locator("#by-check").textContent()).not.toMatch(/county\.[a-z_]+/);
+    await shoot(page, "problems");
+
+    // Filter: the worker's village, 待核实.
+    await page.selectOption("#filter-village", village);
+    await page.selectOption("#filter-state", "pending");
+    const t0 = Date.now();
+    await page.click("#filter-go");
+    await page.waitForURL(/village=/);
+    await page.waitForSelector("#problem-table");
+    timings.push(["问题清单（一个村·待核实）", Date.now() - t0]);
+    const rows = page.locator("#problem-table tbody tr[data-problem]");
+    expect(await rows.count()).toBeGreaterThan(1);
+    for (const s of await rows.evaluateAll((rs) => rs.map((r) => r.getAttribute("data-state")))) expect(s).toBe("pending");
+    expect(Object.keys(await page.locator("#by-village tbody tr").evaluateAll((rs) => Object.fromEntries(rs.map((r) => [r.getAttribute("data-village"), 1]))))).toEqual([village]);
+    const [first, second] = await rows.evaluateAll((rs) => rs.slice(0, 2).map((r) => r.getAttribute("data-problem")!));
+
+    // The worker answers the first as 不属实 at the door and syncs.
+    const hist = await (await page.request.get(`${base}/api/v1/records/${first}/history`)).json();
+    const baseSeq = Math.max(...hist.entries.map((e: { seq: number }) => e.seq));
+    const answer = await worker.pushFields(
+      { id: first, village, kind: "problem" },
+      { "verification.verdict": "not_true", "verification.note": "e2e：到户核实，情况不属实", "verification.at": new Date().toISOString(), state: "verified" },
+      baseSeq,
+    );
+    expect(JSON.stringify(answer.body), `${answer.status}`).not.toContain("refused");
+
+    // The county sees it 已核实, and sends it back with a reason.
+    await page.selectOption("#filter-state", "verified");
+    await page.click("#filter-go");
+    await page.waitForURL(/state=verified/);
+    const row = page.locator(`#problem-table tr[data-problem="${first}"]`);
+    await row.waitFor();
+    await row.locator("button.open-problem").click();
+    const detail = page.locator(`#problem-${first}`);
+    expect(await detail.textContent()).toContain("e2e：到户核实，情况不属实");
+    // The moves offered are the domain's: 退回, 核实不属实销号 or 县级撤销.
+    expect(await detail.locator("select.close-kind option").allTextContents()).toEqual(["核实不属实销号", "县级撤销"]);
+    await detail.locator("input.send-back-reason").fill("e2e：核实依据不足，请补充照片");
+    await detail.locator("button.send-back").click();
+    await detail.locator(".ok-box").waitFor();
+    expect(await row.getAttribute("data-state")).toBe("pending");
+    await shoot(page, "problems-send-back", undefined, "#problem-table");
+    const back = await (await page.request.get(`${base}/api/v1/problems?village=${village}&state=pending`)).json();
+    const sent = back.problems.find((p: { id: string }) => p.id === first);
+    expect(sent.sent_back).toMatchObject({ reason: "e2e：核实依据不足，请补充照片", count: 1 });
+
+    // The second, still 待核实, may only be withdrawn with a note: 销号.
+    await page.goto(`${base}/#/problems?village=${village}&state=pending`);
+    const row2 = page.locator(`#problem-table tr[data-problem="${second}"]`);
+    await row2.waitFor();
+    await row2.locator("button.open-problem").click();
+    const detail2 = page.locator(`#problem-${second}`);
+    expect(await detail2.locator("button.send-back").count()).toBe(0);
+    expect(await detail2.locator("select.close-kind option").allTextContents()).toEqual(["县级撤销"]);
+    await detail2.locator("input.close-note").fill("e2e：县里已核实，撤销");
+    await detail2.locator("button.close").click();
+    await detail2.locator(".ok-box").waitFor();
+    expect(await row2.getAttribute("data-state")).toBe("closed");
+    const history = await (await page.request.get(`${base}/api/v1/records/${second}/history`)).json();
+    expect(history.entries.map((e: { field: string }) => e.field)).toContain("closing.kind");
+    await ctx.close();
+  });
+
+  it("lets a town officer read its towns' problems only, and change none", async () => {
+    const { ctx, page } = await signedIn("xz01");
+    const me = await (await page.request.get(`${base}/api/v1/session`)).json();
+    const mine = new Set<string>(me.villages.map((v: { id: string }) => v.id));
+    await open(page, "问题清单（乡镇）", "#/problems", "#problem-table");
+    const villages = await page.locator("#by-village tbody tr").evaluateAll((rs) => rs.map((r) => r.getAttribute("data-village")!));
+    expect(villages.length).toBeGreaterThan(0);
+    for (const v of villages) expect(mine.has(v)).toBe(true);
+    expect(await page.locator("#run-checks").count()).toBe(0);
+    await page.locator("#problem-table button.open-problem").first().click();
+    expect(await page.locator("#problem-table .moves").count()).toBe(0);
+    await shoot(page, "town-officer-problems");
+    await ctx.close();
+  });
+
+  it("creates, draws, publishes and assigns a spot-check plan, and reads its estimates", async () => {
+    const { ctx, page } = await signedIn("admin");
+    await open(page, "抽样核查", "#/spotchecks", "#plan-form");
+    await page.fill("#plan-title", "e2e 快速自查");
+    await page.selectOption("#plan-preset", "quick_check");
+    await page.fill("#plan-villages", "1");
+    await page.click("#create-plan");
+    await page.waitForSelector("#plan #draw-actions");
+    expect(await page.locator("#plan-state").textContent()).toBe("草稿");
+    await page.fill("#draw-seed", "00000000000007e2");
+    await page.click("#draw-plan");
+    await page.waitForSelector("#plan #draw", { timeout: 200_000 });
+    expect(await page.locator("#plan-state").textContent()).toBe("已抽样");
+    expect(await page.locator("#draw-seed-used").textContent()).toBe("00000000000007e2");
+    // Strata by their names; the non-registered strata fall short (the register has none).
+    expect(await page.locator("#stratum-outcomes").textContent()).toContain("未脱贫户");
+    expect(await page.locator("#stratum-outcomes td.bad").count()).toBeGreaterThan(0);
+    expect(await page.locator("#shortfall").isVisible()).toBe(true);
+    await shoot(page, "spotcheck-drawn");
+    const planId = (await page.locator("#plan").getAttribute("data-plan"))!;
+    page.once("dialog", (d) => void d.accept());
+    await page.click("#publish-plan");
+    await page.waitForSelector("#plan-locked");
+    // Locked: the screen says so, and offers no new draw.
+    expect(await page.locator("#plan-state").textContent()).toBe("已发布");
+    expect(await page.locator("#plan-locked").textContent()).toContain("已锁定");
+    expect(await page.locator("#draw-plan").count()).toBe(0);
+    const redraw = await page.request.post(`${base}/api/v1/spotchecks/plans/${planId}/draw`, { headers: { "Jiandang-Dashboard": "1", "Jiandang-Protocol": "2" }, data: { protocol: 2 } });
+    expect(redraw.status()).toBe(409);
+
+    // Assign every drawn household to 督查员 shy01 and shy02.
+    await page.waitForSelector("#assign-form");
+    const users = (await (await page.request.get(`${base}/api/v1/admin/users`)).json()).users as { id: string; username: string }[];
+    const id = (u: string) => users.find((x) => x.username === u)!.id;
+    await page.selectOption("#checker-1", id("shy01"));
+    await page.selectOption("#checker-2", id("shy02"));
+    await page.click("#assign");
+    await page.waitForSelector("#assignment-table");
+    await page.waitForSelector("#all-assigned");
+    await page.waitForSelector("#estimate-table, #estimates .state.empty");
+    await shoot(page, "spotcheck-published");
+
+    // The pair checks the households blind on their phones: clean, all but one recognising.
+    const plan = await (await page.request.get(`${base}/api/v1/spotchecks/plans/${planId}`)).json();
+    const checker = await new Device("shy01").enroll("e2e 督查员手机");
+    const drawn = plan.draw.households as { household_id: string; village_id: string }[];
+    const sealed = new Date().toISOString();
+    for (const [i, x] of drawn.entries()) {
+      const r = await checker.pushFields(
+        { id: crypto.randomUUID(), village: x.village_id, kind: "spot_check" },
+        { plan_id: planId, household_id: x.household_id, checked_on: sealed.slice(0, 10), met_household: true, "recognition.recognises": i !== 0, observed_at: sealed },
+        0,
+      );
+      expect(JSON.stringify(r.body), `${r.status}`).not.toContain("refused");
+    }
+    await page.reload();
+    await page.waitForSelector("#estimate-table");
+    expect(await page.locator('#check-states [data-check-state="sealed"] .card-value').textContent()).toBe(String(drawn.length));
+    const county = page.locator('#estimate-table tr[data-scope="county"]');
+    const text = (await county.textContent()) ?? "";
+    // 错退率 0 over the sampled persons with its interval; 认可度 n−1 of n; a decision each.
+    expect(text).toMatch(/发现 0 \/ 样本 \d+/);
+    expect(text).toContain(`发现 ${drawn.length - 1} / 样本 ${drawn.length}`);
+    expect(text).toMatch(/\d+\.\d\d% – \d+\.\d\d%/);
+    expect(text).toMatch(/大概率达标|大概率不达标|尚不确定/);
+    expect(await page.locator("#estimate-table tr.subtotal").count()).toBeGreaterThan(0);
+    expect(await page.locator("#estimate-table tr.subtotal th").first().textContent()).toMatch(/镇|乡/);
+    await page.selectOption("#estimate-method", "clopper_pearson");
+    await page.waitForSelector("#estimate-table");
+    await shoot(page, "spotcheck-estimates", undefined, "#results");
+    await ctx.close();
+  });
+
   it("closes the entry window: a device's push is refused", async () => {
     const { ctx, page } = await signedIn("admin");
     await open(page, "管理·用户", "#/admin?tab=users", "#user-table");
@@ -431,13 +619,25 @@ describe("the county dashboard", () => {
     await officer.ctx.close();
   });
 
-  it("shows a supervisor no register (its checks stay blind), and lets it administer nothing", async () => {
+  it("shows a supervisor its spot-check assignments and nothing of the register", async () => {
     const { ctx, page } = await signedIn("shy01");
     const me = await (await page.request.get(`${base}/api/v1/session`)).json();
     expect(me.villages).toEqual([]);
-    await open(page, "工作进度（督查员）", "#/progress", ".state.empty");
+    // Its first screen is its worklist: the households the county gave its pair.
+    await page.waitForSelector("#tasks .task");
+    expect(await page.locator("#tasks .task-households tbody tr").count()).toBeGreaterThan(0);
+    expect(await page.locator("#tasks").textContent()).toContain("e2e 快速自查");
+    // No register screen in its menu, and none by its address.
+    for (const nav of ["progress", "households", "problems", "map", "summary", "admin", "spotchecks"]) {
+      expect(await page.locator(`#nav-${nav}`).count()).toBe(0);
+    }
+    await shoot(page, "supervisor-tasks");
+    await page.goto(`${base}/#/progress`);
+    await page.locator("main .error-box").waitFor();
     expect(await page.locator("#progress-table").count()).toBe(0);
-    expect(await page.locator("#nav-admin").count()).toBe(0);
+    expect((await page.request.get(`${base}/api/v1/problems`)).status()).toBe(200);
+    expect((await (await page.request.get(`${base}/api/v1/problems`)).json()).problems).toEqual([]);
+    expect((await page.request.get(`${base}/api/v1/spotchecks/plans`)).status()).toBe(403);
     await ctx.close();
   });
 

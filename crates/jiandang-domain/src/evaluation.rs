@@ -17,6 +17,18 @@ pub enum IntervalMethod {
     ClopperPearson,
 }
 
+impl IntervalMethod {
+    pub const ALL: [IntervalMethod; 2] = [IntervalMethod::Wilson, IntervalMethod::ClopperPearson];
+
+    /// The method's name as the county office reads it.
+    pub fn zh(self) -> &'static str {
+        match self {
+            IntervalMethod::Wilson => "Wilson 区间（默认）",
+            IntervalMethod::ClopperPearson => "Clopper–Pearson 精确区间（保守）",
+        }
+    }
+}
+
 /// A rate in basis points (万分之一): 200 is 2 %. Policy thresholds are exact data, so they
 /// are integers; estimates are floating point fractions compared against [`Rate::fraction`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

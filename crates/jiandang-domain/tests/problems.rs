@@ -308,6 +308,88 @@ fn the_field_verifies_and_corrects_the_county_closes_evaluation_6() {
     assert_eq!(codes(&again), ["problem.closed"]);
 }
 
+/// The dashboard offers the county the moves its actions take on a problem as it stands, and
+/// no other: 退回 once the field has answered, 整改销号 once corrected or the fault is gone,
+/// 核实不属实销号 once verified not true, 县级撤销 (with its note) while open; nothing once closed.
+#[test]
+fn the_county_is_offered_the_moves_its_actions_take_evaluation_6() {
+    use jiandang_domain::action::problem::{CountyMoves, county_moves};
+    let policy = policy();
+    let ctx = ctx(&policy);
+    let moves = |p: &Problem| county_moves(&stored(p), &ctx);
+    let pending = raised();
+    assert_eq!(
+        moves(&pending),
+        CountyMoves {
+            send_back: false,
+            close: vec![ClosingKind::Withdrawn]
+        }
+    );
+    let rs = records_with(&pending);
+    let not_true = after(
+        &rs,
+        &act::verify(
+            uuid(PROBLEM),
+            &rs,
+            verify_not_true("该户已入户"),
+            FIELD,
+            &ctx,
+        )
+        .unwrap(),
+    );
+    assert_eq!(
+        moves(&not_true),
+        CountyMoves {
+            send_back: true,
+            close: vec![ClosingKind::Dismissed, ClosingKind::Withdrawn]
+        }
+    );
+    let is_true = after(
+        &rs,
+        &act::verify(uuid(PROBLEM), &rs, verify_true(), FIELD, &ctx).unwrap(),
+    );
+    assert_eq!(
+        moves(&is_true),
+        CountyMoves {
+            send_back: true,
+            close: vec![ClosingKind::Withdrawn]
+        }
+    );
+    let rs_true = records_with(&is_true);
+    let corrected = after(
+        &rs_true,
+        &act::correct(uuid(PROBLEM), &rs_true, "已补填".into(), FIELD, &ctx).unwrap(),
+    );
+    assert_eq!(
+        moves(&corrected),
+        CountyMoves {
+            send_back: true,
+            close: vec![ClosingKind::Resolved, ClosingKind::Withdrawn]
+        }
+    );
+    // The re-run found the fault gone: 整改销号 from 待核实 too.
+    let mut gone = raised();
+    gone.recheck.fault_gone = Some(true);
+    assert_eq!(
+        moves(&gone).close,
+        [ClosingKind::Resolved, ClosingKind::Withdrawn]
+    );
+    let rs_corrected = records_with(&corrected);
+    let closed = after(
+        &rs_corrected,
+        &act::close(
+            uuid(PROBLEM),
+            &rs_corrected,
+            ClosingKind::Resolved,
+            None,
+            COUNTY,
+            &ctx,
+        )
+        .unwrap(),
+    );
+    assert_eq!(moves(&closed), CountyMoves::default());
+}
+
 /// Each move by its side and with what it needs; every refusal names why.
 #[test]
 fn wrong_moves_and_wrong_sides_are_refused_evaluation_6() {

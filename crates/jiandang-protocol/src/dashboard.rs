@@ -64,6 +64,50 @@ pub struct SessionInfo {
     /// lifecycle), and the roles with theirs: the screens show these, never their own.
     pub household_states: Vec<Label>,
     pub roles: Vec<Label>,
+    /// Whether the user reads the register (progress, households, problems, map, summary).
+    /// A supervisor does not: its spot-checks stay blind.
+    #[serde(default)]
+    pub sees_register: bool,
+    /// Whether the user checks drawn households of spot-check plans (its worklist).
+    #[serde(default)]
+    pub checks_spots: bool,
+    /// The names the problem list and the spot-check screens show, from the domain.
+    #[serde(default)]
+    pub labels: DashboardLabels,
+}
+
+/// The names the dashboard's problem list and spot-check screens show for the domain's codes
+/// that are not code lists of the forms (those come with `GET /api/v1/forms`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DashboardLabels {
+    /// Every county-wide check (and the province's file, and the county's own problems) with
+    /// its 问题类别, in the catalogue's order: the problem list's filter.
+    pub problem_checks: Vec<CheckLabel>,
+    /// Spot-check plan states (草稿, 已抽样, 已发布).
+    pub plan_states: Vec<Label>,
+    /// The domain's default plan specs a plan is created from.
+    pub plan_presets: Vec<Label>,
+    /// 错退率, 漏评率, 群众认可度.
+    pub indicators: Vec<Label>,
+    /// An estimate's decision against its threshold.
+    pub verdicts: Vec<Label>,
+    /// The interval methods an estimate may use.
+    pub interval_methods: Vec<Label>,
+    /// Where a drawn household's check stands (the plan's results).
+    #[serde(default)]
+    pub check_states: Vec<Label>,
+}
+
+/// A county-wide check as the problem list names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckLabel {
+    pub code: String,
+    /// 问题类别.
+    pub title: String,
+    /// The requirement or section it implements.
+    pub requirement: String,
+    /// `error` (须整改) or `warning` (须核实).
+    pub severity: String,
 }
 
 /// A code and its zh-CN name.

@@ -14,6 +14,8 @@ use jiandang_domain::spotcheck::estimate::ScopeEstimates;
 use jiandang_domain::spotcheck::plan::{Assignment, PlanSpec, PlanState};
 use jiandang_domain::spotcheck::stats::IntervalMethod;
 use jiandang_domain::time::Timestamp;
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -30,6 +32,15 @@ pub enum PlanPreset {
 }
 
 impl PlanPreset {
+    /// The presets' codes (`kind`) and zh-CN names, for the dashboard.
+    pub const NAMES: [(&'static str, &'static str); 2] = [
+        (
+            "mock_evaluation",
+            "模拟第三方评估：按规模成比例抽约26个村、约1500户",
+        ),
+        ("quick_check", "快速自查：每类村抽若干村，每村15户"),
+    ];
+
     pub fn spec(self) -> PlanSpec {
         match self {
             PlanPreset::MockEvaluation { year } => PlanSpec::mock_evaluation(year),
@@ -241,6 +252,27 @@ pub enum CheckState {
     NotMet,
 }
 
+impl CheckState {
+    pub const ALL: [CheckState; 5] = [
+        CheckState::Unassigned,
+        CheckState::Assigned,
+        CheckState::Observing,
+        CheckState::Sealed,
+        CheckState::NotMet,
+    ];
+
+    /// The zh-CN name the county office reads.
+    pub fn zh(self) -> &'static str {
+        match self {
+            CheckState::Unassigned => "未分配",
+            CheckState::Assigned => "已分配，未开始",
+            CheckState::Observing => "核查中",
+            CheckState::Sealed => "已完成核查",
+            CheckState::NotMet => "未见到户",
+        }
+    }
+}
+
 /// A drawn household's check in the results.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HouseholdProgress {
@@ -313,4 +345,8 @@ pub struct PlanEstimates {
     pub county: ScopeEstimates,
     pub towns: Vec<ScopeEstimates>,
     pub villages: Vec<ScopeEstimates>,
+    /// The drawn villages of each town of `towns` (by its division code): the dashboard
+    /// names a town by its villages' town.
+    #[serde(default)]
+    pub town_villages: BTreeMap<String, Vec<Uuid>>,
 }

@@ -14,7 +14,9 @@ use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use jiandang_domain::action::Edit;
-use jiandang_domain::action::problem::{HandRaise, close, raise_by_hand, send_back};
+use jiandang_domain::action::problem::{
+    CountyMoves, HandRaise, close, county_moves, raise_by_hand, send_back,
+};
 use jiandang_domain::codes::Coded;
 use jiandang_domain::county::province::{UnmatchedRow, match_rows, raise};
 use jiandang_domain::county::{CountyFacts, IdIndex, check_all};
@@ -56,16 +58,33 @@ pub struct ListQuery {
     pub check: Option<String>,
     /// A `problem_state` code: pending, verified, corrected, closed.
     pub state: Option<String>,
+    /// A page of the matching problems (the dashboard's; a county has thousands): skip
+    /// `offset`, answer at most `limit`. The counts are always of every match.
+    pub offset: Option<usize>,
+    pub limit: Option<usize>,
 }
 
 /// The answer of `GET /api/v1/problems`.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ProblemList {
     pub protocol: u32,
-    /// The problems that match, by village, then key.
+    /// The problems that match, by village, then key (the page asked for).
     pub problems: Vec<Problem>,
+    /// How many match, in all pages.
+    #[serde(default)]
+    pub total: usize,
     /// Their counts by state code.
     pub by_state: BTreeMap<String, usize>,
+    /// Their counts by village (the nil id: the county's own).
+    #[serde(default)]
+    pub by_village: BTreeMap<Uuid, usize>,
+    /// Their counts by check code.
+    #[serde(default)]
+    pub by_check: BTreeMap<String, usize>,
+    /// For the county admin, what it may do with each open problem now (退回, the ways to
+    /// close it), by problem id, as the domain's actions decide it.
+    #[serde(default)]
+    pub moves: BTreeMap<Uuid, CountyMoves>,
 }
 
 /// `POST /api/v1/problems`: 退回 with a comment on any record (the county raises by hand).
@@ -193,12 +212,17 @@ pub async fn list(
             "该村未分配给当前用户",
         ));
     }
+    let now_ms = state.clock.now_ms();
+    let policy = state.rules.policy();
     let answer = state
         .db
         .read(move |conn| {
             let villages = villages_in_scope(conn, &caller, query.village, query.town)?;
             let store = Store::new(conn);
+            let ctx = Context::new(&policy, Timestamp::from_millis(now_ms));
+            let county = caller.role == Role::CountyAdmin;
             let mut problems = Vec::new();
+            let mut moves = BTreeMap::new();
             for v in villages {
                 for r in store.records_of(v, &[RecordKind::Problem])? {
                     let Some(p) = Problem::from_stored(&r) else {
@@ -210,18 +234,38 @@ pub async fn list(
                     {
                         continue;
                     }
-                    problems.push(p);
+                    problems.push((p, r));
                 }
             }
-            problems.sort_by(|a, b| (a.village_id, &a.key).cmp(&(b.village_id, &b.key)));
+            problems.sort_by(|(a, _), (b, _)| (a.village_id, &a.key).cmp(&(b.village_id, &b.key)));
             let mut by_state: BTreeMap<String, usize> = BTreeMap::new();
-            for p in &problems {
+            let mut by_village: BTreeMap<Uuid, usize> = BTreeMap::new();
+            let mut by_check: BTreeMap<String, usize> = BTreeMap::new();
+            for (p, _) in &problems {
                 *by_state.entry(p.state.code().to_owned()).or_default() += 1;
+                *by_village.entry(p.village_id).or_default() += 1;
+                *by_check.entry(p.check.clone()).or_default() += 1;
             }
+            let total = problems.len();
+            let page: Vec<Problem> = problems
+                .into_iter()
+                .skip(query.offset.unwrap_or(0))
+                .take(query.limit.unwrap_or(usize::MAX))
+                .map(|(p, r)| {
+                    if county && p.is_open() {
+                        moves.insert(p.id, county_moves(&r, &ctx));
+                    }
+                    p
+                })
+                .collect();
             Ok(ProblemList {
                 protocol: PROTOCOL_VERSION,
-                problems,
+                problems: page,
+                total,
                 by_state,
+                by_village,
+                by_check,
+                moves,
             })
         })
         .await?;

@@ -23,10 +23,18 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use jiandang_domain::codes::Coded;
+use jiandang_domain::county::checks;
+use jiandang_domain::evaluation::IntervalMethod;
 use jiandang_domain::lifecycle::HouseholdState;
+use jiandang_domain::problem::ProblemSeverity;
+use jiandang_domain::spotcheck::codes::Indicator;
+use jiandang_domain::spotcheck::plan::PlanState;
+use jiandang_domain::spotcheck::stats::Verdict;
+use jiandang_protocol::spotcheck::{CheckState, PlanPreset};
 use jiandang_protocol::{
-    BaseMap, ErrorCode, Label, PROTOCOL_VERSION, Role, SESSION_COOKIE, SessionInfo, SignIn,
-    TownInfo, UserInfo, VillagePlace,
+    BaseMap, CheckLabel, DashboardLabels, ErrorCode, Label, PROTOCOL_VERSION, Role, SESSION_COOKIE,
+    SessionInfo, SignIn, TownInfo, UserInfo, VillagePlace,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
@@ -178,7 +186,49 @@ pub fn session_info(
                 zh: r.zh().to_owned(),
             })
             .collect(),
+        sees_register: role != Role::Supervisor,
+        checks_spots: role == Role::Supervisor,
+        labels: labels(),
     })
+}
+
+/// The names of the problem list's checks and the spot-checks' codes, from the domain.
+pub fn labels() -> DashboardLabels {
+    // The wire's code of a value is its serde name: one definition for both.
+    fn labelled<T: serde::Serialize>(all: &[T], zh: impl Fn(&T) -> &'static str) -> Vec<Label> {
+        all.iter()
+            .map(|x| Label {
+                code: serde_json::to_value(x)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                zh: zh(x).to_owned(),
+            })
+            .collect()
+    }
+    DashboardLabels {
+        problem_checks: checks::ALL
+            .iter()
+            .map(|c| CheckLabel {
+                code: c.code.to_owned(),
+                title: c.title_zh.to_owned(),
+                requirement: c.requirement.to_owned(),
+                severity: ProblemSeverity::from(c.severity).code().to_owned(),
+            })
+            .collect(),
+        plan_states: labelled(&PlanState::ALL, |s| s.zh()),
+        plan_presets: PlanPreset::NAMES
+            .iter()
+            .map(|(code, zh)| Label {
+                code: (*code).to_owned(),
+                zh: (*zh).to_owned(),
+            })
+            .collect(),
+        indicators: labelled(&Indicator::ALL, |i| i.zh()),
+        verdicts: labelled(&Verdict::ALL, |v| v.zh()),
+        interval_methods: labelled(&IntervalMethod::ALL, |m| m.zh()),
+        check_states: labelled(&CheckState::ALL, |s| s.zh()),
+    }
 }
 
 /// Who sees ID numbers in full on the dashboard: the county admin, who answers for the

@@ -229,28 +229,33 @@ impl<'c> Store<'c> {
         village: Uuid,
         kinds: &[RecordKind],
     ) -> Result<Vec<StoredRecord>, AppError> {
+        // Kind by kind through the (village, kind) index: a village's few problems or fixes
+        // are read without reading its thousand register documents.
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, kind, doc FROM records WHERE village_id = ?1 ORDER BY id",
+            "SELECT id, doc FROM records WHERE village_id = ?1 AND kind = ?2 ORDER BY id",
         )?;
-        let rows = stmt.query_map([village.to_string()], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        })?;
         let mut out = Vec::new();
-        for row in rows {
-            let (id, kind, doc) = row?;
-            let Some(kind) = RecordKind::parse(&kind).filter(|k| kinds.contains(k)) else {
+        let mut seen = Vec::with_capacity(kinds.len());
+        for &kind in kinds {
+            if seen.contains(&kind) {
                 continue;
-            };
-            out.push(StoredRecord {
-                kind,
-                id: parse_uuid(&id)?,
-                village_id: village,
-                doc: serde_json::from_str(&doc)?,
-            });
+            }
+            seen.push(kind);
+            let rows = stmt.query_map([village.to_string(), kind.as_str().to_owned()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?;
+            for row in rows {
+                let (id, doc) = row?;
+                out.push(StoredRecord {
+                    kind,
+                    id: parse_uuid(&id)?,
+                    village_id: village,
+                    doc: serde_json::from_str(&doc)?,
+                });
+            }
+        }
+        if seen.len() > 1 {
+            out.sort_by_key(|r| r.id);
         }
         Ok(out)
     }

@@ -6,6 +6,7 @@
 
 mod support;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use axum::http::StatusCode;
@@ -840,4 +841,214 @@ fn urlencode(s: &str) -> String {
             }
         })
         .collect()
+}
+
+/// The 问题清单 screen's answer (issue 18's dashboard item, EVALUATION §6): the county's
+/// problems counted by village and by check as the list holds them, the county admin offered
+/// the moves the domain's actions take (and only it), a town officer its towns' problems;
+/// the check filter's names are the catalogue's, the problems' own.
+#[tokio::test]
+async fn the_problem_list_counts_by_village_and_check_and_offers_the_county_its_moves() {
+    let d = demo().await;
+    let admin = d.sign_in(Role::CountyAdmin).await;
+    let (status, run, _) = d
+        .request("POST", "/api/v1/admin/checks/run", Some(&admin), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{run}");
+    let list = d.get("/api/v1/problems", &admin).await;
+    let problems = list["problems"].as_array().expect("problems");
+    assert!(!problems.is_empty(), "the demo county has faults");
+    let mut by_village: BTreeMap<String, u64> = BTreeMap::new();
+    let mut by_check: BTreeMap<String, u64> = BTreeMap::new();
+    for p in problems {
+        *by_village
+            .entry(p["village_id"].as_str().expect("village").to_owned())
+            .or_default() += 1;
+        *by_check
+            .entry(p["check"].as_str().expect("check").to_owned())
+            .or_default() += 1;
+    }
+    let counts = |v: &Value| -> BTreeMap<String, u64> {
+        v.as_object()
+            .expect("counts")
+            .iter()
+            .map(|(k, n)| (k.clone(), n.as_u64().expect("count")))
+            .collect()
+    };
+    assert_eq!(counts(&list["by_village"]), by_village);
+    assert_eq!(counts(&list["by_check"]), by_check);
+    assert_eq!(list["total"].as_u64(), Some(problems.len() as u64));
+    // A page: the same order, the counts of every match, the moves of the page's problems.
+    let page = d.get("/api/v1/problems?offset=1&limit=2", &admin).await;
+    assert_eq!(
+        page["problems"].as_array().map(Vec::as_slice),
+        Some(&problems[1..3])
+    );
+    assert_eq!(page["total"], list["total"]);
+    assert_eq!(page["by_check"], list["by_check"]);
+    assert_eq!(page["moves"].as_object().map(|m| m.len()), Some(2));
+
+    // Every open problem has its moves: 待核实 may be withdrawn (with a note), not sent back.
+    let session = d.get("/api/v1/session", &admin).await;
+    for p in problems {
+        let moves = &list["moves"][p["id"].as_str().expect("id")];
+        assert_eq!(moves["send_back"], false, "{p}");
+        assert_eq!(moves["close"], json!(["withdrawn"]), "{p}");
+        // The filter names each check as the problem itself does.
+        let label = session["labels"]["problem_checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .find(|c| c["code"] == p["check"])
+            .unwrap_or_else(|| panic!("{} is in the catalogue", p["check"]));
+        assert_eq!(label["title"], p["title"]);
+    }
+
+    // Closing one through a session: it leaves the open moves and counts as 已销号.
+    let first = problems[0]["id"].as_str().expect("id");
+    let (status, closed, _) = d
+        .request(
+            "POST",
+            &format!("/api/v1/problems/{first}/close"),
+            Some(&admin),
+            Some(json!({"protocol": 2, "kind": "withdrawn", "note": "县里已核实"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{closed}");
+    let after = d.get("/api/v1/problems", &admin).await;
+    assert_eq!(after["by_state"]["closed"], 1);
+    assert!(after["moves"].get(first).is_none());
+
+    // A town officer: its towns' villages only, by the town filter too, and no moves.
+    let officer = d.sign_in(Role::TownOfficer).await;
+    let me = d.get("/api/v1/session", &officer).await;
+    let mine: BTreeSet<&str> = me["villages"]
+        .as_array()
+        .expect("villages")
+        .iter()
+        .filter_map(|v| v["id"].as_str())
+        .collect();
+    let seen = d.get("/api/v1/problems", &officer).await;
+    let seen_problems = seen["problems"].as_array().expect("problems");
+    assert!(!seen_problems.is_empty());
+    assert!(
+        seen_problems
+            .iter()
+            .all(|p| mine.contains(p["village_id"].as_str().expect("village")))
+    );
+    assert_eq!(seen["moves"], json!({}));
+    let town = me["towns"][0]["id"].as_str().expect("town");
+    let by_town = d
+        .get(&format!("/api/v1/problems?town={town}"), &officer)
+        .await;
+    assert_eq!(by_town["problems"], seen["problems"]);
+    let other = session["towns"]
+        .as_array()
+        .expect("towns")
+        .iter()
+        .filter_map(|t| t["id"].as_str())
+        .find(|t| *t != town)
+        .expect("a second town");
+    let none = d
+        .get(&format!("/api/v1/problems?town={other}"), &officer)
+        .await;
+    assert_eq!(none["problems"], json!([]));
+    let (status, _, _) = d
+        .request(
+            "POST",
+            &format!(
+                "/api/v1/problems/{}/close",
+                seen_problems[0]["id"].as_str().expect("id")
+            ),
+            Some(&officer),
+            Some(json!({"protocol": 2, "kind": "withdrawn", "note": "乡镇不能销号"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// What a session opens (issue 19): the register's screens for the county admin and a town
+/// officer, the spot-check worklist for a supervisor; the spot-check names are the domain's,
+/// and every plan preset named creates a plan.
+#[tokio::test]
+async fn the_session_says_which_screens_open_and_names_the_spot_checks() {
+    let d = demo().await;
+    let admin = d.sign_in(Role::CountyAdmin).await;
+    let me = d.get("/api/v1/session", &admin).await;
+    assert_eq!(
+        (&me["sees_register"], &me["checks_spots"]),
+        (&json!(true), &json!(false))
+    );
+    let officer = d
+        .get("/api/v1/session", &d.sign_in(Role::TownOfficer).await)
+        .await;
+    assert_eq!(
+        (&officer["sees_register"], &officer["checks_spots"]),
+        (&json!(true), &json!(false))
+    );
+    let checker = d
+        .get("/api/v1/session", &d.sign_in(Role::Supervisor).await)
+        .await;
+    assert_eq!(
+        (&checker["sees_register"], &checker["checks_spots"]),
+        (&json!(false), &json!(true))
+    );
+
+    let names = |key: &str| -> Vec<(String, String)> {
+        me["labels"][key]
+            .as_array()
+            .unwrap_or_else(|| panic!("{key}"))
+            .iter()
+            .map(|l| {
+                (
+                    l["code"].as_str().expect("code").to_owned(),
+                    l["zh"].as_str().expect("zh").to_owned(),
+                )
+            })
+            .collect()
+    };
+    let states = names("plan_states");
+    assert_eq!(
+        states,
+        [
+            ("draft", "草稿"),
+            ("drawn", "已抽样"),
+            ("published", "已发布")
+        ]
+        .map(|(c, z)| (c.to_owned(), z.to_owned()))
+    );
+    assert_eq!(names("indicators").len(), 3);
+    assert!(
+        names("verdicts")
+            .iter()
+            .any(|(c, z)| c == "uncertain" && z.contains("增加样本"))
+    );
+    assert_eq!(
+        names("interval_methods")
+            .iter()
+            .map(|(c, _)| c.as_str())
+            .collect::<Vec<_>>(),
+        ["wilson", "clopper_pearson"]
+    );
+    assert_eq!(
+        names("check_states")
+            .iter()
+            .map(|(c, _)| c.as_str())
+            .collect::<Vec<_>>(),
+        ["unassigned", "assigned", "observing", "sealed", "not_met"]
+    );
+    let presets = names("plan_presets");
+    assert_eq!(presets.len(), 2);
+    for (code, zh) in presets {
+        let (status, plan, _) = d
+            .request(
+                "POST",
+                "/api/v1/spotchecks/plans",
+                Some(&admin),
+                Some(json!({"protocol": 2, "title": zh, "preset": {"kind": code, "year": 2018, "villages": 1}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{code}: {plan}");
+        assert_eq!(plan["state"], "draft");
+    }
 }

@@ -920,6 +920,26 @@ async fn a_blind_check_finds_a_wrong_exit_and_the_county_estimates_it() {
         estimates["villages"].as_array().map(Vec::len),
         Some(draw.villages.len())
     );
+    // Each town's drawn villages, so that the dashboard names a town estimate: every town
+    // estimated, every drawn village under one town.
+    let town_villages = estimates["town_villages"]
+        .as_object()
+        .expect("town_villages");
+    let towns: Vec<&Value> = estimates["towns"]
+        .as_array()
+        .expect("towns")
+        .iter()
+        .collect();
+    assert_eq!(town_villages.len(), towns.len());
+    for t in &towns {
+        assert!(town_villages.contains_key(t["scope"]["id"].as_str().expect("town code")));
+    }
+    let under_towns: usize = town_villages
+        .values()
+        .filter_map(Value::as_array)
+        .map(Vec::len)
+        .sum();
+    assert_eq!(under_towns, draw.villages.len());
 
     // A survey worker: 403 on every spot-check endpoint; no check record in its snapshot,
     // its pulls or a record's history, though the checked households are its village's.

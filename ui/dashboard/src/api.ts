@@ -38,6 +38,232 @@ export interface SessionInfo {
   administers: boolean;
   household_states: Label[];
   roles: Label[];
+  /** The register's screens open (a supervisor's do not: its checks stay blind). */
+  sees_register: boolean;
+  /** The spot-check worklist opens (a supervisor). */
+  checks_spots: boolean;
+  labels: DashboardLabels;
+}
+
+/** The domain's names for what the problem list and the spot-checks show. */
+export interface DashboardLabels {
+  problem_checks: CheckLabel[];
+  plan_states: Label[];
+  plan_presets: Label[];
+  indicators: Label[];
+  verdicts: Label[];
+  interval_methods: Label[];
+  check_states: Label[];
+}
+
+export interface CheckLabel {
+  code: string;
+  title: string;
+  requirement: string;
+  severity: string;
+}
+
+/** A problem-list item (问题清单), as the domain's `Problem` travels. */
+export interface Problem {
+  id: string;
+  village_id: string;
+  source: string | null;
+  check: string;
+  key: string;
+  title: string;
+  requirement: string | null;
+  severity: string | null;
+  record_kind: string | null;
+  record_id: string | null;
+  household_id: string | null;
+  path: string;
+  field_label: string | null;
+  text: string;
+  verify: string;
+  rank: number | null;
+  raised_by: string | null;
+  raised_at: string | null;
+  source_ref: string | null;
+  state: string;
+  verification: { verdict: string | null; note: string | null; photo_ids: string[]; gps_fix_id: string | null; by: string | null; at: string | null };
+  correction: { note: string | null; by: string | null; at: string | null };
+  sent_back: { reason: string | null; by: string | null; at: string | null; count: number };
+  closing: { kind: string | null; note: string | null; by: string | null; at: string | null };
+  recheck: { fault_gone: boolean | null; at: string | null };
+}
+
+/** What the county may do with an open problem now (the domain's actions decide). */
+export interface CountyMoves {
+  send_back: boolean;
+  close: string[];
+}
+
+export interface ProblemList {
+  problems: Problem[];
+  total: number;
+  by_state: Record<string, number>;
+  by_village: Record<string, number>;
+  by_check: Record<string, number>;
+  moves: Record<string, CountyMoves>;
+}
+
+export interface ProblemQuery {
+  village?: string;
+  town?: string;
+  check?: string;
+  state?: string;
+  offset?: number;
+  limit?: number;
+}
+
+export interface CheckRun {
+  faults: Record<string, number>;
+  raised: number;
+  updated: number;
+}
+
+export interface ProvinceImport {
+  import_id: string;
+  rows: number;
+  matched_rows: number;
+  raised: number;
+  unmatched: { line: number; why: string; message: string }[];
+}
+
+export type PlanStateCode = "draft" | "drawn" | "published";
+
+export type Take = "all" | { count: number };
+export type Quota = "all" | { total: number } | { per_village: number };
+
+export interface PlanSpec {
+  year: number;
+  village_method: string;
+  household_method: string;
+  villages: { village_type: string; take: Take }[];
+  strata: { village_type: string; household_type: string; size: Quota }[];
+}
+
+export interface Draw {
+  seed: string;
+  frame_version: number;
+  algorithm: number;
+  villages: { village_id: string; village_type: string; probability: number; certainty: boolean }[];
+  households: { household_id: string; village_id: string; village_type: string; household_type: string; probability: number }[];
+  village_outcomes: { village_type: string; frame: number; target: number; drawn: number; shortfall: number }[];
+  stratum_outcomes: { village_type: string; household_type: string; frame: number; available: number; target: number; drawn: number; shortfall: number }[];
+}
+
+export interface Assignment {
+  id: string;
+  plan_id: string;
+  checkers: [string, string];
+  households: string[];
+  villages: string[];
+}
+
+export interface PlanView {
+  id: string;
+  title: string;
+  state: PlanStateCode;
+  spec: PlanSpec;
+  draw: Draw | null;
+  seed_source: "given" | "server" | null;
+  frame: {
+    version: number;
+    villages: number;
+    households: number;
+    left_out_villages: number;
+    left_out_households: number;
+    strata: { village_type: string; household_type: string; households: number; persons: number }[];
+  } | null;
+  created_ms: number;
+  updated_ms: number;
+  published_ms: number | null;
+  assignments: Assignment[];
+}
+
+export interface PlanSummary {
+  id: string;
+  title: string;
+  state: PlanStateCode;
+  year: number;
+  villages_drawn: number;
+  households_drawn: number;
+  assignments: number;
+  created_ms: number;
+  published_ms: number | null;
+}
+
+export type CheckState = "unassigned" | "assigned" | "observing" | "sealed" | "not_met";
+
+export interface PlanResults {
+  plan_id: string;
+  households: {
+    household_id: string;
+    village_id: string;
+    household_type: string;
+    assignment_id: string | null;
+    check_id: string | null;
+    state: CheckState;
+    extra_checks: number;
+    wrong_exit_persons: number;
+    missed_persons: number;
+    recognises: boolean | null;
+    findings: number;
+    differences: number;
+  }[];
+  villages: { village_id: string; village_type: string; screen_assigned: boolean; screened_households: number; non_registered_persons: number | null; missed_persons: number }[];
+  problems: { village_id: string; code: string; text_zh: string; verify_zh: string }[];
+  set_aside: string[];
+}
+
+export interface Decision {
+  /** In basis points (200 = 2 %). */
+  threshold: number;
+  verdict: string;
+  more_households: number | null;
+}
+
+export interface IndicatorEstimate {
+  indicator: string;
+  found: number;
+  base: number;
+  households: number;
+  interval: { estimate: number; lower: number; upper: number };
+  method: string;
+  design_effect: number;
+  decision: Decision;
+  internal: Decision | null;
+}
+
+export interface ScopeEstimates {
+  scope: { level: "county" } | { level: "town"; id: string } | { level: "village"; id: string };
+  wrong_exit: IndicatorEstimate | null;
+  missed: IndicatorEstimate | null;
+  recognition: IndicatorEstimate | null;
+}
+
+export interface PlanEstimates {
+  plan_id: string;
+  policy: string;
+  method: string;
+  assumed_rho: number;
+  checks: number;
+  county: ScopeEstimates;
+  towns: ScopeEstimates[];
+  villages: ScopeEstimates[];
+  town_villages: Record<string, string[]>;
+}
+
+export interface WorkAssignment {
+  id: string;
+  plan_id: string;
+  plan_title: string;
+  year: number;
+  checkers: { id: string; display_name: string }[];
+  households: { household_id: string; village_id: string; household_type: string; household_number: string | null; head_name: string | null; natural_village_id: string | null }[];
+  screen_villages: string[];
+  places: { id: string; name: string; town: string }[];
 }
 
 export interface Label {
@@ -210,8 +436,12 @@ export function whenSignedOut(fn: () => void): void {
 /** One request of the dashboard. */
 export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { "Jiandang-Protocol": String(PROTOCOL), "Jiandang-Dashboard": "1" };
-  let payload: string | undefined;
-  if (body !== undefined) {
+  let payload: string | Blob | undefined;
+  if (body instanceof Blob) {
+    // A file as it is (the province's comparison file): the server reads its bytes.
+    headers["Content-Type"] = "application/octet-stream";
+    payload = body;
+  } else if (body !== undefined) {
     headers["Content-Type"] = "application/json";
     payload = JSON.stringify({ protocol: PROTOCOL, ...(body as object) });
   }
@@ -275,4 +505,31 @@ export const api = {
   window: (village: string) => call<VillageWindow>("GET", `/api/v1/admin/villages/${village}/window`),
   reopen: (village: string, until: string) => call<VillageWindow>("POST", `/api/v1/admin/villages/${village}/reopen`, { until }),
   settings: (base_map: BaseMap | null) => call<{ base_map: BaseMap | null }>("PUT", "/api/v1/admin/settings", { base_map }),
+  policyYear: async () => (await call<{ policy: { year: number } }>("GET", "/api/v1/policy")).policy.year,
+  problems: (q: ProblemQuery) => call<ProblemList>("GET", `/api/v1/problems?${query(q)}`),
+  runChecks: () => call<CheckRun>("POST", "/api/v1/admin/checks/run", {}),
+  raiseProblem: (p: { record_id: string; path: string; text: string; verify?: string; severity?: string }) =>
+    call<{ problem: Problem }>("POST", "/api/v1/problems", p),
+  sendBack: (id: string, reason: string) => call<{ problem: Problem }>("POST", `/api/v1/problems/${id}/send-back`, { reason }),
+  closeProblem: (id: string, kind: string, note: string | null) => call<{ problem: Problem }>("POST", `/api/v1/problems/${id}/close`, { kind, note }),
+  provinceFile: (file: Blob) => call<ProvinceImport>("POST", "/api/v1/admin/province-file", file),
+  plans: () => call<{ plans: PlanSummary[] }>("GET", "/api/v1/spotchecks/plans"),
+  plan: (id: string) => call<PlanView>("GET", `/api/v1/spotchecks/plans/${id}`),
+  createPlan: (title: string, preset: { kind: string; year: number; villages: number }) =>
+    call<PlanView>("POST", "/api/v1/spotchecks/plans", { title, preset }),
+  drawPlan: (id: string, seed: string | null) => call<PlanView>("POST", `/api/v1/spotchecks/plans/${id}/draw`, seed ? { seed } : {}),
+  publishPlan: (id: string) => call<PlanView>("POST", `/api/v1/spotchecks/plans/${id}/publish`, {}),
+  assignPlan: (id: string, a: { checkers: [string, string]; households: string[]; villages: string[] }) =>
+    call<PlanView>("POST", `/api/v1/spotchecks/plans/${id}/assignments`, a),
+  planResults: (id: string) => call<PlanResults>("GET", `/api/v1/spotchecks/plans/${id}/results`),
+  estimates: (id: string, method?: string) =>
+    call<PlanEstimates>("GET", `/api/v1/spotchecks/plans/${id}/estimates${method ? `?method=${encodeURIComponent(method)}` : ""}`),
+  worklist: () => call<{ assignments: WorkAssignment[] }>("GET", "/api/v1/spotchecks/assignments"),
 };
+
+/** A query string of the values given (empty ones left out). */
+function query(q: object): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== null && v !== "") params.set(k, String(v));
+  return params;
+}

@@ -11,6 +11,8 @@ import { conflictsView } from "./views/conflicts";
 import { adminView } from "./views/admin";
 import { summaryView } from "./views/summary";
 import { mapView } from "./views/map";
+import { problemsView } from "./views/problems";
+import { spotChecksView, tasksView } from "./views/spotchecks";
 
 const root = document.getElementById("app")!;
 let ctx: Ctx | null = null;
@@ -20,30 +22,46 @@ interface Screen {
   title: string;
   /** Only for users who administer the county. */
   admin?: boolean;
+  /** Only for users who read the register (not a supervisor: its checks stay blind). */
+  register?: boolean;
+  /** Only for users who check spot-check households (a supervisor's worklist). */
+  checker?: boolean;
   view: (ctx: Ctx, params: URLSearchParams, rest: string) => Promise<HTMLElement> | HTMLElement;
 }
 
 const SCREENS: Screen[] = [
-  { path: "progress", title: "工作进度", view: progressView },
-  { path: "households", title: "农户", view: householdsView },
+  { path: "progress", title: "工作进度", register: true, view: progressView },
+  { path: "households", title: "农户", register: true, view: householdsView },
+  { path: "problems", title: "问题清单", register: true, view: problemsView },
+  { path: "spotchecks", title: "抽样核查", admin: true, view: spotChecksView },
+  { path: "tasks", title: "抽查任务", checker: true, view: tasksView },
   { path: "conflicts", title: "冲突", admin: true, view: conflictsView },
-  { path: "map", title: "地图", view: mapView },
+  { path: "map", title: "地图", register: true, view: mapView },
   { path: "admin", title: "管理", admin: true, view: adminView },
-  { path: "summary", title: "总结", view: summaryView },
+  { path: "summary", title: "总结", register: true, view: summaryView },
 ];
+
+/** The screens the session opens (the server says what the role may; the endpoints check). */
+function screensOf(c: Ctx): Screen[] {
+  const s = c.session;
+  return SCREENS.filter((x) => (!x.admin || s.administers) && (!x.register || s.sees_register) && (!x.checker || s.checks_spots));
+}
 
 function route(): { path: string; rest: string; params: URLSearchParams } {
   const hash = location.hash.replace(/^#\/?/, "");
   const [pathPart, query = ""] = hash.split("?");
   const [path, ...rest] = pathPart.split("/");
-  return { path: path || "progress", rest: rest.join("/"), params: new URLSearchParams(query) };
+  return { path, rest: rest.join("/"), params: new URLSearchParams(query) };
 }
 
 
 async function render(): Promise<void> {
   if (!ctx) return;
-  const { path, rest, params } = route();
-  const screens = SCREENS.filter((s) => !s.admin || ctx!.session.administers);
+  const screens = screensOf(ctx);
+  const r = route();
+  const { rest, params } = r;
+  // No fragment: the first screen the role opens (工作进度; a supervisor's 抽查任务).
+  const path = r.path || screens[0]?.path || "progress";
   const main = h("main", { id: "screen" }, loading());
   const nav = h(
     "nav",
@@ -80,9 +98,9 @@ async function render(): Promise<void> {
   );
   mount(root, shell);
   const screen =
-    path === "household" ? { title: "农户档案", view: householdView } : screens.find((s) => s.path === path);
+    path === "household" && ctx.session.sees_register ? { title: "农户档案", view: householdView } : screens.find((s) => s.path === path);
   if (!screen) {
-    main.replaceChildren(failure(new ApiFailure(404, "not_found", "没有这个页面"), () => go("#/progress")));
+    main.replaceChildren(failure(new ApiFailure(404, "not_found", "没有这个页面"), () => go(`#/${screens[0]?.path ?? ""}`)));
     return;
   }
   document.title = `${screen.title} · 建档县级看板`;

@@ -14,6 +14,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::catalog;
+use crate::codes::Coded;
 use crate::finding::Finding;
 use crate::form::leaf_paths;
 use crate::judge::{Context, Link, link_of};
@@ -222,6 +223,35 @@ pub fn close(
     after.closing.at = Some(ctx.now);
     after.state = ProblemState::Closed;
     change(stored, &before, &after, actor.role)
+}
+
+/// What the county may do with a problem as it stands: the dashboard offers these and no
+/// other (the server still decides each request through [`send_back`] and [`close`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CountyMoves {
+    /// 退回 to 待核实, with a reason.
+    pub send_back: bool,
+    /// The ways it may be closed (销号) now; 县级撤销 with its note.
+    pub close: Vec<ClosingKind>,
+}
+
+/// The county's moves on `problem` (a stored problem record): each action tried on it as the
+/// county would make it (a reason, a note), so the answer is the actions' own gate.
+pub fn county_moves(problem: &StoredRecord, ctx: &Context<'_>) -> CountyMoves {
+    let records = std::slice::from_ref(problem);
+    let actor = Actor {
+        user: Uuid::nil(),
+        role: ProblemRole::County,
+    };
+    // A reason and a note as the county gives them: what is tried is the move, not the text.
+    let note = || Some("县扶贫办意见".to_owned());
+    let send_back = send_back(problem.id, records, "县扶贫办意见".into(), actor, ctx).is_ok();
+    let close = ClosingKind::ALL
+        .iter()
+        .copied()
+        .filter(|&kind| close(problem.id, records, kind, note(), actor, ctx).is_ok())
+        .collect();
+    CountyMoves { send_back, close }
 }
 
 /// The gate on a set of changes (a push) for the problems among them: every problem record

@@ -140,6 +140,23 @@ pub enum Indicator {
     Recognition,
 }
 
+impl Indicator {
+    pub const ALL: [Indicator; 3] = [
+        Indicator::WrongExit,
+        Indicator::Missed,
+        Indicator::Recognition,
+    ];
+
+    /// The indicator's official zh-CN name.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Indicator::WrongExit => "脱贫人口错退率",
+            Indicator::Missed => "贫困人口漏评率",
+            Indicator::Recognition => "群众认可度",
+        }
+    }
+}
+
 impl FindingCode {
     /// The exit indicator this kind of finding counts toward, if any.
     pub fn indicator(self) -> Option<Indicator> {

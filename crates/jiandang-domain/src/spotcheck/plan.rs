@@ -314,6 +314,19 @@ pub enum PlanState {
     Published,
 }
 
+impl PlanState {
+    pub const ALL: [PlanState; 3] = [PlanState::Draft, PlanState::Drawn, PlanState::Published];
+
+    /// The zh-CN name the county office reads.
+    pub fn zh(self) -> &'static str {
+        match self {
+            PlanState::Draft => "草稿",
+            PlanState::Drawn => "已抽样",
+            PlanState::Published => "已发布",
+        }
+    }
+}
+
 /// A plan being written: no draw yet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DraftPlan {

@@ -454,6 +454,8 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    pub const ALL: [Verdict; 3] = [Verdict::LikelyPass, Verdict::LikelyFail, Verdict::Uncertain];
+
     /// The zh-CN label the county office reads.
     pub fn zh(self) -> &'static str {
         match self {

@@ -356,10 +356,13 @@ pub async fn estimates(
                 .map_err(|e| AppError::new(ErrorCode::RuleRefused, format!("无法估计：{e}")))
             };
             let drawn: Vec<Uuid> = draw.villages.iter().map(|v| v.village_id).collect();
-            let towns: BTreeSet<String> = drawn
-                .iter()
-                .filter_map(|v| frame.village(*v).and_then(|f| f.town.clone()))
-                .collect();
+            let mut town_villages: BTreeMap<String, Vec<Uuid>> = BTreeMap::new();
+            for v in &drawn {
+                if let Some(town) = frame.village(*v).and_then(|f| f.town.clone()) {
+                    town_villages.entry(town).or_default().push(*v);
+                }
+            }
+            let towns: BTreeSet<String> = town_villages.keys().cloned().collect();
             Ok(PlanEstimates {
                 protocol: PROTOCOL_VERSION,
                 plan_id: id,
@@ -376,6 +379,7 @@ pub async fn estimates(
                     .into_iter()
                     .map(|v| one(Scope::Village(v)))
                     .collect::<Result<_, _>>()?,
+                town_villages,
             })
         })
         .await?;

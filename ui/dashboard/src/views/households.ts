@@ -7,7 +7,7 @@ import { h } from "../../../src/dom";
 import { codeLabel, displayValue, fieldLabel, formFor, isEmpty, isRelevant, recordSummary } from "../../../src/forms";
 import type { FieldDef, Fields, FormDef } from "../../../src/backend";
 import { api, type FileRecord, type HistoryEntry, type HouseholdFile } from "../api";
-import { type Ctx, anyField, dateTime, empty, fill, go, pageTitle, valueText, villageName, villageSelect } from "../ui";
+import { type Ctx, anyField, dateTime, empty, failure, fill, go, pageTitle, valueText, villageName, villageSelect } from "../ui";
 
 const PAGE = 50;
 
@@ -202,13 +202,61 @@ function recordPanel(ctx: Ctx, r: FileRecord): HTMLElement {
     },
     "修改记录",
   );
+  const raise = form && ctx.session.administers ? raiseBox(ctx, form, r) : null;
   return h(
     "section",
     { class: "panel record", id: `rec-${r.id}`, "data-kind": r.kind },
-    h("div", { class: "panel-head" }, h("h2", {}, recordTitle(ctx, r)), toggle),
+    h("div", { class: "panel-head" }, h("h2", {}, recordTitle(ctx, r)), h("div", { class: "actions" }, raise?.toggle, toggle)),
+    raise?.box,
     history,
     body,
   );
+}
+
+/**
+ * 提出问题 (county admin): 退回 with a comment on this record or one of its fields, through
+ * `POST /api/v1/problems`; it joins the problem list and reaches the village's devices.
+ */
+function raiseBox(ctx: Ctx, form: FormDef, r: FileRecord): { toggle: HTMLElement; box: HTMLElement } {
+  const box = h("div", { class: "raise-box", hidden: true });
+  const field = h(
+    "select",
+    { class: "raise-path" },
+    h("option", { value: "" }, "整条记录"),
+    form.sections.map((s) => h("optgroup", { label: s.title_zh }, s.fields.filter((f) => !f.derived).map((f) => h("option", { value: f.path }, f.label_zh)))),
+  );
+  const text = h("input", { class: "raise-text", placeholder: "问题描述：哪里不对、要村里核实什么（必填）" });
+  const severity = h(
+    "select",
+    { class: "raise-severity" },
+    (ctx.bundle.code_lists.find((l) => l.id === "problem_severity")?.entries ?? []).map((e) => h("option", { value: e.code }, e.zh)),
+  );
+  const status = h("div", { class: "form-status", role: "status" });
+  const submit = h(
+    "button",
+    {
+      type: "button",
+      class: "primary raise-submit",
+      onclick: async () => {
+        submit.disabled = true;
+        try {
+          const res = await api.raiseProblem({ record_id: r.id, path: field.value, text: text.value, severity: severity.value });
+          status.replaceChildren(
+            h("div", { class: "ok-box" }, `已提出问题（${res.problem.field_label ?? "整条记录"}），已列入问题清单，村里同步后到户核实。`, h("a", { href: `#/problems?village=${res.problem.village_id}` }, "查看问题清单")),
+          );
+          text.value = "";
+        } catch (e) {
+          status.replaceChildren(failure(e));
+        } finally {
+          submit.disabled = false;
+        }
+      },
+    },
+    "提出问题",
+  );
+  box.append(h("div", { class: "search plain-row" }, h("label", {}, "所涉内容", field), h("label", { class: "grow" }, "问题描述", text), h("label", {}, "程度", severity), submit), status);
+  const toggle = h("button", { type: "button", class: "link raise-toggle", onclick: () => (box.hidden = !box.hidden) }, "退回 / 提出问题");
+  return { toggle, box };
 }
 
 /**
