@@ -132,6 +132,9 @@ impl Summary {
             },
         ));
         s.sections.push(member_changes(&changes));
+        if !register.problems.is_empty() {
+            s.extra.push(problems_by_state(&register.problems));
+        }
         s
     }
 
@@ -392,6 +395,53 @@ fn member_changes(changes: &[&jiandang_domain::member_change::MemberChange]) -> 
         ],
         rows,
         total_rows: totals,
+    }
+}
+
+/// 问题清单: problems by category (问题类别) and state, with totals.
+fn problems_by_state(problems: &[jiandang_domain::problem::Problem]) -> Section {
+    use jiandang_domain::problem::ProblemState;
+    let states = ProblemState::ALL;
+    let mut counts: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for p in problems {
+        let row = counts
+            .entry(p.title.as_str())
+            .or_insert_with(|| vec![0; states.len()]);
+        if let Some(i) = states.iter().position(|s| *s == p.state) {
+            row[i] += 1;
+        }
+    }
+    let mut totals = vec![0usize; states.len()];
+    let mut rows: Vec<Vec<Cell>> = counts
+        .iter()
+        .map(|(title, n)| {
+            let mut row = vec![Cell::text(if title.is_empty() {
+                "（未分类）"
+            } else {
+                title
+            })];
+            for (i, c) in n.iter().enumerate() {
+                totals[i] += c;
+                row.push(int(*c));
+            }
+            row.push(int(n.iter().sum()));
+            row
+        })
+        .collect();
+    let total_row = rows.len();
+    let mut last = vec![Cell::text("合计")];
+    last.extend(totals.iter().map(|c| int(*c)));
+    last.push(int(totals.iter().sum()));
+    rows.push(last);
+    let mut header = vec!["问题类别".to_owned()];
+    header.extend(states.iter().map(|s| s.zh().to_owned()));
+    header.push("合计".to_owned());
+    Section {
+        title: "七、问题清单（按问题类别和状态）".to_owned(),
+        note: Some("问题清单中各类问题的条数，按问题状态分列；已销号含整改销号、核实不属实销号和县级撤销。".to_owned()),
+        header,
+        rows,
+        total_rows: vec![total_row],
     }
 }
 

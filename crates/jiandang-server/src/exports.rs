@@ -264,7 +264,8 @@ pub fn load(
     Ok((places, records, version))
 }
 
-/// The kinds of record a register holds: every kind but photos and GPS fixes.
+/// The kinds of record a register holds: every kind but photos and GPS fixes; the problem
+/// list with them.
 const REGISTER_KINDS: &[RecordKind] = &[
     RecordKind::Household,
     RecordKind::Member,
@@ -282,6 +283,7 @@ const REGISTER_KINDS: &[RecordKind] = &[
     RecordKind::SpotCheck,
     RecordKind::ScreenedHousehold,
     RecordKind::VillageScreening,
+    RecordKind::Problem,
 ];
 
 /// Logs an export in the audit trail.
