@@ -17,6 +17,16 @@ pub enum IntervalMethod {
     ClopperPearson,
 }
 
+impl IntervalMethod {
+    /// The method's name as a report prints it, zh-CN.
+    pub fn zh(self) -> &'static str {
+        match self {
+            IntervalMethod::Wilson => "Wilson得分区间",
+            IntervalMethod::ClopperPearson => "Clopper–Pearson精确区间",
+        }
+    }
+}
+
 /// A rate in basis points (万分之一): 200 is 2 %. Policy thresholds are exact data, so they
 /// are integers; estimates are floating point fractions compared against [`Rate::fraction`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -19,6 +19,7 @@ pub mod csv_out;
 pub mod layout;
 pub mod province;
 pub mod register;
+pub mod spotcheck;
 pub mod summary;
 pub mod tables;
 pub mod xlsx;

@@ -449,39 +449,70 @@ fn problems_by_state(problems: &[jiandang_domain::problem::Problem]) -> Section 
 pub fn xlsx(s: &Summary, register: &Register, meta: &ExportMeta) -> Result<Vec<u8>, ExportError> {
     let mut wb = Workbook::new();
     let f = Formats::new();
-    let bold_formats = Formats::bold();
     xlsx::cover(wb.add_worksheet(), &f, Export::Summary, register, meta, &[])?;
-    let ws = wb.add_worksheet();
-    ws.set_name("工作总结")?;
-    let bold = Format::new().set_bold().set_font_size(12);
-    let wrap = Format::new().set_text_wrap();
-    let width = s
-        .all_sections()
-        .map(|x| x.header.len())
-        .max()
-        .unwrap_or(1)
-        .max(2) as u16;
     let title = format!(
         "{}{}年度扶贫对象动态管理工作总结",
         register.places.scope_name(register.scope),
         s.year
     );
-    ws.merge_range(0, 0, 0, width - 1, &title, &f.title)?;
+    let sections: Vec<&Section> = s.all_sections().collect();
+    sections_sheet(
+        wb.add_worksheet(),
+        "工作总结",
+        &title,
+        Some(&s.headline()),
+        &sections,
+        false,
+    )?;
+    Ok(wb.save_to_buffer()?)
+}
+
+/// A sheet of titled tables stacked one under the other (the summary, the spot-check
+/// results): the sheet's title, a lead paragraph, then each section's title, note, header
+/// row and rows (totals bold); columns as wide as their widest text (CJK counted double);
+/// A4, fitted to the page width.
+pub fn sections_sheet(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    name: &str,
+    title: &str,
+    lead: Option<&str>,
+    sections: &[&Section],
+    landscape: bool,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    let f = Formats::new();
+    let bold_formats = Formats::bold();
+    ws.set_name(name)?;
+    let bold = Format::new().set_bold().set_font_size(12);
+    let wrap = Format::new().set_text_wrap();
+    let width = sections
+        .iter()
+        .map(|x| x.header.len())
+        .max()
+        .unwrap_or(1)
+        .max(2) as u16;
+    ws.merge_range(0, 0, 0, width - 1, title, &f.title)?;
     ws.set_row_height(0, 28)?;
-    ws.merge_range(1, 0, 1, width - 1, &s.headline(), &wrap)?;
-    ws.set_row_height(1, 36)?;
+    let mut r = 2u32;
+    if let Some(lead) = lead {
+        ws.merge_range(1, 0, 1, width - 1, lead, &wrap)?;
+        ws.set_row_height(1, 36)?;
+        r = 3;
+    }
     let mut widths = vec![10usize; width as usize];
-    let mut r = 3u32;
-    for sec in s.all_sections() {
+    for sec in sections {
         ws.merge_range(r, 0, r, width - 1, &sec.title, &bold)?;
         r += 1;
         if let Some(note) = &sec.note {
             ws.merge_range(r, 0, r, width - 1, note, &wrap)?;
+            // A long note wraps: as many lines as the merged columns need.
+            let room: usize = widths.iter().sum::<usize>().max(40);
+            let lines = display_width(note).div_ceil(room).max(1);
+            ws.set_row_height(r, 15.0 * lines as f64 + 2.0)?;
             r += 1;
         }
         for (c, h) in sec.header.iter().enumerate() {
             ws.write_string_with_format(r, c as u16, h, &f.header)?;
-            widths[c] = widths[c].max(display_width(h));
+            widths[c] = widths[c].max(display_width(h).min(24));
         }
         r += 1;
         for (i, row) in sec.rows.iter().enumerate() {
@@ -501,8 +532,8 @@ pub fn xlsx(s: &Summary, register: &Register, meta: &ExportMeta) -> Result<Vec<u
     for (c, w) in widths.iter().enumerate() {
         ws.set_column_width(c as u16, (*w + 2) as f64)?;
     }
-    xlsx::print_setup(ws, false)?;
-    Ok(wb.save_to_buffer()?)
+    xlsx::print_setup(ws, landscape)?;
+    Ok(())
 }
 
 /// The summary as a printable HTML page: readable on screen, clean A4 pages in print.

@@ -241,6 +241,19 @@ pub enum CheckState {
     NotMet,
 }
 
+impl CheckState {
+    /// The state as the county office reads it, zh-CN.
+    pub fn zh(self) -> &'static str {
+        match self {
+            CheckState::Unassigned => "未分配",
+            CheckState::Assigned => "已分配，未上报",
+            CheckState::Observing => "核查中",
+            CheckState::Sealed => "已完成",
+            CheckState::NotMet => "未见到户",
+        }
+    }
+}
+
 /// A drawn household's check in the results.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HouseholdProgress {

@@ -291,7 +291,7 @@ const REGISTER_KINDS: &[RecordKind] = &[
 pub fn log_export(
     conn: &Connection,
     by: Option<(Uuid, Uuid)>,
-    export: Export,
+    export: &str,
     format: Format,
     scope: Scope,
     version: i64,
@@ -313,7 +313,7 @@ pub fn log_export(
         by.map(|(u, _)| u.to_string()),
         by.map(|(_, d)| d.to_string()),
         if by.is_some() { "api" } else { "cli" },
-        export.as_str(),
+        export,
         format.extension(),
         scope_kind,
         scope_id,
@@ -518,7 +518,7 @@ async fn make(
             log_export(
                 conn,
                 Some(by),
-                export,
+                export.as_str(),
                 format,
                 scope,
                 version,
@@ -544,7 +544,8 @@ async fn make(
     })
 }
 
-fn file_response(made: Made) -> Response {
+/// The file as an answer: its type, its name (UTF-8 and an ASCII fallback), never cached.
+pub fn file_response(made: Made) -> Response {
     let disposition = if made.format == Format::Html {
         "inline"
     } else {
@@ -594,7 +595,8 @@ fn percent_encode(s: &str) -> String {
     out
 }
 
-fn places(conn: &Connection) -> Result<Places, AppError> {
+/// The county's towns and villages with their names.
+pub fn places(conn: &Connection) -> Result<Places, AppError> {
     let mut towns = Vec::new();
     let mut stmt = conn.prepare_cached("SELECT id, name FROM towns ORDER BY name, id")?;
     for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {

@@ -79,7 +79,7 @@ fn export(args: &Args) -> anyhow::Result<()> {
     exports::log_export(
         &conn,
         None,
-        export,
+        export.as_str(),
         format,
         scope,
         version,

@@ -140,6 +140,17 @@ pub enum Indicator {
     Recognition,
 }
 
+impl Indicator {
+    /// The official name, zh-CN (EVALUATION.md §2).
+    pub fn zh(self) -> &'static str {
+        match self {
+            Indicator::WrongExit => "脱贫人口错退率",
+            Indicator::Missed => "贫困人口漏评率",
+            Indicator::Recognition => "群众认可度",
+        }
+    }
+}
+
 impl FindingCode {
     /// The exit indicator this kind of finding counts toward, if any.
     pub fn indicator(self) -> Option<Indicator> {
