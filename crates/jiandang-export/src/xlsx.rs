@@ -97,6 +97,35 @@ pub fn workbook(
     meta: &ExportMeta,
     progress: &dyn Fn(Progress),
 ) -> Result<Vec<u8>, ExportError> {
+    workbook_in(
+        SheetMemory::Constant,
+        kinds,
+        export,
+        register,
+        meta,
+        progress,
+    )
+}
+
+/// How the table sheets are held while written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SheetMemory {
+    /// The library's normal mode: every cell of the sheet in memory until the file is saved.
+    Standard,
+    /// Constant-memory mode: each row written out to a temporary file once left (what
+    /// [`workbook`] uses; the standard mode stays for `jiandang bench` to compare with).
+    Constant,
+}
+
+/// [`workbook`] with the table sheets held as `memory` says.
+pub fn workbook_in(
+    memory: SheetMemory,
+    kinds: &[TableKind],
+    export: Export,
+    register: &Register,
+    meta: &ExportMeta,
+    progress: &dyn Fn(Progress),
+) -> Result<Vec<u8>, ExportError> {
     let mut wb = Workbook::new();
     let formats = Formats::new();
     // One progress over every table: table i of n reports i·total + done of n·total.
@@ -123,8 +152,13 @@ pub fn workbook(
         meta,
         &counts,
     )?;
+    // The tables in constant-memory mode: each row goes to a temporary file as it is left,
+    // so the writer holds one row rather than the county's ~760,000 cells (docs/performance.md).
     for table in built {
-        let ws = wb.add_worksheet();
+        let ws = match memory {
+            SheetMemory::Constant => wb.add_worksheet_with_constant_memory()?,
+            SheetMemory::Standard => wb.add_worksheet(),
+        };
         write_table(ws, &formats, &table)?;
     }
     progress(Progress {
@@ -150,6 +184,7 @@ pub fn write_table(ws: &mut Worksheet, f: &Formats, t: &Table) -> Result<(), Xls
     ws.set_row_height(0, 28)?;
     // Group headers: consecutive columns of one group merge across; a column without a
     // group spans both header rows.
+    let mut titles: Vec<usize> = Vec::new();
     let mut c = 0usize;
     while c < t.columns.len() {
         let col = &t.columns[c];
@@ -173,12 +208,15 @@ pub fn write_table(ws: &mut Worksheet, f: &Formats, t: &Table) -> Result<(), Xls
                 } else {
                     ws.write_string_with_format(1, c as u16, g, &f.group)?;
                 }
-                for i in c..=end {
-                    ws.write_string_with_format(2, i as u16, &t.columns[i].title, &f.header)?;
-                }
+                titles.extend(c..=end);
                 c = end + 1;
             }
         }
+    }
+    // The titles under the groups, once the group row is whole: a constant-memory sheet is
+    // written row by row.
+    for i in titles {
+        ws.write_string_with_format(2, i as u16, &t.columns[i].title, &f.header)?;
     }
     // Widths from the text the cells show (CJK counted double), titles wrapping.
     let mut widths: Vec<usize> = t
@@ -201,36 +239,33 @@ pub fn write_table(ws: &mut Worksheet, f: &Formats, t: &Table) -> Result<(), Xls
         title_lines = title_lines.max(title.div_ceil(w - 1));
     }
     ws.set_row_height(2, 15.0 * title_lines as f64 + 4.0)?;
-    // Data.
-    // Rows after the first of a run: their merged columns are left to the merge below.
+    // Data, row by row (the sheet may be in constant-memory mode: a row once left is
+    // written out). A run's merged columns are merged down at its first row; the rows after
+    // it leave those columns to the merge.
     let mut continuation = vec![false; t.rows.len()];
+    let mut run_end: Vec<Option<usize>> = vec![None; t.rows.len()];
     for run in &t.runs {
         for flag in continuation.iter_mut().take(run.end).skip(run.start + 1) {
             *flag = true;
+        }
+        if run.len() >= 2 {
+            run_end[run.start] = Some(run.end - 1);
         }
     }
     for (i, row) in t.rows.iter().enumerate() {
         let r = i as u32 + HEADER_ROWS;
         for (c, cell) in row.iter().enumerate() {
-            if continuation[i] && t.merged.contains(&c) {
+            let merged = t.merged.contains(&c);
+            if continuation[i] && merged {
                 continue;
             }
+            if merged && let Some(end) = run_end[i] {
+                // merge_range writes text; a number or date is written again over its first
+                // cell.
+                let last = end as u32 + HEADER_ROWS;
+                ws.merge_range(r, c as u16, last, c as u16, "", &f.text)?;
+            }
             write_cell(ws, f, r, c as u16, cell)?;
-        }
-    }
-    for run in &t.runs {
-        if run.len() < 2 {
-            continue;
-        }
-        let (first, lastr) = (
-            run.start as u32 + HEADER_ROWS,
-            run.end as u32 - 1 + HEADER_ROWS,
-        );
-        for &c in &t.merged {
-            let cell = &t.rows[run.start][c];
-            // merge_range writes text; a number or date is written again over its first cell.
-            ws.merge_range(first, c as u16, lastr, c as u16, "", &f.text)?;
-            write_cell(ws, f, first, c as u16, cell)?;
         }
     }
     // Headers and the row's key stay in view on screen and on every printed page. A table
