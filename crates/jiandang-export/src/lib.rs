@@ -295,7 +295,8 @@ pub fn write(
         (Export::Comparison, _) => comparison::workbook(register, meta, progress),
         (Export::Summary, Format::Html) => {
             let s = summary::Summary::of(register, meta.year);
-            Ok(summary::html(&s, register, meta).into_bytes())
+            let scope = register.places.scope_name(register.scope);
+            Ok(summary::html(&s, &scope, meta).into_bytes())
         }
         (Export::Summary, _) => {
             let s = summary::Summary::of(register, meta.year);
