@@ -10,7 +10,7 @@ use jiandang_domain::codes::household::YesNo;
 use jiandang_domain::evaluation::{IntervalMethod, Rate};
 use jiandang_domain::spotcheck::codes::{HouseholdType, Indicator, VillageType};
 use jiandang_domain::spotcheck::draw::StratumOutcome;
-use jiandang_domain::spotcheck::estimate::{Decision, IndicatorEstimate, ScopeEstimates};
+use jiandang_domain::spotcheck::estimate::{Decision, IndicatorEstimate, Scope, ScopeEstimates};
 use rust_xlsxwriter::Workbook;
 
 use crate::cell::Cell;
@@ -38,7 +38,8 @@ pub struct SpotCheckReport {
     pub households: Vec<HouseholdRow>,
 }
 
-/// The estimates of one scope with its place names (全县: both empty).
+/// The estimates of one scope with its place names (the county: `town` 全县, `village`
+/// empty; a town: `village` empty).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScopeRow {
     pub town: String,
@@ -307,8 +308,18 @@ pub fn workbook(report: &SpotCheckReport, meta: &ExportMeta) -> Result<Vec<u8>, 
             ("导出人", meta.for_whom.clone()),
             ("导出时间", beijing_time(meta.generated_at)),
             (
-                "判定方法",
-                "错退率、漏评率：区间上限低于标准为大概率达标，区间下限高于标准为大概率不达标；群众认可度：区间下限高于标准为大概率达标，区间上限低于标准为大概率不达标；其余为尚不确定，并给出按现有比率还需增加的户数。".to_owned(),
+                "判定（错退率、漏评率）",
+                "区间上限低于标准：大概率达标；区间下限高于标准：大概率不达标；其余：尚不确定"
+                    .to_owned(),
+            ),
+            (
+                "判定（群众认可度）",
+                "区间下限高于标准：大概率达标；区间上限低于标准：大概率不达标；其余：尚不确定"
+                    .to_owned(),
+            ),
+            (
+                "尚需增加户数",
+                "尚不确定时，按现有比率还需增加的核查户数".to_owned(),
             ),
             (
                 "个人信息",
@@ -324,17 +335,17 @@ pub fn workbook(report: &SpotCheckReport, meta: &ExportMeta) -> Result<Vec<u8>, 
     let county: Vec<&ScopeRow> = report
         .scopes
         .iter()
-        .filter(|s| s.town.is_empty() && s.village.is_empty())
+        .filter(|s| matches!(s.estimates.scope, Scope::County))
         .collect();
     let towns: Vec<&ScopeRow> = report
         .scopes
         .iter()
-        .filter(|s| !s.town.is_empty() && s.village.is_empty())
+        .filter(|s| matches!(s.estimates.scope, Scope::Town(_)))
         .collect();
     let villages: Vec<&ScopeRow> = report
         .scopes
         .iter()
-        .filter(|s| !s.village.is_empty())
+        .filter(|s| matches!(s.estimates.scope, Scope::Village(_)))
         .collect();
     let sections = [
         indicators_section(

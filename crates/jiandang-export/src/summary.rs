@@ -581,6 +581,9 @@ pub fn xlsx(s: &Summary, register: &Register, meta: &ExportMeta) -> Result<Vec<u
     Ok(wb.save_to_buffer()?)
 }
 
+/// The widest a stacked section's column is made, in character units.
+const MAX_COLUMN: usize = 80;
+
 /// A sheet of titled tables stacked one under the other (the summary, the spot-check
 /// results): the sheet's title, a lead paragraph, then each section's title, note, header
 /// row and rows (totals bold); columns as wide as their widest text (CJK counted double);
@@ -637,7 +640,7 @@ pub fn sections_sheet(
             };
             for (c, cell) in row.iter().enumerate() {
                 xlsx::write_cell(ws, formats, r, c as u16, cell)?;
-                widths[c] = widths[c].max(display_width(&cell.display()));
+                widths[c] = widths[c].max(display_width(&cell.display()).min(MAX_COLUMN));
             }
             r += 1;
         }

@@ -809,7 +809,8 @@ fn problems(register: &Register) -> Table {
         national: None,
     });
     let mut t = Table::new(TableKind::Problems, columns);
-    t.key_columns = 4;
+    // Whose problem and about what (a member's name) print on every page of the wide sheet.
+    t.key_columns = 5;
     let households: std::collections::HashMap<uuid::Uuid, &HouseholdEntry> = register
         .households
         .iter()

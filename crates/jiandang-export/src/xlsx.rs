@@ -29,6 +29,8 @@ pub struct Formats {
     /// printed over several pages its name shows on the page where the group starts.
     pub group: Format,
     pub text: Format,
+    /// Text longer than the widest column: wrapped within it rather than cut off.
+    pub wrapped: Format,
     pub int: Format,
     pub two_decimals: Format,
     pub float: Format,
@@ -74,6 +76,11 @@ impl Formats {
                     .set_background_color("#BDD7EE"),
             ),
             text: border(Format::new().set_align(FormatAlign::VerticalCenter)),
+            wrapped: border(
+                Format::new()
+                    .set_text_wrap()
+                    .set_align(FormatAlign::VerticalCenter),
+            ),
             int: border(Format::new().set_num_format("0")),
             two_decimals: border(Format::new().set_num_format("0.00")),
             float: border(Format::new().set_num_format("0.000000")),
@@ -329,6 +336,9 @@ pub fn write_cell(
     match cell {
         Cell::Empty => {
             ws.write_blank(r, c, &f.text)?;
+        }
+        Cell::Text(s) if display_width(s) > MAX_WIDTH => {
+            ws.write_string_with_format(r, c, s, &f.wrapped)?;
         }
         Cell::Text(s) => {
             ws.write_string_with_format(r, c, s, &f.text)?;

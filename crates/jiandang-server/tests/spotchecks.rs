@@ -948,6 +948,14 @@ async fn a_blind_check_finds_a_wrong_exit_and_the_county_estimates_it() {
     // with where its check stands, and the export is in the audit trail.
     let (status, bytes) = demo.bytes(&at("/results.xlsx"), &admin).await;
     assert_eq!(status, StatusCode::OK);
+    // Kept for looking at in a spreadsheet program when asked (docs/exports.md).
+    if let Some(dir) = std::env::var_os("JIANDANG_EXPORT_SAMPLES") {
+        std::fs::write(
+            std::path::Path::new(&dir).join("spot-check-results.xlsx"),
+            &bytes,
+        )
+        .expect("sample written");
+    }
     let mut wb = Xlsx::new(Cursor::new(bytes)).expect("an xlsx calamine reads");
     let text = |sheet: &calamine::Range<Data>, r: u32, c: u32| match sheet.get_value((r, c)) {
         Some(Data::String(s)) => s.clone(),

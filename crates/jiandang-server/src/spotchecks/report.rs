@@ -4,7 +4,7 @@
 //! written on the blocking pool. Handed out like every export: logged in `export_log`
 //! (export `spot_check_results`, scope county) before its bytes leave.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use axum::response::Response;
@@ -102,11 +102,26 @@ pub fn gather(
     let (Some(draw), Some(frame)) = (row.plan.drawn(), row.frame.as_ref()) else {
         return Err(AppError::internal("a plan with estimates has a draw"));
     };
-    // A town of the estimates is a division code; its name is the town of its villages.
-    let town_of_code: BTreeMap<String, String> = frame
-        .villages()
-        .iter()
-        .filter_map(|v| Some((v.town.clone()?, names(&places, v.id).0)))
+    // A town of the estimates is a division code (the first 9 digits of its villages'); its
+    // name is the town of its villages when they all have the same one.
+    let mut towns_of_code: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for v in frame.villages() {
+        if let Some(code) = &v.town {
+            towns_of_code
+                .entry(code.clone())
+                .or_default()
+                .insert(names(&places, v.id).0);
+        }
+    }
+    let town_of_code: BTreeMap<String, String> = towns_of_code
+        .into_iter()
+        .map(|(code, names)| {
+            let name = match names.len() {
+                1 => names.into_iter().next().unwrap_or_default(),
+                _ => format!("乡镇区划代码 {code}"),
+            };
+            (code, name)
+        })
         .collect();
     let mut scopes = vec![scope_row(&places, &town_of_code, estimates.county)];
     scopes.extend(
@@ -219,7 +234,7 @@ fn scope_row(
     estimates: ScopeEstimates,
 ) -> ScopeRow {
     let (town, village) = match &estimates.scope {
-        Scope::County => (String::new(), String::new()),
+        Scope::County => ("全县".to_owned(), String::new()),
         Scope::Town(code) => (
             town_of_code
                 .get(code)
