@@ -259,8 +259,29 @@ pub fn write_table(ws: &mut Worksheet, f: &Formats, t: &Table) -> Result<(), Xls
             run_end[run.start] = Some(run.end - 1);
         }
     }
+    let column_widths: Vec<usize> = widths
+        .iter()
+        .map(|w| (*w).clamp(MIN_WIDTH, MAX_WIDTH) + 2)
+        .collect();
     for (i, row) in t.rows.iter().enumerate() {
         let r = i as u32 + HEADER_ROWS;
+        // A text wider than its column wraps: the row is made tall enough for its lines, since
+        // spreadsheet programs do not grow a row on opening (LibreOffice printed the lines over
+        // the rows below).
+        let lines = row
+            .iter()
+            .zip(&column_widths)
+            .filter_map(|(cell, w)| match cell {
+                Cell::Text(s) if display_width(s) > MAX_WIDTH => {
+                    Some(display_width(s).div_ceil(w - 1))
+                }
+                _ => None,
+            })
+            .max()
+            .unwrap_or(1);
+        if lines > 1 {
+            ws.set_row_height(r, 15.0 * lines as f64 + 2.0)?;
+        }
         for (c, cell) in row.iter().enumerate() {
             let merged = t.merged.contains(&c);
             if continuation[i] && merged {
