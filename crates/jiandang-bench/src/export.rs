@@ -12,6 +12,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use jiandang_export::cell::Cell;
+use jiandang_export::xlsx::SheetMemory;
 use jiandang_export::{Export, ExportMeta, Format, Scope, TableKind};
 use jiandang_server::demo::{self, DemoScale};
 use jiandang_server::{Clock, SystemClock, db, exports};
@@ -63,6 +64,24 @@ pub fn run(dir: &Path, scale: DemoScale, out: &mut Outcome) -> Result<(), BenchE
     let ours_peak = peak_above(start_rss);
     let households = register.households.len();
 
+    // The same workbook with the table sheet in the library's standard (in-memory) mode, as
+    // the export wrote it before it used constant-memory sheets, and in constant-memory mode:
+    // each in a fresh process of its own, since memory this process has freed would be
+    // reused and hide a step's peak. Each child loads and decodes the register, then is
+    // measured writing the workbook.
+    let standard = child_process(dir, SheetMemory::Standard);
+    let constant = child_process(dir, SheetMemory::Constant);
+    // Not run from the jiandang binary (the bench's own test): no figures, but the two
+    // files are still made here and compared.
+    let in_process = if standard.is_none() || constant.is_none() {
+        Some((
+            measure(&register, &meta, SheetMemory::Standard)?,
+            measure(&register, &meta, SheetMemory::Constant)?,
+        ))
+    } else {
+        None
+    };
+
     // Baseline: the same cells, raw, constant memory.
     let table = jiandang_export::tables::build(TableKind::Households, &register, &|_| {});
     drop(register);
@@ -92,6 +111,32 @@ pub fn run(dir: &Path, scale: DemoScale, out: &mut Outcome) -> Result<(), BenchE
             raw,
         ));
     }
+    if let (Some(c), Some(st)) = (&constant, &standard) {
+        out.figures.push(Figure::new(
+            "export",
+            "lay out + write, table sheet in constant-memory mode (own process, register decoded)",
+            c.ms,
+            "ms",
+            "the same, table sheet in standard (in-memory) mode",
+            st.ms,
+        ));
+        out.figures.push(Figure::new(
+            "export",
+            "peak memory of lay out + write, constant-memory sheet (VmHWM above the register)",
+            c.peak_mib,
+            "MiB",
+            "the same, standard-mode sheet",
+            st.peak_mib,
+        ));
+        out.figures.push(Figure::new(
+            "export",
+            "file size, constant-memory sheet (strings inline)",
+            c.bytes as f64 / 1024.0,
+            "KiB",
+            "standard-mode sheet (shared strings)",
+            st.bytes as f64 / 1024.0,
+        ));
+    }
     out.figures.push(Figure::new(
         "export",
         "of which decoding the records into household bundles (assemble)",
@@ -115,6 +160,16 @@ pub fn run(dir: &Path, scale: DemoScale, out: &mut Outcome) -> Result<(), BenchE
         "ms",
         "the workbook itself",
         ours_ms,
+    ));
+    // Same cells either way: both files read back to the same household sheet.
+    let (a, b) = match (&standard, &constant, &in_process) {
+        (Some(a), Some(b), _) | (_, _, Some((a, b))) => (a, b),
+        _ => return Err(BenchError::Check("no export workbook measured".to_owned())),
+    };
+    out.checks.push(Check::new(
+        "export: the constant-memory and standard-mode workbooks hold the same cells",
+        a.cells_digest == b.cells_digest && a.rows > 0,
+        format!("{} and {} rows read back", a.rows, b.rows),
     ));
     out.checks.push(Check::new(
         "export: one row per household, every column filled in from the form",
@@ -162,6 +217,113 @@ fn raw_constant_memory(table: &jiandang_export::Table, dir: &Path) -> Result<usi
         }
     }
     Ok(wb.save_to_buffer().map_err(err)?.len())
+}
+
+/// What a child process measured writing the household workbook one way.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct ChildMeasure {
+    pub ms: f64,
+    pub peak_mib: f64,
+    pub bytes: usize,
+    /// Rows of the household sheet as calamine reads it back, and a digest of its cells.
+    pub rows: usize,
+    pub cells_digest: String,
+}
+
+fn memory_name(m: SheetMemory) -> &'static str {
+    match m {
+        SheetMemory::Standard => "standard",
+        SheetMemory::Constant => "constant",
+    }
+}
+
+/// Runs `jiandang bench --export-child <mode> --work-dir <dir>` (this executable) and reads
+/// its measure; `None` when this process is not the jiandang binary or the child failed.
+fn child_process(dir: &Path, memory: SheetMemory) -> Option<ChildMeasure> {
+    let exe = std::env::current_exe().ok()?;
+    let out = std::process::Command::new(exe)
+        .args(["bench", "--export-child", memory_name(memory), "--work-dir"])
+        .arg(dir)
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let line = String::from_utf8(out.stdout).ok()?;
+    serde_json::from_str(line.lines().last()?).ok()
+}
+
+/// The child's side (`jiandang bench --export-child`): loads `dir/export.db` (made by
+/// [`run`]), decodes the county's register, then measures writing the household workbook
+/// with its table sheet held as `mode` says (`standard` or `constant`); prints the measure
+/// as one JSON line.
+pub fn child(dir: &Path, mode: &str) -> Result<ChildMeasure, BenchError> {
+    let memory = match mode {
+        "standard" => SheetMemory::Standard,
+        "constant" => SheetMemory::Constant,
+        other => return Err(BenchError::Check(format!("no such sheet mode: {other}"))),
+    };
+    let mut conn =
+        db::open(&dir.join("export.db")).map_err(|e| BenchError::Server(e.to_string()))?;
+    let (places, records, version) =
+        exports::load(&mut conn, Scope::County).map_err(crate::county::server_err)?;
+    drop(conn);
+    let register = jiandang_export::assemble(&places, Scope::County, records);
+    let meta = ExportMeta {
+        for_whom: "bench".to_owned(),
+        generated_at: jiandang_domain::Timestamp::from_millis(SystemClock.now_ms()),
+        version,
+        year: 2018,
+    };
+    measure(&register, &meta, memory)
+}
+
+/// Writes the household workbook of `register` with its table sheet held as `memory` says:
+/// the time, the peak resident set above the start, the size, and the sheet read back.
+fn measure(
+    register: &jiandang_export::Register,
+    meta: &ExportMeta,
+    memory: SheetMemory,
+) -> Result<ChildMeasure, BenchError> {
+    let start_rss = reset_peak();
+    let t = Instant::now();
+    let bytes = jiandang_export::xlsx::workbook_in(
+        memory,
+        &[TableKind::Households],
+        Export::Table(TableKind::Households),
+        register,
+        meta,
+        &|_| {},
+    )
+    .map_err(|e| BenchError::Check(e.to_string()))?;
+    let ms = t.elapsed().as_secs_f64() * 1000.0;
+    let peak_mib = peak_above(start_rss).unwrap_or(f64::NAN);
+    use calamine::Reader;
+    use sha2::Digest;
+    let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes.clone()))
+        .map_err(|e| BenchError::Check(e.to_string()))?;
+    let range = wb
+        .worksheet_range(TableKind::Households.sheet_name())
+        .map_err(|e| BenchError::Check(e.to_string()))?;
+    let mut digest = sha2::Sha256::new();
+    for row in range.rows() {
+        for cell in row {
+            digest.update(cell.to_string().as_bytes());
+            digest.update([0x1f]);
+        }
+        digest.update([0x1e]);
+    }
+    Ok(ChildMeasure {
+        ms,
+        peak_mib,
+        bytes: bytes.len(),
+        rows: range.height(),
+        cells_digest: digest
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    })
 }
 
 /// Resets the peak resident set and returns the current one (KiB); `None` where /proc does

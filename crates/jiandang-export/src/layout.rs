@@ -57,6 +57,42 @@ pub const CHANGED_MEMBER: &[&str] = &[
 /// (aac029) and 户主证件号码 (aac031).
 pub const HEAD_AFTER: &str = "basic.household_number";
 
+/// The problem form's fields the 问题清单 sheet shows (in the form's order): what the county
+/// sent down, the village's answer (核实, 整改) and the county's review. Who did each step is a
+/// user id the register does not name, and the ids of photos and fixes mean nothing on paper:
+/// those are left out.
+pub const PROBLEM_COLUMNS: &[&str] = &[
+    "source",
+    "title",
+    "check",
+    "severity",
+    "field_label",
+    "text",
+    "verify",
+    "rank",
+    "raised_at",
+    "state",
+    "verification.verdict",
+    "verification.note",
+    "verification.at",
+    "correction.note",
+    "correction.at",
+    "sent_back.reason",
+    "sent_back.count",
+    "closing.kind",
+    "closing.note",
+    "closing.at",
+    "recheck.fault_gone",
+];
+
+/// Problem fields that hold an instant (RFC 3339); the sheet shows its Beijing date.
+pub const PROBLEM_INSTANTS: &[&str] = &[
+    "raised_at",
+    "verification.at",
+    "correction.at",
+    "closing.at",
+];
+
 /// Whether `path` of form `form` shows its code beside the label.
 pub fn coded(form: &str, path: &str) -> bool {
     CODED.iter().any(|(f, p)| *f == form && *p == path)
@@ -90,5 +126,8 @@ mod tests {
             assert!(field("member", path), "member.{path}");
         }
         assert!(field("household", HEAD_AFTER));
+        for path in PROBLEM_COLUMNS.iter().chain(PROBLEM_INSTANTS) {
+            assert!(field("problem", path), "problem.{path}");
+        }
     }
 }

@@ -8,10 +8,9 @@
 //! with the few places where an official sheet's order or grouping differs expressed as data
 //! in [`layout`]. No form is copied here.
 //!
-//! Extension points: the problem list (issue 18) and the spot-check results (issue 13) become
-//! [`TableKind`] variants with a builder in [`tables`] (the register workbook and CSV then pick
-//! them up from [`TableKind::ALL`]); their summary sections plug into
-//! [`summary::Summary::extra`].
+//! The problem list (问题清单) is a [`TableKind`] like the official tables; the spot-check
+//! results are a workbook of their own per plan ([`spotcheck`]); the summary's figures are
+//! sums of a per-household [`summary::Tally`], so villages' tallies add up.
 
 pub mod cell;
 pub mod comparison;
@@ -19,6 +18,7 @@ pub mod csv_out;
 pub mod layout;
 pub mod province;
 pub mod register;
+pub mod spotcheck;
 pub mod summary;
 pub mod tables;
 pub mod xlsx;
@@ -294,7 +294,8 @@ pub fn write(
         (Export::Comparison, _) => comparison::workbook(register, meta, progress),
         (Export::Summary, Format::Html) => {
             let s = summary::Summary::of(register, meta.year);
-            Ok(summary::html(&s, register, meta).into_bytes())
+            let scope = register.places.scope_name(register.scope);
+            Ok(summary::html(&s, &scope, meta).into_bytes())
         }
         (Export::Summary, _) => {
             let s = summary::Summary::of(register, meta.year);

@@ -12,6 +12,7 @@ use jiandang_domain::bundle::HouseholdBundle;
 use jiandang_domain::help::{HelpUnit, Helper, WorkTeamMember};
 use jiandang_domain::measures::VillageExitMeasures;
 use jiandang_domain::member::Member;
+use jiandang_domain::problem::Problem;
 use jiandang_domain::village::{NaturalVillage, Village};
 use serde_json::Value;
 use uuid::Uuid;
@@ -70,6 +71,9 @@ pub struct Register {
     pub help_units: BTreeMap<Uuid, HelpUnit>,
     pub helpers: BTreeMap<Uuid, Helper>,
     pub unreadable: Vec<Unreadable>,
+    /// The problem list (问题清单) of the scope's villages, in village, 户编号 and raising
+    /// order.
+    pub problems: Vec<Problem>,
     /// Display names of referenced records (villages, natural villages, helpers, help units,
     /// members), for reference columns.
     pub names: HashMap<Uuid, String>,
@@ -113,6 +117,7 @@ pub fn assemble(places: &Places, scope: Scope, records: Vec<StoredRecord>) -> Re
         help_units: BTreeMap::new(),
         helpers: BTreeMap::new(),
         unreadable: Vec::new(),
+        problems: Vec::new(),
         names: HashMap::new(),
     };
     let wanted: std::collections::HashSet<Uuid> = in_scope.iter().map(|p| p.id).collect();
@@ -142,6 +147,15 @@ pub fn assemble(places: &Places, scope: Scope, records: Vec<StoredRecord>) -> Re
                 }
             }
             RecordKind::GpsFix | RecordKind::Photo => {}
+            RecordKind::Problem => match problem(&r) {
+                Some(p) => register.problems.push(p),
+                None => register.unreadable.push(Unreadable {
+                    kind: r.kind,
+                    id: r.id,
+                    village_id: r.village_id,
+                    message: "问题清单记录无法读取".to_owned(),
+                }),
+            },
             _ => village_records.push(r),
         }
     }
@@ -252,8 +266,44 @@ pub fn assemble(places: &Places, scope: Scope, records: Vec<StoredRecord>) -> Re
         };
         key(a).cmp(&key(b))
     });
+    let position: HashMap<Uuid, usize> = register
+        .households
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.bundle.household.id, i))
+        .collect();
+    // A household's problems where the household is in the list; a village's own after its
+    // households; then by when they were raised.
+    register.problems.sort_by(|a, b| {
+        let key = |p: &Problem| {
+            (
+                order.get(&p.village_id).copied(),
+                p.household_id
+                    .and_then(|h| position.get(&h))
+                    .map_or(usize::MAX, |i| *i),
+                p.raised_at.map(|t| t.millis()),
+                p.key.clone(),
+                p.id,
+            )
+        };
+        key(a).cmp(&key(b))
+    });
     register.names = names(&register);
     register
+}
+
+/// A stored problem: its id and village from the store when its form leaves them out (as
+/// `Problem::from_stored` reads it).
+fn problem(r: &StoredRecord) -> Option<Problem> {
+    let mut doc = r.doc.clone();
+    if let Value::Object(obj) = &mut doc {
+        for (key, id) in [("id", r.id), ("village_id", r.village_id)] {
+            if obj.get(key).is_none_or(Value::is_null) {
+                obj.insert(key.into(), Value::String(id.to_string()));
+            }
+        }
+    }
+    serde_json::from_value(doc).ok()
 }
 
 fn register_place_names(places: &Places, village: Uuid) -> (String, String) {

@@ -10,16 +10,20 @@
 
 use std::collections::BTreeMap;
 
+use jiandang_domain::bundle::HouseholdBundle;
 use jiandang_domain::codes::Coded;
 use jiandang_domain::codes::household::{ExitStatus, HelpMeasureCategory, PovertyCause};
 use jiandang_domain::codes::village::{ChangeDirection, HouseholdMeasureKind, MemberChangeReason};
+use jiandang_domain::problem::{Problem, ProblemState};
 use jiandang_domain::procedure::ProcedureKind;
 use rust_xlsxwriter::{Format, Workbook};
+use uuid::Uuid;
 
 use crate::cell::{Cell, display_width};
 use crate::register::{HouseholdEntry, Register};
 use crate::xlsx::{self, Formats};
 use crate::{Export, ExportError, ExportMeta};
+use crate::{Places, Scope};
 
 /// A titled table of the report.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,31 +54,44 @@ pub struct Summary {
     pub extra: Vec<Section>,
 }
 
-fn people(h: &HouseholdEntry) -> usize {
-    h.bundle.present_members().count()
+fn people(b: &HouseholdBundle) -> usize {
+    b.present_members().count()
 }
 
 /// Exited in `year`: 已脱贫 (with or without continued policy) with 脱贫年度 = `year`.
 pub fn exited_in(h: &HouseholdEntry, year: i32) -> bool {
-    let b = &h.bundle.household.basic;
-    b.status.is_some_and(ExitStatus::is_exited) && b.exit_year == Some(year)
+    bundle_exited_in(&h.bundle, year)
 }
 
 /// Newly identified in `year`: a 新识别 procedure, or 识别年度 = `year`.
 pub fn identified_in(h: &HouseholdEntry, year: i32) -> bool {
-    h.bundle
-        .procedure
-        .as_ref()
-        .is_some_and(|p| p.kind == ProcedureKind::NewIdentification)
-        || h.bundle.household.basic.identified_year == Some(year)
+    bundle_identified_in(&h.bundle, year)
 }
 
 /// Returned to poverty in `year`: 脱贫状态 返贫 with 返贫年度 = `year`, or a 返贫 procedure.
 pub fn returned_in(h: &HouseholdEntry, year: i32) -> bool {
-    let b = &h.bundle.household.basic;
+    bundle_returned_in(&h.bundle, year)
+}
+
+/// [`exited_in`] of a bundle.
+pub fn bundle_exited_in(h: &HouseholdBundle, year: i32) -> bool {
+    let b = &h.household.basic;
+    b.status.is_some_and(ExitStatus::is_exited) && b.exit_year == Some(year)
+}
+
+/// [`identified_in`] of a bundle.
+pub fn bundle_identified_in(h: &HouseholdBundle, year: i32) -> bool {
+    h.procedure
+        .as_ref()
+        .is_some_and(|p| p.kind == ProcedureKind::NewIdentification)
+        || h.household.basic.identified_year == Some(year)
+}
+
+/// [`returned_in`] of a bundle.
+pub fn bundle_returned_in(h: &HouseholdBundle, year: i32) -> bool {
+    let b = &h.household.basic;
     (b.status == Some(ExitStatus::Returned) && b.return_year == Some(year))
-        || h.bundle
-            .procedure
+        || h.procedure
             .as_ref()
             .is_some_and(|p| p.kind == ProcedureKind::Return)
 }
@@ -83,55 +100,203 @@ fn int(n: usize) -> Cell {
     Cell::Int(n as i64)
 }
 
+/// What the summary counts, household by household: every figure of the report is a sum of
+/// these, so the tallies of villages add up to a town's or the county's. The county server
+/// keeps one per village beside the dashboard's index (made again only when the village's
+/// change log moves) and adds them up on request, instead of decoding the whole county.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Households counted.
+    pub households: usize,
+    /// Exited in the year, per village: (households, people).
+    pub exits: BTreeMap<Uuid, (usize, usize)>,
+    /// Exited households with their exit-measure sheet.
+    pub with_sheet: usize,
+    /// Exited households (with a sheet) that received a measure of each category.
+    pub categories: BTreeMap<HelpMeasureCategory, usize>,
+    /// Measures received by exited households, per kind: (households, amount in fen).
+    pub kinds: BTreeMap<HouseholdMeasureKind, (usize, i64)>,
+    /// Newly identified, by main cause: (households, people).
+    pub new_causes: BTreeMap<Option<PovertyCause>, (usize, usize)>,
+    /// Returned, by return reason: (households, people).
+    pub return_causes: BTreeMap<Option<PovertyCause>, (usize, usize)>,
+    /// Member changes by direction and reason.
+    pub changes: BTreeMap<(ChangeDirection, Option<MemberChangeReason>), usize>,
+    /// Problems by category (问题类别) and state (in `ProblemState::ALL` order).
+    pub problems: BTreeMap<String, Vec<usize>>,
+}
+
+impl Tally {
+    /// The tally of a register's households and problems.
+    pub fn of(register: &Register, year: i32) -> Tally {
+        let mut t = Tally::default();
+        for h in &register.households {
+            t.household(h.bundle.household.village_id, &h.bundle, year);
+        }
+        for p in &register.problems {
+            t.problem(p);
+        }
+        t
+    }
+
+    /// Counts one household of `village`.
+    pub fn household(&mut self, village: Uuid, h: &HouseholdBundle, year: i32) {
+        self.households += 1;
+        let n = people(h);
+        if bundle_exited_in(h, year) {
+            let e = self.exits.entry(village).or_default();
+            e.0 += 1;
+            e.1 += n;
+            if let Some(em) = &h.exit_measures {
+                self.with_sheet += 1;
+                let mut cats: Vec<HelpMeasureCategory> =
+                    em.measures.iter().map(|m| m.kind.category()).collect();
+                cats.sort();
+                cats.dedup();
+                for c in cats {
+                    *self.categories.entry(c).or_default() += 1;
+                }
+                for m in &em.measures {
+                    let e = self.kinds.entry(m.kind).or_default();
+                    e.0 += 1;
+                    e.1 += m.amount.map_or(0, |a| a.fen());
+                }
+            }
+        }
+        if bundle_identified_in(h, year) {
+            let e = self
+                .new_causes
+                .entry(h.household.basic.main_cause)
+                .or_default();
+            e.0 += 1;
+            e.1 += n;
+        }
+        if bundle_returned_in(h, year) {
+            let reason = h
+                .household
+                .basic
+                .return_reason
+                .or_else(|| h.procedure.as_ref().and_then(|p| p.return_reason));
+            let e = self.return_causes.entry(reason).or_default();
+            e.0 += 1;
+            e.1 += n;
+        }
+        for c in &h.member_changes {
+            *self.changes.entry((c.direction, c.reason)).or_default() += 1;
+        }
+    }
+
+    /// Counts one problem.
+    pub fn problem(&mut self, p: &Problem) {
+        let states = ProblemState::ALL;
+        let row = self
+            .problems
+            .entry(p.title.clone())
+            .or_insert_with(|| vec![0; states.len()]);
+        if let Some(i) = states.iter().position(|s| *s == p.state) {
+            row[i] += 1;
+        }
+    }
+
+    /// Adds another tally (another village's) to this one.
+    pub fn add(&mut self, other: &Tally) {
+        self.households += other.households;
+        for (k, v) in &other.exits {
+            let e = self.exits.entry(*k).or_default();
+            e.0 += v.0;
+            e.1 += v.1;
+        }
+        self.with_sheet += other.with_sheet;
+        for (k, v) in &other.categories {
+            *self.categories.entry(*k).or_default() += v;
+        }
+        for (k, v) in &other.kinds {
+            let e = self.kinds.entry(*k).or_default();
+            e.0 += v.0;
+            e.1 += v.1;
+        }
+        for (mine, theirs) in [
+            (&mut self.new_causes, &other.new_causes),
+            (&mut self.return_causes, &other.return_causes),
+        ] {
+            for (k, v) in theirs {
+                let e = mine.entry(*k).or_default();
+                e.0 += v.0;
+                e.1 += v.1;
+            }
+        }
+        for (k, v) in &other.changes {
+            *self.changes.entry(*k).or_default() += v;
+        }
+        for (k, v) in &other.problems {
+            let row = self
+                .problems
+                .entry(k.clone())
+                .or_insert_with(|| vec![0; v.len()]);
+            for (a, b) in row.iter_mut().zip(v) {
+                *a += b;
+            }
+        }
+    }
+}
+
+fn sum2<K>(m: &BTreeMap<K, (usize, usize)>) -> (usize, usize) {
+    m.values().fold((0, 0), |(a, b), (x, y)| (a + x, b + y))
+}
+
 impl Summary {
     /// Counts the register's households for `year`.
     pub fn of(register: &Register, year: i32) -> Summary {
-        let hs = &register.households;
-        let exited: Vec<&HouseholdEntry> = hs.iter().filter(|h| exited_in(h, year)).collect();
-        let new: Vec<&HouseholdEntry> = hs.iter().filter(|h| identified_in(h, year)).collect();
-        let returned: Vec<&HouseholdEntry> = hs.iter().filter(|h| returned_in(h, year)).collect();
-        let changes: Vec<_> = hs.iter().flat_map(|h| &h.bundle.member_changes).collect();
+        Summary::from_tally(
+            &Tally::of(register, year),
+            &register.places,
+            register.scope,
+            year,
+        )
+    }
+
+    /// The report of `scope` from the tally of its villages.
+    pub fn from_tally(t: &Tally, places: &Places, scope: Scope, year: i32) -> Summary {
+        let exited = sum2(&t.exits);
+        let new = sum2(&t.new_causes);
+        let returned = sum2(&t.return_causes);
+        let by_direction = |d: ChangeDirection| -> usize {
+            t.changes
+                .iter()
+                .filter(|((dir, _), _)| *dir == d)
+                .map(|(_, n)| n)
+                .sum()
+        };
         let mut s = Summary {
             year,
-            exited_households: exited.len(),
-            exited_people: exited.iter().map(|h| people(h)).sum(),
-            new_households: new.len(),
-            new_people: new.iter().map(|h| people(h)).sum(),
-            returned_households: returned.len(),
-            returned_people: returned.iter().map(|h| people(h)).sum(),
-            increases: changes
-                .iter()
-                .filter(|c| c.direction == ChangeDirection::Increase)
-                .count(),
-            decreases: changes
-                .iter()
-                .filter(|c| c.direction == ChangeDirection::Decrease)
-                .count(),
+            exited_households: exited.0,
+            exited_people: exited.1,
+            new_households: new.0,
+            new_people: new.1,
+            returned_households: returned.0,
+            returned_people: returned.1,
+            increases: by_direction(ChangeDirection::Increase),
+            decreases: by_direction(ChangeDirection::Decrease),
             sections: Vec::new(),
             extra: Vec::new(),
         };
-        s.sections.push(exits_by_place(register, year));
-        s.sections.push(measures_by_category(&exited));
-        s.sections.push(measures_by_kind(&exited));
+        s.sections.push(exits_by_place(t, places, scope, year));
+        s.sections.push(measures_by_category(t, exited.0));
+        s.sections.push(measures_by_kind(t));
         s.sections.push(by_cause(
             "四、新识别贫困户（按主要致贫原因）",
             "新识别：有新识别程序记录或识别年度为本年度的贫困户。",
-            &new,
-            |h| h.bundle.household.basic.main_cause,
+            &t.new_causes,
         ));
         s.sections.push(by_cause(
             "五、返贫户（按返贫原因）",
             "返贫：脱贫状态为返贫且返贫年度为本年度，或有返贫纳入程序记录的贫困户。",
-            &returned,
-            |h| {
-                h.bundle
-                    .household
-                    .basic
-                    .return_reason
-                    .or_else(|| h.bundle.procedure.as_ref().and_then(|p| p.return_reason))
-            },
+            &t.return_causes,
         ));
-        s.sections.push(member_changes(&changes));
+        s.sections.push(member_changes(&t.changes));
+        if !t.problems.is_empty() {
+            s.extra.push(problems_by_state(&t.problems));
+        }
         s
     }
 
@@ -157,7 +322,7 @@ impl Summary {
     }
 }
 
-fn exits_by_place(register: &Register, year: i32) -> Section {
+fn exits_by_place(t: &Tally, places: &Places, scope: Scope, year: i32) -> Section {
     let mut rows = Vec::new();
     let mut totals = Vec::new();
     let mut all = (0usize, 0usize);
@@ -175,23 +340,22 @@ fn exits_by_place(register: &Register, year: i32) -> Section {
             ]);
         }
     };
-    for v in &register.villages {
-        if town.as_ref().is_some_and(|t| t.0 != v.town_name) {
+    for v in places.villages_in(scope) {
+        let town_name = places
+            .town(v.town_id)
+            .map_or_else(String::new, |t| t.name.clone());
+        if town.as_ref().is_some_and(|t| t.0 != town_name) {
             flush(&mut town, &mut rows, &mut totals);
         }
-        let t = town.get_or_insert_with(|| (v.town_name.clone(), 0, 0));
-        let (h, p) = register
-            .households
-            .iter()
-            .filter(|h| h.bundle.household.village_id == v.place.id && exited_in(h, year))
-            .fold((0, 0), |(h, p), e| (h + 1, p + people(e)));
-        t.1 += h;
-        t.2 += p;
+        let tt = town.get_or_insert_with(|| (town_name.clone(), 0, 0));
+        let (h, p) = t.exits.get(&v.id).copied().unwrap_or_default();
+        tt.1 += h;
+        tt.2 += p;
         all.0 += h;
         all.1 += p;
         rows.push(vec![
-            Cell::text(v.town_name.clone()),
-            Cell::text(v.place.name.clone()),
+            Cell::text(town_name),
+            Cell::text(v.name.clone()),
             int(h),
             int(p),
         ]);
@@ -220,26 +384,12 @@ fn exits_by_place(register: &Register, year: i32) -> Section {
     }
 }
 
-fn measures_by_category(exited: &[&HouseholdEntry]) -> Section {
-    let mut counts: BTreeMap<HelpMeasureCategory, usize> = BTreeMap::new();
-    let mut with_sheet = 0;
-    for h in exited {
-        let Some(em) = &h.bundle.exit_measures else {
-            continue;
-        };
-        with_sheet += 1;
-        let mut cats: Vec<HelpMeasureCategory> =
-            em.measures.iter().map(|m| m.kind.category()).collect();
-        cats.sort();
-        cats.dedup();
-        for c in cats {
-            *counts.entry(c).or_default() += 1;
-        }
-    }
+fn measures_by_category(t: &Tally, exited: usize) -> Section {
+    let with_sheet = t.with_sheet;
     let rows = HelpMeasureCategory::ALL
         .iter()
         .map(|c| {
-            let n = counts.get(c).copied().unwrap_or(0);
+            let n = t.categories.get(c).copied().unwrap_or(0);
             vec![
                 Cell::text(format!("{} {}", c.code(), c.zh())),
                 int(n),
@@ -250,8 +400,7 @@ fn measures_by_category(exited: &[&HouseholdEntry]) -> Section {
     Section {
         title: "二、脱贫措施（按类别）".to_owned(),
         note: Some(format!(
-            "本年度脱贫户中已采集脱贫措施信息的 {with_sheet} 户（共 {} 户）；一户享受某类措施多项时只计一次。",
-            exited.len()
+            "本年度脱贫户中已采集脱贫措施信息的 {with_sheet} 户（共 {exited} 户）；一户享受某类措施多项时只计一次。"
         )),
         header: vec![
             "措施类别".into(),
@@ -272,17 +421,8 @@ fn percent(n: usize, of: usize) -> Cell {
     Cell::Hundredths(basis)
 }
 
-fn measures_by_kind(exited: &[&HouseholdEntry]) -> Section {
-    let mut counts: BTreeMap<HouseholdMeasureKind, (usize, i64)> = BTreeMap::new();
-    for h in exited {
-        if let Some(em) = &h.bundle.exit_measures {
-            for m in &em.measures {
-                let e = counts.entry(m.kind).or_default();
-                e.0 += 1;
-                e.1 += m.amount.map_or(0, |a| a.fen());
-            }
-        }
-    }
+fn measures_by_kind(t: &Tally) -> Section {
+    let counts = &t.kinds;
     let rows = counts
         .iter()
         .map(|(k, (n, fen))| {
@@ -312,15 +452,8 @@ fn measures_by_kind(exited: &[&HouseholdEntry]) -> Section {
 fn by_cause(
     title: &str,
     note: &str,
-    households: &[&HouseholdEntry],
-    cause: impl Fn(&HouseholdEntry) -> Option<PovertyCause>,
+    counts: &BTreeMap<Option<PovertyCause>, (usize, usize)>,
 ) -> Section {
-    let mut counts: BTreeMap<Option<PovertyCause>, (usize, usize)> = BTreeMap::new();
-    for h in households {
-        let e = counts.entry(cause(h)).or_default();
-        e.0 += 1;
-        e.1 += people(h);
-    }
     let mut rows: Vec<Vec<Cell>> = counts
         .iter()
         .map(|(c, (n, p))| {
@@ -335,11 +468,8 @@ fn by_cause(
         })
         .collect();
     let total = rows.len();
-    rows.push(vec![
-        Cell::text("合计"),
-        int(households.len()),
-        int(households.iter().map(|h| people(h)).sum()),
-    ]);
+    let (households, people) = sum2(counts);
+    rows.push(vec![Cell::text("合计"), int(households), int(people)]);
     Section {
         title: title.to_owned(),
         note: Some(note.to_owned()),
@@ -349,12 +479,9 @@ fn by_cause(
     }
 }
 
-fn member_changes(changes: &[&jiandang_domain::member_change::MemberChange]) -> Section {
-    let mut counts: BTreeMap<(ChangeDirection, Option<MemberChangeReason>), usize> =
-        BTreeMap::new();
-    for c in changes {
-        *counts.entry((c.direction, c.reason)).or_default() += 1;
-    }
+fn member_changes(
+    counts: &BTreeMap<(ChangeDirection, Option<MemberChangeReason>), usize>,
+) -> Section {
     let mut rows = Vec::new();
     let mut totals = Vec::new();
     for dir in ChangeDirection::ALL {
@@ -395,43 +522,114 @@ fn member_changes(changes: &[&jiandang_domain::member_change::MemberChange]) -> 
     }
 }
 
+/// 问题清单: problems by category (问题类别) and state, with totals.
+fn problems_by_state(counts: &BTreeMap<String, Vec<usize>>) -> Section {
+    let states = ProblemState::ALL;
+    let mut totals = vec![0usize; states.len()];
+    let mut rows: Vec<Vec<Cell>> = counts
+        .iter()
+        .map(|(title, n)| {
+            let mut row = vec![Cell::text(if title.is_empty() {
+                "（未分类）"
+            } else {
+                title
+            })];
+            for (i, c) in n.iter().enumerate() {
+                totals[i] += c;
+                row.push(int(*c));
+            }
+            row.push(int(n.iter().sum()));
+            row
+        })
+        .collect();
+    let total_row = rows.len();
+    let mut last = vec![Cell::text("合计")];
+    last.extend(totals.iter().map(|c| int(*c)));
+    last.push(int(totals.iter().sum()));
+    rows.push(last);
+    let mut header = vec!["问题类别".to_owned()];
+    header.extend(states.iter().map(|s| s.zh().to_owned()));
+    header.push("合计".to_owned());
+    Section {
+        title: "七、问题清单（按问题类别和状态）".to_owned(),
+        note: Some("问题清单中各类问题的条数，按问题状态分列；已销号含整改销号、核实不属实销号和县级撤销。".to_owned()),
+        header,
+        rows,
+        total_rows: vec![total_row],
+    }
+}
+
 /// The summary as a workbook: the cover sheet, then 工作总结 with every section stacked.
 pub fn xlsx(s: &Summary, register: &Register, meta: &ExportMeta) -> Result<Vec<u8>, ExportError> {
     let mut wb = Workbook::new();
     let f = Formats::new();
-    let bold_formats = Formats::bold();
     xlsx::cover(wb.add_worksheet(), &f, Export::Summary, register, meta, &[])?;
-    let ws = wb.add_worksheet();
-    ws.set_name("工作总结")?;
-    let bold = Format::new().set_bold().set_font_size(12);
-    let wrap = Format::new().set_text_wrap();
-    let width = s
-        .all_sections()
-        .map(|x| x.header.len())
-        .max()
-        .unwrap_or(1)
-        .max(2) as u16;
     let title = format!(
         "{}{}年度扶贫对象动态管理工作总结",
         register.places.scope_name(register.scope),
         s.year
     );
-    ws.merge_range(0, 0, 0, width - 1, &title, &f.title)?;
+    let sections: Vec<&Section> = s.all_sections().collect();
+    sections_sheet(
+        wb.add_worksheet(),
+        "工作总结",
+        &title,
+        Some(&s.headline()),
+        &sections,
+        false,
+    )?;
+    Ok(wb.save_to_buffer()?)
+}
+
+/// The widest a stacked section's column is made, in character units.
+const MAX_COLUMN: usize = 80;
+
+/// A sheet of titled tables stacked one under the other (the summary, the spot-check
+/// results): the sheet's title, a lead paragraph, then each section's title, note, header
+/// row and rows (totals bold); columns as wide as their widest text (CJK counted double);
+/// A4, fitted to the page width.
+pub fn sections_sheet(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    name: &str,
+    title: &str,
+    lead: Option<&str>,
+    sections: &[&Section],
+    landscape: bool,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    let f = Formats::new();
+    let bold_formats = Formats::bold();
+    ws.set_name(name)?;
+    let bold = Format::new().set_bold().set_font_size(12);
+    let wrap = Format::new().set_text_wrap();
+    let width = sections
+        .iter()
+        .map(|x| x.header.len())
+        .max()
+        .unwrap_or(1)
+        .max(2) as u16;
+    ws.merge_range(0, 0, 0, width - 1, title, &f.title)?;
     ws.set_row_height(0, 28)?;
-    ws.merge_range(1, 0, 1, width - 1, &s.headline(), &wrap)?;
-    ws.set_row_height(1, 36)?;
+    let mut r = 2u32;
+    if let Some(lead) = lead {
+        ws.merge_range(1, 0, 1, width - 1, lead, &wrap)?;
+        ws.set_row_height(1, 36)?;
+        r = 3;
+    }
     let mut widths = vec![10usize; width as usize];
-    let mut r = 3u32;
-    for sec in s.all_sections() {
+    for sec in sections {
         ws.merge_range(r, 0, r, width - 1, &sec.title, &bold)?;
         r += 1;
         if let Some(note) = &sec.note {
             ws.merge_range(r, 0, r, width - 1, note, &wrap)?;
+            // A long note wraps: as many lines as the merged columns need.
+            let room: usize = widths.iter().sum::<usize>().max(40);
+            let lines = display_width(note).div_ceil(room).max(1);
+            ws.set_row_height(r, 15.0 * lines as f64 + 2.0)?;
             r += 1;
         }
         for (c, h) in sec.header.iter().enumerate() {
             ws.write_string_with_format(r, c as u16, h, &f.header)?;
-            widths[c] = widths[c].max(display_width(h));
+            widths[c] = widths[c].max(display_width(h).min(24));
         }
         r += 1;
         for (i, row) in sec.rows.iter().enumerate() {
@@ -442,7 +640,7 @@ pub fn xlsx(s: &Summary, register: &Register, meta: &ExportMeta) -> Result<Vec<u
             };
             for (c, cell) in row.iter().enumerate() {
                 xlsx::write_cell(ws, formats, r, c as u16, cell)?;
-                widths[c] = widths[c].max(display_width(&cell.display()));
+                widths[c] = widths[c].max(display_width(&cell.display()).min(MAX_COLUMN));
             }
             r += 1;
         }
@@ -451,13 +649,12 @@ pub fn xlsx(s: &Summary, register: &Register, meta: &ExportMeta) -> Result<Vec<u
     for (c, w) in widths.iter().enumerate() {
         ws.set_column_width(c as u16, (*w + 2) as f64)?;
     }
-    xlsx::print_setup(ws, false)?;
-    Ok(wb.save_to_buffer()?)
+    xlsx::print_setup(ws, landscape)?;
+    Ok(())
 }
 
 /// The summary as a printable HTML page: readable on screen, clean A4 pages in print.
-pub fn html(s: &Summary, register: &Register, meta: &ExportMeta) -> String {
-    let scope = register.places.scope_name(register.scope);
+pub fn html(s: &Summary, scope: &str, meta: &ExportMeta) -> String {
     let title = format!("{scope}{}年度扶贫对象动态管理工作总结", s.year);
     let mut out = String::with_capacity(16 * 1024);
     out.push_str("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n");

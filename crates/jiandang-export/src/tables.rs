@@ -16,8 +16,8 @@ use crate::cell::{Cell, CodeShown, at, code_text, field_cell};
 use crate::layout;
 use crate::register::{HouseholdEntry, Register};
 
-/// The official tables. The problem list (issue 18) and the spot-check results (issue 13)
-/// join this list when they exist.
+/// The official tables, and the problem list sent down to the villages. (The spot-check
+/// results are a workbook of their own, per plan: [`crate::spotcheck`].)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TableKind {
@@ -41,6 +41,8 @@ pub enum TableKind {
     HouseholdExitMeasures,
     /// 2018年出列贫困村脱贫措施信息采集表 (附件7), one row per measure.
     VillageExitMeasures,
+    /// 问题清单, one row per problem: what the county sent down and the village's answer.
+    Problems,
 }
 
 impl TableKind {
@@ -55,6 +57,7 @@ impl TableKind {
         TableKind::NaturalVillages,
         TableKind::HouseholdExitMeasures,
         TableKind::VillageExitMeasures,
+        TableKind::Problems,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -69,6 +72,7 @@ impl TableKind {
             TableKind::NaturalVillages => "natural_villages",
             TableKind::HouseholdExitMeasures => "household_exit_measures",
             TableKind::VillageExitMeasures => "village_exit_measures",
+            TableKind::Problems => "problems",
         }
     }
 
@@ -94,6 +98,7 @@ impl TableKind {
             TableKind::NaturalVillages => form("natural_village"),
             TableKind::HouseholdExitMeasures => form("household_exit_measures"),
             TableKind::VillageExitMeasures => form("village_exit_measures"),
+            TableKind::Problems => form("problem"),
         }
     }
 
@@ -110,6 +115,7 @@ impl TableKind {
             TableKind::NaturalVillages => "自然村",
             TableKind::HouseholdExitMeasures => "脱贫户脱贫措施",
             TableKind::VillageExitMeasures => "出列村脱贫措施",
+            TableKind::Problems => "问题清单",
         }
     }
 }
@@ -170,6 +176,7 @@ pub fn build(kind: TableKind, register: &Register, progress: &dyn Fn(Progress)) 
         TableKind::NaturalVillages => natural_villages(register),
         TableKind::HouseholdExitMeasures => household_exit_measures(register),
         TableKind::VillageExitMeasures => village_exit_measures(register),
+        TableKind::Problems => problems(register),
     }
 }
 
@@ -777,4 +784,88 @@ fn village_exit_measures(register: &Register) -> Table {
         push_run(&mut t, key, rows, width, tail);
     }
     t
+}
+
+/// 问题清单: one row per problem, under the place and household it is about, with the problem
+/// form's fields ([`layout::PROBLEM_COLUMNS`]) grouped by the form's sections.
+fn problems(register: &Register) -> Table {
+    let pf = form("problem");
+    let group = "问题所涉";
+    let mut columns = household_key(group, false);
+    columns.push(derived(Some(group), "所涉对象"));
+    let fields: Vec<(&str, &FieldDef)> = pf
+        .sections
+        .iter()
+        .flat_map(|s| s.fields.iter().map(move |f| (s.title_zh, f)))
+        .filter(|(_, f)| layout::PROBLEM_COLUMNS.contains(&f.path))
+        .collect();
+    for (section, f) in &fields {
+        columns.push(of_field("problem", Some(section), f));
+    }
+    columns.push(Column {
+        group: None,
+        title: "问题编号".to_owned(),
+        field: Some("id".to_owned()),
+        national: None,
+    });
+    let mut t = Table::new(TableKind::Problems, columns);
+    // Whose problem and about what (a member's name) print on every page of the wide sheet.
+    t.key_columns = 5;
+    let households: std::collections::HashMap<uuid::Uuid, &HouseholdEntry> = register
+        .households
+        .iter()
+        .map(|h| (h.bundle.household.id, h))
+        .collect();
+    for p in &register.problems {
+        let (town, village) = register.place_names(p.village_id);
+        let mut row = match p.household_id.and_then(|h| households.get(&h)) {
+            Some(h) => household_key_cells(h, false),
+            None => vec![
+                Cell::text(town),
+                Cell::text(village),
+                Cell::Empty,
+                Cell::Empty,
+            ],
+        };
+        row.push(Cell::text(about(p, register)));
+        let doc = json(p);
+        for (_, f) in &fields {
+            let value = at(&doc, f.path);
+            row.push(if layout::PROBLEM_INSTANTS.contains(&f.path) {
+                instant_date(value)
+            } else {
+                field_cell(f, value, CodeShown::Label, &register.names)
+            });
+        }
+        row.push(Cell::text(p.id.to_string()));
+        t.rows.push(row);
+    }
+    t
+}
+
+/// What a problem is about, as a clerk reads it: the record's form (家庭成员信息) and, for a
+/// person or a named place, its name.
+fn about(p: &jiandang_domain::problem::Problem, register: &Register) -> String {
+    let Some(kind) = p.record_kind else {
+        return String::new();
+    };
+    let title = form(kind.as_str()).title_zh;
+    let title = if title.is_empty() {
+        kind.as_str()
+    } else {
+        title
+    };
+    match p.record_id.and_then(|id| register.names.get(&id)) {
+        Some(name) if kind != jiandang_domain::RecordKind::Village => format!("{title}：{name}"),
+        _ => title.to_owned(),
+    }
+}
+
+/// An RFC 3339 instant as its Beijing date.
+fn instant_date(value: Option<&Value>) -> Cell {
+    match value.and_then(Value::as_str) {
+        Some(s) => jiandang_domain::Timestamp::parse(s)
+            .map_or_else(|_| Cell::text(s), |t| Cell::Date(t.beijing_date())),
+        None => Cell::Empty,
+    }
 }

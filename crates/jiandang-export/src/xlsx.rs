@@ -29,6 +29,8 @@ pub struct Formats {
     /// printed over several pages its name shows on the page where the group starts.
     pub group: Format,
     pub text: Format,
+    /// Text longer than the widest column: wrapped within it rather than cut off.
+    pub wrapped: Format,
     pub int: Format,
     pub two_decimals: Format,
     pub float: Format,
@@ -74,6 +76,11 @@ impl Formats {
                     .set_background_color("#BDD7EE"),
             ),
             text: border(Format::new().set_align(FormatAlign::VerticalCenter)),
+            wrapped: border(
+                Format::new()
+                    .set_text_wrap()
+                    .set_align(FormatAlign::VerticalCenter),
+            ),
             int: border(Format::new().set_num_format("0")),
             two_decimals: border(Format::new().set_num_format("0.00")),
             float: border(Format::new().set_num_format("0.000000")),
@@ -91,6 +98,35 @@ impl Default for Formats {
 
 /// A workbook of the given tables, after the cover sheet.
 pub fn workbook(
+    kinds: &[TableKind],
+    export: Export,
+    register: &Register,
+    meta: &ExportMeta,
+    progress: &dyn Fn(Progress),
+) -> Result<Vec<u8>, ExportError> {
+    workbook_in(
+        SheetMemory::Constant,
+        kinds,
+        export,
+        register,
+        meta,
+        progress,
+    )
+}
+
+/// How the table sheets are held while written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SheetMemory {
+    /// The library's normal mode: every cell of the sheet in memory until the file is saved.
+    Standard,
+    /// Constant-memory mode: each row written out to a temporary file once left (what
+    /// [`workbook`] uses; the standard mode stays for `jiandang bench` to compare with).
+    Constant,
+}
+
+/// [`workbook`] with the table sheets held as `memory` says.
+pub fn workbook_in(
+    memory: SheetMemory,
     kinds: &[TableKind],
     export: Export,
     register: &Register,
@@ -123,8 +159,13 @@ pub fn workbook(
         meta,
         &counts,
     )?;
+    // The tables in constant-memory mode: each row goes to a temporary file as it is left,
+    // so the writer holds one row rather than the county's ~760,000 cells (docs/performance.md).
     for table in built {
-        let ws = wb.add_worksheet();
+        let ws = match memory {
+            SheetMemory::Constant => wb.add_worksheet_with_constant_memory()?,
+            SheetMemory::Standard => wb.add_worksheet(),
+        };
         write_table(ws, &formats, &table)?;
     }
     progress(Progress {
@@ -150,6 +191,7 @@ pub fn write_table(ws: &mut Worksheet, f: &Formats, t: &Table) -> Result<(), Xls
     ws.set_row_height(0, 28)?;
     // Group headers: consecutive columns of one group merge across; a column without a
     // group spans both header rows.
+    let mut titles: Vec<usize> = Vec::new();
     let mut c = 0usize;
     while c < t.columns.len() {
         let col = &t.columns[c];
@@ -173,12 +215,15 @@ pub fn write_table(ws: &mut Worksheet, f: &Formats, t: &Table) -> Result<(), Xls
                 } else {
                     ws.write_string_with_format(1, c as u16, g, &f.group)?;
                 }
-                for i in c..=end {
-                    ws.write_string_with_format(2, i as u16, &t.columns[i].title, &f.header)?;
-                }
+                titles.extend(c..=end);
                 c = end + 1;
             }
         }
+    }
+    // The titles under the groups, once the group row is whole: a constant-memory sheet is
+    // written row by row.
+    for i in titles {
+        ws.write_string_with_format(2, i as u16, &t.columns[i].title, &f.header)?;
     }
     // Widths from the text the cells show (CJK counted double), titles wrapping.
     let mut widths: Vec<usize> = t
@@ -201,36 +246,54 @@ pub fn write_table(ws: &mut Worksheet, f: &Formats, t: &Table) -> Result<(), Xls
         title_lines = title_lines.max(title.div_ceil(w - 1));
     }
     ws.set_row_height(2, 15.0 * title_lines as f64 + 4.0)?;
-    // Data.
-    // Rows after the first of a run: their merged columns are left to the merge below.
+    // Data, row by row (the sheet may be in constant-memory mode: a row once left is
+    // written out). A run's merged columns are merged down at its first row; the rows after
+    // it leave those columns to the merge.
     let mut continuation = vec![false; t.rows.len()];
+    let mut run_end: Vec<Option<usize>> = vec![None; t.rows.len()];
     for run in &t.runs {
         for flag in continuation.iter_mut().take(run.end).skip(run.start + 1) {
             *flag = true;
         }
+        if run.len() >= 2 {
+            run_end[run.start] = Some(run.end - 1);
+        }
     }
+    let column_widths: Vec<usize> = widths
+        .iter()
+        .map(|w| (*w).clamp(MIN_WIDTH, MAX_WIDTH) + 2)
+        .collect();
     for (i, row) in t.rows.iter().enumerate() {
         let r = i as u32 + HEADER_ROWS;
+        // A text wider than its column wraps: the row is made tall enough for its lines, since
+        // spreadsheet programs do not grow a row on opening (LibreOffice printed the lines over
+        // the rows below).
+        let lines = row
+            .iter()
+            .zip(&column_widths)
+            .filter_map(|(cell, w)| match cell {
+                Cell::Text(s) if display_width(s) > MAX_WIDTH => {
+                    Some(display_width(s).div_ceil(w - 1))
+                }
+                _ => None,
+            })
+            .max()
+            .unwrap_or(1);
+        if lines > 1 {
+            ws.set_row_height(r, 15.0 * lines as f64 + 2.0)?;
+        }
         for (c, cell) in row.iter().enumerate() {
-            if continuation[i] && t.merged.contains(&c) {
+            let merged = t.merged.contains(&c);
+            if continuation[i] && merged {
                 continue;
             }
+            if merged && let Some(end) = run_end[i] {
+                // merge_range writes text; a number or date is written again over its first
+                // cell.
+                let last = end as u32 + HEADER_ROWS;
+                ws.merge_range(r, c as u16, last, c as u16, "", &f.text)?;
+            }
             write_cell(ws, f, r, c as u16, cell)?;
-        }
-    }
-    for run in &t.runs {
-        if run.len() < 2 {
-            continue;
-        }
-        let (first, lastr) = (
-            run.start as u32 + HEADER_ROWS,
-            run.end as u32 - 1 + HEADER_ROWS,
-        );
-        for &c in &t.merged {
-            let cell = &t.rows[run.start][c];
-            // merge_range writes text; a number or date is written again over its first cell.
-            ws.merge_range(first, c as u16, lastr, c as u16, "", &f.text)?;
-            write_cell(ws, f, first, c as u16, cell)?;
         }
     }
     // Headers and the row's key stay in view on screen and on every printed page. A table
@@ -294,6 +357,9 @@ pub fn write_cell(
     match cell {
         Cell::Empty => {
             ws.write_blank(r, c, &f.text)?;
+        }
+        Cell::Text(s) if display_width(s) > MAX_WIDTH => {
+            ws.write_string_with_format(r, c, s, &f.wrapped)?;
         }
         Cell::Text(s) => {
             ws.write_string_with_format(r, c, s, &f.text)?;

@@ -200,3 +200,81 @@ fn what_cannot_be_exported_is_refused() {
         assert_eq!(Export::parse(e.as_str()), Some(e));
     }
 }
+
+/// The table sheets are written in constant-memory mode, row by row: a household's exit
+/// measures (附件6) still merge its key columns down its rows, the group headers still merge
+/// across their columns, and every measure row keeps its own cells.
+#[test]
+fn merged_runs_and_headers_survive_the_row_by_row_writer() {
+    use jiandang_domain::codes::village::HouseholdMeasureKind;
+    use jiandang_domain::measures::{HouseholdExitMeasures, HouseholdMeasure};
+    let measure = |kind, fen| HouseholdMeasure {
+        kind,
+        first_year: Some(2018),
+        amount: Some(Money::from_fen(fen)),
+        implementing_unit: None,
+    };
+    let em = HouseholdExitMeasures {
+        id: Uuid::from_u128(9),
+        village_id: VILLAGE,
+        household_id: HOUSEHOLD,
+        measures: vec![
+            measure(HouseholdMeasureKind::Crops, 100),
+            measure(HouseholdMeasureKind::Livestock, 200),
+            measure(HouseholdMeasureKind::Photovoltaic, 300),
+        ],
+        note: Some("三项措施".to_owned()),
+    };
+    let mut recs = records();
+    recs.push(StoredRecord {
+        id: em.id,
+        kind: RecordKind::HouseholdExitMeasures,
+        village_id: VILLAGE,
+        doc: serde_json::to_value(&em).expect("json"),
+    });
+    let register = assemble(&places(), Scope::County, recs);
+    let bytes = write(Export::Register, Format::Xlsx, &register, &meta(), &|_| {}).expect("xlsx");
+    let name = TableKind::HouseholdExitMeasures.sheet_name();
+    let mut wb = Xlsx::new(Cursor::new(bytes)).expect("xlsx");
+    let merges = wb
+        .merge_cells_by_sheet_name(name)
+        .expect("its merged cells");
+    let spans: Vec<((u32, u32), (u32, u32))> = merges.iter().map(|d| (d.start, d.end)).collect();
+    let range = wb.worksheet_range(name).expect("range");
+    let (_, number_col) = find(&range, "户编号").expect("户编号");
+    assert!(
+        spans.contains(&((3, number_col), (5, number_col))),
+        "户编号 merged down the household's three rows: {spans:?}"
+    );
+    assert_eq!(
+        range.get_value((3, number_col)),
+        Some(&Data::String("010001".to_owned()))
+    );
+    let (_, note_col) = find(&range, "备注").expect("备注");
+    assert!(spans.contains(&((3, note_col), (5, note_col))));
+    // Each measure row its own kind.
+    let kinds: Vec<String> = (3..6)
+        .filter_map(|r| {
+            range.rows().nth(r).and_then(|row| {
+                row.iter().find_map(|d| match d {
+                    Data::String(s) if s.starts_with("010") && s.contains(' ') => Some(s.clone()),
+                    _ => None,
+                })
+            })
+        })
+        .collect();
+    assert_eq!(kinds, ["0101 种植业", "0102 养殖业", "0104 光伏扶贫"]);
+    // The title across the sheet, and a group header across its columns in row 2.
+    let width = range.end().map_or(0, |(_, c)| c);
+    assert!(spans.contains(&((0, 0), (0, width))), "{spans:?}");
+    assert!(spans.iter().any(|(s, e)| s.0 == 1 && e.0 == 1 && e.1 > s.1));
+    // And the household sheet's columns without a group span both header rows.
+    let households = wb
+        .merge_cells_by_sheet_name(TableKind::Households.sheet_name())
+        .expect("merges");
+    assert!(
+        households
+            .iter()
+            .any(|d| d.start == (1, 0) && d.end == (2, 0))
+    );
+}

@@ -8,7 +8,8 @@
 //! `Household::visited_this_year`, and new identifications and returns are counted as the
 //! year's summary counts them (`jiandang_export::summary`). Assembling a village takes a
 //! while, so each village's index is kept in memory ([`Cache`]) and made again only when the
-//! village's change log has moved on.
+//! village's change log has moved on. The index also holds the village's tally for the
+//! year's summary, so the 总结 page adds villages up instead of decoding the county.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -26,7 +27,7 @@ use jiandang_domain::policy::YearPolicy;
 use jiandang_domain::rules::gps::MAX_DISTANCE_FROM_VILLAGE_M;
 use jiandang_domain::{Date, RecordKind, StoredRecord};
 use jiandang_export::register::HouseholdEntry;
-use jiandang_export::summary::{identified_in, returned_in};
+use jiandang_export::summary::{Tally, identified_in, returned_in};
 use jiandang_protocol::{
     DayActivity, FileRecord, HouseholdFile, HouseholdPage, HouseholdRow, MapPoint, MapPoints,
     PROTOCOL_VERSION, Progress, VillageProgress,
@@ -59,6 +60,8 @@ struct VillageIndex {
     households: Vec<Indexed>,
     /// Accepted changes received per Beijing day (days since the epoch).
     changes_by_day: BTreeMap<i64, u64>,
+    /// What the year's summary (工作总结) counts in this village.
+    tally: Tally,
 }
 
 /// A household as the search finds it.
@@ -477,6 +480,23 @@ async fn indexes(
         .await
 }
 
+/// The summary's tally of `villages` (`jiandang_export::summary::Tally`), added up from
+/// each village's, kept with the village's index: only a village whose change log has
+/// moved since is assembled again. The summary page is made from it without decoding the
+/// county (`exports.rs`).
+pub fn tally_of(
+    conn: &Connection,
+    cache: &Cache,
+    policy: &YearPolicy,
+    villages: &[Uuid],
+) -> Result<Tally, AppError> {
+    let mut tally = Tally::default();
+    for (_, index) in index_villages(conn, cache, policy, villages)? {
+        tally.add(&index.tally);
+    }
+    Ok(tally)
+}
+
 /// Assembles every village of the county into the dashboard's cache, so that the first
 /// page a county admin opens after the server starts does not wait for it (the demo
 /// county takes seconds to assemble; a page should show within one). `jiandang serve`
@@ -570,7 +590,15 @@ fn index_village(
         ..VillageProgress::default()
     };
     let mut households = Vec::with_capacity(bundles.len());
+    let mut tally = Tally::default();
+    for p in records
+        .iter()
+        .filter_map(jiandang_domain::problem::Problem::from_stored)
+    {
+        tally.problem(&p);
+    }
     for (id, bundle) in bundles {
+        tally.household(village, &bundle, year);
         let state = HouseholdState::at(&bundle.household, year);
         if state != HouseholdState::Candidate {
             progress.households += 1;
@@ -644,6 +672,7 @@ fn index_village(
         progress,
         households,
         changes_by_day,
+        tally,
     })
 }
 

@@ -264,7 +264,8 @@ pub fn load(
     Ok((places, records, version))
 }
 
-/// The kinds of record a register holds: every kind but photos and GPS fixes.
+/// The kinds of record a register holds: every kind but photos and GPS fixes; the problem
+/// list with them.
 const REGISTER_KINDS: &[RecordKind] = &[
     RecordKind::Household,
     RecordKind::Member,
@@ -282,6 +283,7 @@ const REGISTER_KINDS: &[RecordKind] = &[
     RecordKind::SpotCheck,
     RecordKind::ScreenedHousehold,
     RecordKind::VillageScreening,
+    RecordKind::Problem,
 ];
 
 /// Logs an export in the audit trail.
@@ -289,7 +291,7 @@ const REGISTER_KINDS: &[RecordKind] = &[
 pub fn log_export(
     conn: &Connection,
     by: Option<(Uuid, Uuid)>,
-    export: Export,
+    export: &str,
     format: Format,
     scope: Scope,
     version: i64,
@@ -311,7 +313,7 @@ pub fn log_export(
         by.map(|(u, _)| u.to_string()),
         by.map(|(_, d)| d.to_string()),
         if by.is_some() { "api" } else { "cli" },
-        export.as_str(),
+        export,
         format.extension(),
         scope_kind,
         scope_id,
@@ -477,6 +479,9 @@ async fn make(
     if !export.allows(scope) {
         return Err(AppError::bad_request("对照表须按村导出（给出 village）"));
     }
+    if (export, format) == (Export::Summary, Format::Html) {
+        return summary_page(state, caller, scope).await;
+    }
     let user = caller.user_id;
     let (places, records, version, for_whom) = state
         .db
@@ -516,7 +521,7 @@ async fn make(
             log_export(
                 conn,
                 Some(by),
-                export,
+                export.as_str(),
                 format,
                 scope,
                 version,
@@ -542,7 +547,77 @@ async fn make(
     })
 }
 
-fn file_response(made: Made) -> Response {
+/// The summary page (`summary.html`, the dashboard's 总结) from the villages' tallies the
+/// dashboard keeps by each village's change sequence (`dashboard::tally_of`): no record is
+/// decoded for a village that has not changed since its tally was made.
+async fn summary_page(state: &AppState, caller: &Caller, scope: Scope) -> Result<Made, AppError> {
+    let user = caller.user_id;
+    let cache = state.overview.clone();
+    let policy = state.rules.policy();
+    let (places, tally, version, for_whom) = state
+        .db
+        .read(move |conn| {
+            let places = places(conn)?;
+            match scope {
+                Scope::County => {}
+                Scope::Town(t) if places.town(t).is_some() => {}
+                Scope::Village(v) if places.village(v).is_some() => {}
+                Scope::Town(_) => return Err(AppError::not_found("没有这个乡镇")),
+                Scope::Village(_) => return Err(AppError::not_found("没有这个村")),
+            }
+            // The version first: a change landing while the tallies are read is then
+            // counted or not, never claimed by an older version number.
+            let version = i64::try_from(Store::new(conn).max_seq()?).unwrap_or(i64::MAX);
+            let ids: Vec<Uuid> = places.villages_in(scope).iter().map(|v| v.id).collect();
+            let tally = crate::dashboard::tally_of(conn, &cache, &policy, &ids)?;
+            let who: Option<(String, String)> = conn
+                .prepare_cached("SELECT display_name, username FROM users WHERE id = ?1")?
+                .query_row([user.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            let for_whom = who.map_or_else(|| user.to_string(), |(d, u)| format!("{d}（{u}）"));
+            Ok((places, tally, version, for_whom))
+        })
+        .await?;
+    let meta = ExportMeta {
+        for_whom,
+        generated_at: Timestamp::from_millis(state.clock.now_ms()),
+        version,
+        year: state.rules.policy().year,
+    };
+    let summary = jiandang_export::summary::Summary::from_tally(&tally, &places, scope, meta.year);
+    let scope_name = places.scope_name(scope);
+    let bytes = jiandang_export::summary::html(&summary, &scope_name, &meta).into_bytes();
+    let file_name = format!("summary-{scope_name}-{}.html", meta.year);
+    let households = tally.households as u64;
+    let by = (caller.user_id, caller.device_id);
+    let size = bytes.len();
+    let now = state.clock.now_ms();
+    state
+        .db
+        .call(move |conn| {
+            log_export(
+                conn,
+                Some(by),
+                Export::Summary.as_str(),
+                Format::Html,
+                scope,
+                version,
+                households,
+                size,
+                now,
+            )
+        })
+        .await?;
+    Ok(Made {
+        bytes: Arc::new(bytes),
+        file_name,
+        format: Format::Html,
+        households,
+    })
+}
+
+/// The file as an answer: its type, its name (UTF-8 and an ASCII fallback), never cached.
+pub fn file_response(made: Made) -> Response {
     let disposition = if made.format == Format::Html {
         "inline"
     } else {
@@ -592,7 +667,8 @@ fn percent_encode(s: &str) -> String {
     out
 }
 
-fn places(conn: &Connection) -> Result<Places, AppError> {
+/// The county's towns and villages with their names.
+pub fn places(conn: &Connection) -> Result<Places, AppError> {
     let mut towns = Vec::new();
     let mut stmt = conn.prepare_cached("SELECT id, name FROM towns ORDER BY name, id")?;
     for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {

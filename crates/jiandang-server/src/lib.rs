@@ -278,6 +278,11 @@ fn api_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         ),
         (
             Method::GET,
+            "/api/v1/spotchecks/plans/{id}/results.xlsx",
+            get(spotchecks::results_workbook),
+        ),
+        (
+            Method::GET,
             "/api/v1/spotchecks/assignments",
             get(spotchecks::worklist),
         ),

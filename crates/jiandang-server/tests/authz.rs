@@ -618,6 +618,17 @@ const ROWS: &[Row] = &[
     },
     Row {
         method: Method::GET,
+        path: "/api/v1/spotchecks/plans/{id}/results.xlsx",
+        request: |w, _, _| {
+            (
+                format!("/api/v1/spotchecks/plans/{}/results.xlsx", w.spot.plan),
+                Body::None,
+            )
+        },
+        expect: admin,
+    },
+    Row {
+        method: Method::GET,
         path: "/api/v1/spotchecks/plans/{id}/estimates",
         request: |w, _, _| {
             (

@@ -8,11 +8,13 @@
 //! every endpoint (a property test).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Cursor;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
+use calamine::{Data, Reader, Xlsx};
 use http_body_util::BodyExt;
 use jiandang_domain::codes::Coded;
 use jiandang_domain::household::Household;
@@ -22,8 +24,8 @@ use jiandang_domain::spotcheck::check::{
     CheckFinding, ScreenedHousehold, SpotCheck, VillageScreening,
 };
 use jiandang_domain::spotcheck::codes::{
-    DifferenceClass, FindingCode, HouseholdDrawMethod, HouseholdType, RiskFlag, VillageDrawMethod,
-    VillageType,
+    DifferenceClass, FindingCode, HouseholdDrawMethod, HouseholdType, Indicator, RiskFlag,
+    VillageDrawMethod, VillageType,
 };
 use jiandang_domain::spotcheck::draw::{Draw, DrawnHousehold};
 use jiandang_domain::spotcheck::estimate::{
@@ -152,6 +154,26 @@ impl Demo {
             serde_json::from_slice(&bytes).unwrap_or(Value::Null)
         };
         (status, value)
+    }
+
+    /// A GET's status and raw answer (a workbook).
+    async fn bytes(&self, uri: &str, token: &Token) -> (StatusCode, Vec<u8>) {
+        let req = Request::builder()
+            .method("GET")
+            .uri(uri)
+            .header("Jiandang-Protocol", "2")
+            .header("Authorization", format!("Bearer {}", token.token))
+            .body(Body::empty())
+            .expect("request");
+        let response = self.app.clone().oneshot(req).await.expect("response");
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        (status, bytes.to_vec())
     }
 
     async fn ok(&self, method: &str, uri: &str, token: &Token, body: Option<Value>) -> Value {
@@ -940,6 +962,101 @@ async fn a_blind_check_finds_a_wrong_exit_and_the_county_estimates_it() {
         .map(Vec::len)
         .sum();
     assert_eq!(under_towns, draw.villages.len());
+
+    // The results as a workbook (抽查结果, issue 14), read back with calamine: the county's
+    // 错退率 row shows the estimates' figures and decision, every drawn household has its row
+    // with where its check stands, and the export is in the audit trail.
+    let (status, bytes) = demo.bytes(&at("/results.xlsx"), &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    // Kept for looking at in a spreadsheet program when asked (docs/exports.md).
+    if let Some(dir) = std::env::var_os("JIANDANG_EXPORT_SAMPLES") {
+        std::fs::write(
+            std::path::Path::new(&dir).join("spot-check-results.xlsx"),
+            &bytes,
+        )
+        .expect("sample written");
+    }
+    let mut wb = Xlsx::new(Cursor::new(bytes)).expect("an xlsx calamine reads");
+    let text = |sheet: &calamine::Range<Data>, r: u32, c: u32| match sheet.get_value((r, c)) {
+        Some(Data::String(s)) => s.clone(),
+        Some(Data::Float(f)) => f.to_string(),
+        _ => String::new(),
+    };
+    let number = |sheet: &calamine::Range<Data>, r: u32, c: u32| match sheet.get_value((r, c)) {
+        Some(Data::Float(f)) => *f,
+        other => panic!("({r}, {c}) is a number: {other:?}"),
+    };
+    let sheet = wb.worksheet_range("抽查指标").expect("抽查指标");
+    let height = sheet.end().map_or(0, |(r, _)| r + 1);
+    // The first 错退率 row is the county's (全县 first, then towns, then villages).
+    let r = (0..height)
+        .find(|r| text(&sheet, *r, 2) == Indicator::WrongExit.zh())
+        .expect("a 错退率 row");
+    assert_eq!(
+        (
+            number(&sheet, r, 3),
+            number(&sheet, r, 4),
+            number(&sheet, r, 5)
+        ),
+        (
+            f64::from(got.found),
+            f64::from(got.base),
+            f64::from(got.households)
+        )
+    );
+    let pct = |x: f64| (x * 10_000.0).round() / 100.0;
+    assert_eq!(number(&sheet, r, 6), pct(got.interval.estimate));
+    assert_eq!(number(&sheet, r, 7), pct(got.interval.lower));
+    assert_eq!(number(&sheet, r, 8), pct(got.interval.upper));
+    assert_eq!(number(&sheet, r, 10), 2.0, "the 2 % standard");
+    assert_eq!(text(&sheet, r, 11), got.decision.verdict.zh());
+    let village_rows = (0..height)
+        .filter(|r| {
+            text(&sheet, *r, 2) == Indicator::Recognition.zh() && !text(&sheet, *r, 1).is_empty()
+        })
+        .count();
+    assert_eq!(
+        village_rows,
+        draw.villages.len(),
+        "a 认可度 row per drawn village"
+    );
+    let sheet = wb.worksheet_range("入户核查").expect("入户核查");
+    let height = sheet.end().map_or(0, |(r, _)| r + 1);
+    let header = (0..height)
+        .find(|r| text(&sheet, *r, 5) == "核查状态")
+        .expect("header row");
+    let rows: Vec<u32> = (header + 1..height)
+        .filter(|r| !text(&sheet, *r, 5).is_empty())
+        .collect();
+    assert_eq!(rows.len(), draw.households.len(), "every drawn household");
+    let wrong = rows
+        .iter()
+        .filter(|r| number(&sheet, **r, 6) > 0.0)
+        .collect::<Vec<_>>();
+    assert_eq!(wrong.len(), 1, "the one 错退 household");
+    assert_eq!(text(&sheet, *wrong[0], 5), "已完成");
+    let unassigned = rows
+        .iter()
+        .filter(|r| text(&sheet, **r, 5) == "未分配")
+        .count();
+    assert_eq!(
+        unassigned,
+        results["households"]
+            .as_array()
+            .expect("households")
+            .iter()
+            .filter(|p| p["state"] == "unassigned")
+            .count()
+    );
+    let logged: String = demo
+        .db()
+        .query_row(
+            "SELECT export FROM export_log ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .expect("logged");
+    assert_eq!(logged, "spot_check_results");
 
     // A survey worker: 403 on every spot-check endpoint; no check record in its snapshot,
     // its pulls or a record's history, though the checked households are its village's.

@@ -26,9 +26,27 @@ pub struct Args {
     /// list's checks on its county.
     #[arg(long)]
     only_export: bool,
+    /// Internal: measure one way of writing the export workbook in this fresh process
+    /// (`standard` or `constant`), from `--work-dir`'s export.db; prints one JSON line.
+    #[arg(long, hide = true, requires = "work_dir")]
+    export_child: Option<String>,
 }
 
 pub fn run_cmd(args: &Args) -> ExitCode {
+    if let (Some(mode), Some(dir)) = (&args.export_child, &args.work_dir) {
+        return match jiandang_bench::export::child(dir, mode)
+            .and_then(|m| serde_json::to_string(&m).map_err(Into::into))
+        {
+            Ok(line) => {
+                println!("{line}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("jiandang bench: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let mut opts = if args.quick {
         Options::quick()
     } else {

@@ -19,7 +19,8 @@ pub struct Args {
     db: PathBuf,
     /// What to export: register, households, pairings, help_measures, members,
     /// member_increases, member_decreases, villages, natural_villages,
-    /// household_exit_measures, village_exit_measures, comparison, summary.
+    /// household_exit_measures, village_exit_measures, problems (问题清单), comparison,
+    /// summary.
     #[arg(long, default_value = "register")]
     export: String,
     /// xlsx, csv (one table) or html (the summary).
@@ -78,7 +79,7 @@ fn export(args: &Args) -> anyhow::Result<()> {
     exports::log_export(
         &conn,
         None,
-        export,
+        export.as_str(),
         format,
         scope,
         version,

@@ -16,10 +16,12 @@
 //! - [`plans`]: the plan, assignment and scope tables.
 //! - [`scope`]: which spot-check changes a push takes, and the blind rule.
 //! - [`results`]: check records → progress, problem seeds and the estimates' input.
+//! - [`report`]: a plan's results and estimates as a workbook (抽查结果).
 
 pub mod frame;
 pub mod plans;
 pub mod register;
+pub mod report;
 pub mod results;
 pub mod scope;
 
@@ -338,52 +340,75 @@ pub async fn estimates(
     let method = query.method.unwrap_or(policy.interval);
     let answer = state
         .db
-        .read(move |conn| {
-            let collected = collect(conn, id)?;
-            let row = plans::load(conn, id)?.ok_or_else(not_found)?;
-            let (Some(draw), Some(frame)) = (row.plan.drawn(), row.frame.as_ref()) else {
-                return Err(plan_error(PlanError::NotDrawn));
-            };
-            let one = |scope: Scope| {
-                estimate(
-                    &scope,
-                    frame,
-                    &collected.results,
-                    &policy,
-                    Some(method),
-                    rho,
-                )
-                .map_err(|e| AppError::new(ErrorCode::RuleRefused, format!("无法估计：{e}")))
-            };
-            let drawn: Vec<Uuid> = draw.villages.iter().map(|v| v.village_id).collect();
-            let mut town_villages: BTreeMap<String, Vec<Uuid>> = BTreeMap::new();
-            for v in &drawn {
-                if let Some(town) = frame.village(*v).and_then(|f| f.town.clone()) {
-                    town_villages.entry(town).or_default().push(*v);
-                }
-            }
-            let towns: BTreeSet<String> = town_villages.keys().cloned().collect();
-            Ok(PlanEstimates {
-                protocol: PROTOCOL_VERSION,
-                plan_id: id,
-                policy: policy.id.clone(),
-                method,
-                assumed_rho: rho,
-                checks: collected.checks,
-                county: one(Scope::County)?,
-                towns: towns
-                    .into_iter()
-                    .map(|t| one(Scope::Town(t)))
-                    .collect::<Result<_, _>>()?,
-                villages: drawn
-                    .into_iter()
-                    .map(|v| one(Scope::Village(v)))
-                    .collect::<Result<_, _>>()?,
-                town_villages,
-            })
-        })
+        .read(move |conn| Ok(plan_estimates(conn, id, &policy, method, rho)?.2))
         .await?;
     Ok(Json(answer))
+}
+
+/// A plan's collected checks, its row and its estimates of the county, each town and each
+/// drawn village.
+pub fn plan_estimates(
+    conn: &Connection,
+    id: Uuid,
+    policy: &jiandang_domain::evaluation::EvaluationPolicy,
+    method: IntervalMethod,
+    rho: f64,
+) -> Result<(results::Collected, PlanRow, PlanEstimates), AppError> {
+    let collected = collect(conn, id)?;
+    let row = plans::load(conn, id)?.ok_or_else(not_found)?;
+    let (Some(draw), Some(frame)) = (row.plan.drawn(), row.frame.as_ref()) else {
+        return Err(plan_error(PlanError::NotDrawn));
+    };
+    let one = |scope: Scope| {
+        estimate(&scope, frame, &collected.results, policy, Some(method), rho)
+            .map_err(|e| AppError::new(ErrorCode::RuleRefused, format!("无法估计：{e}")))
+    };
+    let drawn: Vec<Uuid> = draw.villages.iter().map(|v| v.village_id).collect();
+    let mut town_villages: BTreeMap<String, Vec<Uuid>> = BTreeMap::new();
+    for v in &drawn {
+        if let Some(town) = frame.village(*v).and_then(|f| f.town.clone()) {
+            town_villages.entry(town).or_default().push(*v);
+        }
+    }
+    let towns: BTreeSet<String> = town_villages.keys().cloned().collect();
+    let estimates = PlanEstimates {
+        protocol: PROTOCOL_VERSION,
+        plan_id: id,
+        policy: policy.id.clone(),
+        method,
+        assumed_rho: rho,
+        checks: collected.checks,
+        county: one(Scope::County)?,
+        towns: towns
+            .into_iter()
+            .map(|t| one(Scope::Town(t)))
+            .collect::<Result<_, _>>()?,
+        villages: drawn
+            .into_iter()
+            .map(|v| one(Scope::Village(v)))
+            .collect::<Result<_, _>>()?,
+        town_villages,
+    };
+    Ok((collected, row, estimates))
+}
+
+/// `GET /api/v1/spotchecks/plans/{id}/results.xlsx?method=&rho=` (county admin): the plan's
+/// results as a workbook ([`report`]), logged in the export audit trail.
+pub async fn results_workbook(
+    State(state): State<AppState>,
+    County(caller): County,
+    Path(id): Path<String>,
+    query: Result<Query<EstimateQuery>, QueryRejection>,
+) -> Result<axum::response::Response, AppError> {
+    let id = plan_id(&id)?;
+    let Query(query) = query.map_err(|_| {
+        AppError::bad_request("method 应为 wilson 或 clopper_pearson，rho 应为 0 到 1 之间的数")
+    })?;
+    let rho = query.rho.unwrap_or(DEFAULT_RHO);
+    if !(0.0..=1.0).contains(&rho) {
+        return Err(AppError::bad_request("rho 应为 0 到 1 之间的数"));
+    }
+    report::workbook(&state, &caller, id, query.method, rho).await
 }
 
 /// `GET /api/v1/spotchecks/assignments`: a supervisor's own assignments with the blind view
