@@ -57,6 +57,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0009-id-index",
         include_str!("../../../migrations/server/0009-id-index/up.sql"),
     ),
+    (
+        "0010-device-loss",
+        include_str!("../../../migrations/server/0010-device-loss/up.sql"),
+    ),
 ];
 
 /// Why the database could not be opened.
