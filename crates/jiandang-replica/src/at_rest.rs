@@ -307,10 +307,11 @@ impl Replica {
     /// Moves this replica to another file name (its photos and key with it), and reopens it.
     fn relocate(&self, keys: &dyn KeyStore, to: &Path) -> Result<(), Error> {
         let from = self.path();
+        // The key first: a store that fails here leaves the replica open as it was.
+        let key = stored_key(keys, &key_name(&from))?.ok_or(Error::ReplicaLocked)?;
         {
             let mut conn = self.conn();
             close(&mut conn)?;
-            let key = stored_key(keys, &key_name(&from))?.ok_or(Error::ReplicaLocked)?;
             keys.put(&key_name(to), key.as_bytes())
                 .map_err(Error::KeyStore)?;
             std::fs::rename(&from, to)?;
