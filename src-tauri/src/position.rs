@@ -3,6 +3,7 @@
 //! typed (or a test set). Averaging is the same for both; the accuracy and distance warnings
 //! are the domain's (`rules::gps::check_gps_fix`).
 
+#[cfg(desktop)]
 use std::sync::Mutex;
 
 use jiandang_domain::geo::GpsSource;
