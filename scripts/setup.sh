@@ -2,7 +2,8 @@
 # Installs what building and testing Jiandang needs on Debian/Ubuntu: the system packages
 # for the Tauri app (WebKitGTK), Xvfb and WebKitWebDriver for its end-to-end test, Chromium
 # for the county dashboard's end-to-end test (driven by playwright-core), CJK fonts for
-# screenshots, the UI's npm packages and tauri-driver. Safe to run again.
+# screenshots, the aarch64 compiler and Rust target of the Android compile check, the UI's npm
+# packages and tauri-driver. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,7 @@ packages=(
   build-essential pkg-config libssl-dev
   libwebkit2gtk-4.1-dev libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev
   xvfb webkit2gtk-driver chromium fonts-noto-cjk imagemagick
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -29,6 +31,11 @@ fi
 
 if ! command -v tauri-driver >/dev/null 2>&1; then
   cargo install tauri-driver --version '^2' --locked
+fi
+
+# The phone code's compile check (scripts/android-check.sh).
+if ! rustup target list --installed | grep -qx aarch64-linux-android; then
+  rustup target add aarch64-linux-android
 fi
 
 # The fuzz targets (scripts/fuzz.sh) build with nightly and cargo-fuzz.

@@ -104,8 +104,9 @@ pub struct EnrollRequest {
     password: String,
 }
 
-/// Enrols the device, downloads the snapshot of its villages with progress events, then
-/// starts the background sync loop.
+/// Signs a user in on this device: their own replica opened (another user's sealed, see
+/// `Replica::sign_in_as`), the device enrolled, the snapshot of their villages downloaded
+/// with progress events, then the background sync loop (started if it was not).
 #[tauri::command]
 pub async fn enroll(
     app: AppHandle,
@@ -122,6 +123,7 @@ pub async fn enroll(
         return Err(CmdError::bad_input("请输入用户名和密码"));
     }
     let device_name = format!("建档 {}", std::env::consts::OS);
+    state.replica.sign_in_as(url, req.username.trim()).await?;
     state
         .replica
         .enroll(url, req.username.trim(), &req.password, &device_name)
@@ -129,7 +131,7 @@ pub async fn enroll(
     let progress = crate::progress_emitter(app.clone());
     state
         .replica
-        .sync_once(&SyncOptions::default(), Some(&progress))
+        .sync_round(&SyncOptions::default(), Some(&progress))
         .await?;
     state.start_sync_loop(&app);
     status_of(&state)

@@ -6,6 +6,7 @@
 
 mod commands;
 mod error;
+mod keystore;
 mod position;
 mod problems;
 mod view;
@@ -97,7 +98,11 @@ fn make_state(app: &AppHandle) -> anyhow::Result<AppState> {
     use anyhow::Context;
     let dir = data_dir(app)?;
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let replica = Replica::open(&dir.join("replica.db")).context("opening the replica")?;
+    let keys = keystore::key_store().context("opening the key store")?;
+    // The replica of the user who signed in last (each user has their own, each encrypted
+    // with its own key: jiandang_replica's at_rest module).
+    let replica = Replica::open_device(&dir, keys, jiandang_replica::system_clock())
+        .context("opening the replica")?;
     Ok(AppState {
         replica,
         position: position_provider(app),

@@ -3,6 +3,7 @@
 //! typed (or a test set). Averaging is the same for both; the accuracy and distance warnings
 //! are the domain's (`rules::gps::check_gps_fix`).
 
+#[cfg(desktop)]
 use std::sync::Mutex;
 
 use jiandang_domain::geo::GpsSource;
@@ -25,12 +26,15 @@ pub trait PositionProvider: Send + Sync {
     fn set(&self, _reading: Reading) {}
 }
 
-/// The desktop provider: the last typed (or test) position.
+/// The desktop provider: the last typed (or test) position. Not built for phones, which
+/// read the receiver (the Android check in CI denies the dead code it would be there).
+#[cfg(desktop)]
 #[derive(Default)]
 pub struct TypedPosition {
     current: Mutex<Option<Reading>>,
 }
 
+#[cfg(desktop)]
 impl PositionProvider for TypedPosition {
     fn read(&self) -> Result<Reading, String> {
         self.current

@@ -261,7 +261,13 @@ async fn field_app_offline_edit_sync_and_exit_refusal() -> Result<()> {
         .arg("--native-port")
         .arg(free_port()?.to_string())
         .env("JIANDANG_DATA_DIR", &data)
-        .env("JIANDANG_SYNC_INTERVAL_SECS", "3");
+        .env("JIANDANG_SYNC_INTERVAL_SECS", "3")
+        // Xvfb has no Secret Service: the replica's key comes from the app's test key store
+        // (src-tauri/src/keystore.rs), derived from this secret.
+        .env(
+            "JIANDANG_TEST_REPLICA_SECRET",
+            "6a69616e64616e672d6532652d7265706c6963612d736563726574",
+        );
     // Chinese dates, as the users see them (scripts/app-e2e.sh says which locale and where
     // it is). Only LC_TIME and LC_MESSAGES: under a zh_CN LC_CTYPE, WebKitWebDriver's key
     // events lose the shift of typed characters (":" arrives as ";").

@@ -488,6 +488,22 @@ impl Admin {
         self.get("/api/v1/conflicts?open=false").await
     }
 
+    /// Marks a device lost (`POST /api/v1/admin/devices/{id}/lost`).
+    pub async fn mark_device_lost(&self, device: Uuid) {
+        let status = self
+            .post(
+                &format!("/api/v1/admin/devices/{device}/lost"),
+                &serde_json::json!({ "protocol": PROTOCOL_VERSION }),
+            )
+            .await;
+        assert!(status.is_success(), "mark lost: {status}");
+    }
+
+    /// The county's devices as the admin lists them.
+    pub async fn devices(&self) -> jiandang_protocol::DeviceList {
+        self.get("/api/v1/admin/devices").await
+    }
+
     pub async fn revoke_device(&self, device: Uuid) {
         let status = self
             .post(

@@ -28,6 +28,10 @@ async function show(): Promise<void> {
     return;
   }
   switch (screen) {
+    case "login":
+      // Another user signs in on this phone (the sync screen's 切换用户).
+      mount(root, await loginView());
+      break;
     case "household":
       mount(root, await householdView(arg ?? "", focus));
       break;

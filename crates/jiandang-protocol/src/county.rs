@@ -157,6 +157,29 @@ pub struct DeviceView {
     /// When it last pushed, pulled or took a snapshot, UTC milliseconds.
     #[serde(default)]
     pub last_seen_ms: Option<i64>,
+    /// When the county marked it lost (its next contact erases it), UTC milliseconds.
+    #[serde(default)]
+    pub lost_ms: Option<i64>,
+    /// What it reported it had not sent when it was told it was lost.
+    #[serde(default)]
+    pub loss_report: Option<LossReport>,
+}
+
+/// `POST /api/v1/device/loss-report`: what a device the county marked lost held and had not
+/// sent, just before it erased itself. Counts and record ids only: never a value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LossReport {
+    pub protocol: u32,
+    /// Field edits never acknowledged by the server (waiting or sent without an answer).
+    pub unsent_changes: u64,
+    /// Edits the server refused that were never resent.
+    pub refused_changes: u64,
+    /// Photos and thumbnails not wholly uploaded.
+    pub unsent_photos: u64,
+    /// The records those edits and photos belong to (sorted, each once).
+    pub record_ids: Vec<Uuid>,
+    /// The device's clock when it reported, UTC milliseconds.
+    pub reported_ms: i64,
 }
 
 /// `GET /api/v1/admin/devices`.

@@ -40,6 +40,10 @@ pub enum ErrorCode {
     TooManyAttempts,
     /// The request body is not of the content type the endpoint takes (415).
     UnsupportedMediaType,
+    /// The county marked this device lost (`POST /api/v1/admin/devices/{id}/lost`): the
+    /// device reports what it had not sent (`POST /api/v1/device/loss-report`) and erases its
+    /// replica, key and photos (410).
+    DeviceLost,
     /// The server failed; the request may be retried (500).
     Internal,
 }
@@ -58,6 +62,7 @@ impl ErrorCode {
             ErrorCode::RuleRefused | ErrorCode::BlobMismatch | ErrorCode::ClockSkew => 422,
             ErrorCode::TooManyAttempts => 429,
             ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::DeviceLost => 410,
             ErrorCode::Internal => 500,
         }
     }
@@ -79,6 +84,7 @@ impl ErrorCode {
             ErrorCode::ClockSkew => "clock_skew",
             ErrorCode::TooManyAttempts => "too_many_attempts",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::DeviceLost => "device_lost",
             ErrorCode::Internal => "internal",
         }
     }

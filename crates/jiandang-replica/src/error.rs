@@ -55,6 +55,15 @@ pub enum Error {
         path: String,
         error: jiandang_protocol::LimitError,
     },
+    /// The platform's key store refused or failed (its words hold no personal data).
+    #[error("无法读取本机密钥库：{0}")]
+    KeyStore(crate::keystore::KeyStoreError),
+    /// The replica file is encrypted and its key is gone (or does not open it).
+    #[error("本机数据已加密，但密钥已丢失，无法打开；请联系县里重新登记本机")]
+    ReplicaLocked,
+    /// Erasing was asked of a plain (unencrypted) replica, which only tests open.
+    #[error("本机数据库未加密")]
+    NotEncrypted,
 }
 
 impl Error {
@@ -76,6 +85,9 @@ impl Error {
             Error::PhotoEncode(_) => "photo_encode",
             Error::BlobMismatch => "blob_mismatch",
             Error::FieldLimit { .. } => "field_limit",
+            Error::KeyStore(_) => "key_store",
+            Error::ReplicaLocked => "replica_locked",
+            Error::NotEncrypted => "not_encrypted",
         }
     }
 

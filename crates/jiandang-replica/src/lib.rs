@@ -10,8 +10,10 @@
 //! - a pulled value never overwrites a field whose local edit is still waiting for an answer.
 
 mod app;
+mod at_rest;
 pub mod error;
 mod judging;
+pub mod keystore;
 pub mod list;
 pub mod migrations;
 pub mod photo;
@@ -31,11 +33,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use jiandang_domain::policy::YearPolicy;
 
 pub use app::{Acted, ActionName, EditHook, HouseholdActions, MemberChange, Offer};
+pub use at_rest::SignedIn;
 pub use error::Error;
 pub use jiandang_protocol::Hlc;
 pub use problems::{
     ProblemAnswer, ProblemCounts, ProblemList, ProblemRow, StateCount, WriteWindow,
 };
+pub use jiandang_protocol::LossReport;
+pub use keystore::{KeyStore, KeyStoreError, MemoryKeyStore, ReplicaKey};
 pub use query::{
     HouseholdBundle, HouseholdFilter, HouseholdRow, OutboxEntry, OutboxSummary, PhotoProgress,
 };
@@ -58,7 +63,8 @@ pub fn system_clock() -> Clock {
 }
 
 /// The replica on one device: one SQLite file plus a photo folder beside it. Cheap to clone;
-/// every clone shares the one connection.
+/// every clone shares the one connection. An encrypted replica (the app's) can be switched
+/// to another user's file or erased in place: every clone follows.
 #[derive(Clone)]
 pub struct Replica {
     inner: Arc<Inner>,
@@ -66,7 +72,13 @@ pub struct Replica {
 
 struct Inner {
     conn: Mutex<rusqlite::Connection>,
-    photo_dir: PathBuf,
+    /// The database file and its photo folder (they change when the user does).
+    files: Mutex<Files>,
+    /// Where the keys of an encrypted replica are kept; `None` for a plain one.
+    keys: Option<Arc<dyn KeyStore>>,
+    /// Held (shared) by a sync round and an enrolment, (exclusive) by a user switch or an
+    /// erase: a round never starts on one user's file and ends on another's.
+    round: tokio::sync::RwLock<()>,
     clock: Clock,
     /// Replaced whole when the app trusts one more certificate ([`Replica::trust_certificate_pem`]).
     http: Mutex<reqwest::Client>,
@@ -84,34 +96,31 @@ impl Replica {
     /// Opens (or creates) the replica at `path`, migrating it to the latest schema. Photos
     /// live in the folder `<file name>.photos` beside the database.
     pub fn open_with_clock(path: &Path, clock: Clock) -> Result<Replica, Error> {
-        let mut conn = rusqlite::Connection::open(path)?;
-        // WAL with synchronous=FULL: a commit is on disk (the WAL fsynced) before it returns,
-        // so a save the user saw succeed survives a dead battery.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        migrations::apply(&mut conn)?;
-        let node = uuid::Uuid::now_v7().to_string();
-        conn.execute(
-            "INSERT OR IGNORE INTO sync_state (id, node) VALUES (1, ?1)",
-            [&node],
-        )?;
+        let conn = rusqlite::Connection::open(path)?;
+        Replica::from_connection(conn, path, None, clock)
+    }
+
+    /// Sets the connection up and makes the replica around it.
+    fn from_connection(
+        conn: rusqlite::Connection,
+        path: &Path,
+        keys: Option<Arc<dyn KeyStore>>,
+        clock: Clock,
+    ) -> Result<Replica, Error> {
+        let conn = prepare(conn)?;
         let policy = stored_policy(&conn)?;
-        let file_name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "replica".to_owned());
-        let photo_dir = path
-            .parent()
-            .unwrap_or_else(|| Path::new("."))
-            .join(format!("{file_name}.photos"));
+        let photo_dir = photo_dir_of(path);
         std::fs::create_dir_all(&photo_dir)?;
         let http = http_client(None)?;
         Ok(Replica {
             inner: Arc::new(Inner {
                 conn: Mutex::new(conn),
-                photo_dir,
+                files: Mutex::new(Files {
+                    db: path.to_owned(),
+                    photos: photo_dir,
+                }),
+                keys,
+                round: tokio::sync::RwLock::new(()),
                 clock,
                 http: Mutex::new(http),
                 policy: Mutex::new(policy),
@@ -121,8 +130,17 @@ impl Replica {
     }
 
     /// The folder that holds the photo files.
-    pub fn photo_dir(&self) -> &Path {
-        &self.inner.photo_dir
+    pub fn photo_dir(&self) -> PathBuf {
+        self.files().photos.clone()
+    }
+
+    /// The database file.
+    pub fn path(&self) -> PathBuf {
+        self.files().db.clone()
+    }
+
+    pub(crate) fn files(&self) -> MutexGuard<'_, Files> {
+        self.inner.files.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub(crate) fn now_ms(&self) -> i64 {
@@ -168,6 +186,40 @@ impl Replica {
     pub(crate) fn cache_policy(&self, policy: Option<Arc<YearPolicy>>) {
         *self.inner.policy.lock().unwrap_or_else(|p| p.into_inner()) = policy;
     }
+}
+
+/// A replica's database file and its photo folder.
+pub(crate) struct Files {
+    pub db: PathBuf,
+    pub photos: PathBuf,
+}
+
+/// The photo folder of a database file: `<file name>.photos` beside it.
+fn photo_dir_of(path: &Path) -> PathBuf {
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "replica".to_owned());
+    path.parent()
+        .unwrap_or_else(|| Path::new("."))
+        .join(format!("{file_name}.photos"))
+}
+
+/// A freshly opened connection (keyed already, if it is encrypted) set up and migrated.
+fn prepare(mut conn: rusqlite::Connection) -> Result<rusqlite::Connection, Error> {
+    // WAL with synchronous=FULL: a commit is on disk (the WAL fsynced) before it returns,
+    // so a save the user saw succeed survives a dead battery.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    migrations::apply(&mut conn)?;
+    let node = uuid::Uuid::now_v7().to_string();
+    conn.execute(
+        "INSERT OR IGNORE INTO sync_state (id, node) VALUES (1, ?1)",
+        [&node],
+    )?;
+    Ok(conn)
 }
 
 /// The policy kept in the file. One that no longer reads (written by an older build) is as

@@ -350,7 +350,7 @@ impl Replica {
                     break;
                 }
                 let _ = status_tx.send(LoopStatus::Syncing);
-                let wait = match replica.sync_once(&opts, on_progress.as_ref()).await {
+                let wait = match replica.sync_round(&opts, on_progress.as_ref()).await {
                     Ok(report) => {
                         failures = 0;
                         let _ = status_tx.send(LoopStatus::Synced {

@@ -191,6 +191,39 @@ pub async fn revoke_device(
     Ok(Json(device))
 }
 
+/// `POST /api/v1/admin/devices/{id}/lost`: the device was lost (not replaced: that is
+/// revoke). Its token answers `device_lost` from now on; at its next contact the device
+/// reports what it had not sent and erases its replica, key and photos. Marking twice keeps
+/// the first time.
+pub async fn mark_device_lost(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<DeviceView>, AppError> {
+    caller.require_admin()?;
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::bad_request("设备编号格式不对"))?;
+    let now = state.clock.now_ms();
+    let device = state
+        .db
+        .call(move |conn| {
+            let view = device_view(conn, id)?;
+            if view.revoked {
+                return Err(AppError::new(
+                    ErrorCode::Conflict,
+                    "该设备已停用，其令牌不再有效，无法再通知它清除数据",
+                ));
+            }
+            conn.prepare_cached(
+                "UPDATE devices SET lost_ms = ?2 WHERE id = ?1 AND lost_ms IS NULL",
+            )?
+            .execute(params![id.to_string(), now])?;
+            device_view(conn, id)
+        })
+        .await?;
+    tracing::info!(device = %id, "device marked lost");
+    Ok(Json(device))
+}
+
 /// `GET /api/v1/admin/phases`: the phases of the county's policy.
 pub async fn get_phases(
     State(state): State<AppState>,
@@ -482,16 +515,37 @@ fn user_view(conn: &Connection, id: Uuid) -> Result<UserView, AppError> {
 }
 
 fn device_view(conn: &Connection, id: Uuid) -> Result<DeviceView, AppError> {
-    let row: Option<(String, String, bool, i64, Option<i64>)> = conn
+    type Row = (
+        String,
+        String,
+        bool,
+        i64,
+        Option<i64>,
+        Option<i64>,
+        Option<String>,
+    );
+    let row: Option<Row> = conn
         .prepare_cached(
-            "SELECT user_id, name, revoked, enrolled_ms, last_seen_ms FROM devices WHERE id = ?1",
+            "SELECT d.user_id, d.name, d.revoked, d.enrolled_ms, d.last_seen_ms, d.lost_ms,
+                    l.report
+             FROM devices d LEFT JOIN device_losses l ON l.device_id = d.id WHERE d.id = ?1",
         )?
         .query_row([id.to_string()], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
         })
         .optional()?;
-    let (user, name, revoked, enrolled_ms, last_seen_ms) =
+    let (user, name, revoked, enrolled_ms, last_seen_ms, lost_ms, report) =
         row.ok_or_else(|| AppError::not_found("没有这个设备"))?;
+    // Written by this server from a parsed report: one that no longer reads is as none.
+    let loss_report = report.and_then(|t| serde_json::from_str(&t).ok());
     Ok(DeviceView {
         id,
         user_id: parse_uuid(&user)?,
@@ -499,6 +553,8 @@ fn device_view(conn: &Connection, id: Uuid) -> Result<DeviceView, AppError> {
         revoked,
         enrolled_ms,
         last_seen_ms,
+        lost_ms,
+        loss_report,
     })
 }
 

@@ -12,7 +12,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use axum::Json;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use jiandang_protocol::{
     CSRF_HEADER, EnrollRequest, EnrollResponse, ErrorCode, PROTOCOL_VERSION, Role, SESSION_COOKIE,
     UserInfo, VillageInfo,
@@ -77,13 +77,7 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, AppError> {
-        let token = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty());
+        let token = bearer(&parts.headers);
         let Some(token) = token else {
             // No token: a browser of the dashboard, or nobody.
             return session_caller(parts, state).await;
@@ -347,6 +341,72 @@ fn dummy_hash() -> &'static str {
     HASH.get_or_init(|| hash_password("jiandang-no-such-user").unwrap_or_default())
 }
 
+/// A device the county marked lost is told so, and nothing else answers it.
+pub fn device_lost() -> AppError {
+    AppError::new(
+        ErrorCode::DeviceLost,
+        "县里已将本设备登记为丢失：本机数据将被清除，未上传的内容已报告县里",
+    )
+}
+
+/// The bearer token of a request, if it has one.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+/// `POST /api/v1/device/loss-report`: the one request a device marked lost may make, its
+/// own token naming it. The first report is kept (a device cut off after sending it may send
+/// it again; the county's record does not change). A device that is not lost is refused.
+pub async fn loss_report(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Wire(report): Wire<jiandang_protocol::LossReport>,
+) -> Result<StatusCode, AppError> {
+    let hash = token_hash(bearer(&headers).ok_or_else(AppError::unauthorized)?);
+    let now = state.clock.now_ms();
+    let text = serde_json::to_string(&report)
+        .map_err(|e| AppError::bad_request(format!("报告格式不对：{e}")))?;
+    let device = state
+        .db
+        .call(move |conn| {
+            let row: Option<(String, Option<i64>)> = conn
+                .prepare_cached(
+                    "SELECT id, lost_ms FROM devices WHERE token_hash = ?1 AND revoked = 0",
+                )?
+                .query_row([&hash], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            match row {
+                Some((id, Some(_))) => {
+                    conn.prepare_cached(
+                        "INSERT OR IGNORE INTO device_losses (device_id, received_ms, report)
+                         VALUES (?1, ?2, ?3)",
+                    )?
+                    .execute(params![id, now, text])?;
+                    Ok(id)
+                }
+                Some((_, None)) => Err(AppError::new(
+                    ErrorCode::Conflict,
+                    "本设备未被登记为丢失，无需报告",
+                )),
+                None => Err(AppError::unauthorized()),
+            }
+        })
+        .await?;
+    tracing::info!(
+        device = %device,
+        unsent_changes = report.unsent_changes,
+        unsent_photos = report.unsent_photos,
+        records = report.record_ids.len(),
+        "lost device reported what it had not sent"
+    );
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// The caller of a device token, and when the device was last seen.
 fn caller_by_token(
     conn: &Connection,
@@ -354,7 +414,7 @@ fn caller_by_token(
 ) -> Result<Option<(Caller, Option<i64>)>, AppError> {
     let row = conn
         .prepare_cached(
-            "SELECT d.id, u.id, u.role, d.last_seen_ms FROM devices d
+            "SELECT d.id, u.id, u.role, d.last_seen_ms, d.lost_ms FROM devices d
              JOIN users u ON u.id = d.user_id
              WHERE d.token_hash = ?1 AND d.revoked = 0 AND u.disabled = 0",
         )?
@@ -364,12 +424,17 @@ fn caller_by_token(
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
                 r.get::<_, Option<i64>>(3)?,
+                r.get::<_, Option<i64>>(4)?,
             ))
         })
         .optional()?;
-    let Some((device, user, role, last_seen)) = row else {
+    let Some((device, user, role, last_seen, lost)) = row else {
         return Ok(None);
     };
+    if lost.is_some() {
+        // Told at every contact, so a device cut off mid-erase hears it again.
+        return Err(device_lost());
+    }
     let role = parse_role(&role)?;
     let user_id = parse_uuid(&user)?;
     Ok(Some((

@@ -61,6 +61,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0010-server-identity",
         include_str!("../../../migrations/server/0010-server-identity/up.sql"),
     ),
+    (
+        "0011-device-loss",
+        include_str!("../../../migrations/server/0011-device-loss/up.sql"),
+    ),
 ];
 
 /// Why the database could not be opened.

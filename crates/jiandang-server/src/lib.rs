@@ -178,6 +178,16 @@ fn api_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/api/v1/admin/devices/{id}/revoke",
             post(admin::revoke_device),
         ),
+        (
+            Method::POST,
+            "/api/v1/admin/devices/{id}/lost",
+            post(admin::mark_device_lost),
+        ),
+        (
+            Method::POST,
+            "/api/v1/device/loss-report",
+            post(auth::loss_report),
+        ),
         (Method::GET, "/api/v1/admin/phases", get(admin::get_phases)),
         (Method::PUT, "/api/v1/admin/phases", put(admin::put_phases)),
         (Method::PUT, "/api/v1/admin/policy", put(policy::put)),

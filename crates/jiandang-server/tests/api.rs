@@ -363,6 +363,87 @@ async fn a_revoked_token_is_refused() {
     );
 }
 
+/// A lost device (not revoked: issue 15) is told so at every contact, reports once what it
+/// had not sent (the first report kept), and the county's device list shows both.
+#[tokio::test]
+async fn a_device_marked_lost_is_told_so_at_every_contact_and_its_first_loss_report_is_kept() {
+    let f = fixture().await;
+    let report = |unsent: u64| {
+        json!({"protocol": 2, "unsent_changes": unsent, "refused_changes": 0,
+            "unsent_photos": 1, "record_ids": [Uuid::from_u128(7)], "reported_ms": 5})
+    };
+    // Not lost: nothing to report.
+    let (status, body) = call(
+        &f.app,
+        "POST",
+        "/api/v1/device/loss-report",
+        Some(&f.worker),
+        Some(report(3)),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].clone()),
+        (StatusCode::CONFLICT, json!("conflict"))
+    );
+
+    let uri = format!("/api/v1/admin/devices/{}/lost", f.worker_device);
+    let (status, body) = call(&f.app, "POST", &uri, Some(&f.worker2), None).await;
+    assert_eq!(
+        (status, body["code"].clone()),
+        (StatusCode::FORBIDDEN, json!("forbidden"))
+    );
+    let (status, body) = call(&f.app, "POST", &uri, Some(&f.admin), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body["lost_ms"].is_i64(), "{body}");
+    assert_eq!(body["revoked"], json!(false));
+
+    for path in [
+        "/api/v1/snapshot",
+        "/api/v1/pull?after=0&limit=10",
+        "/api/v1/policy",
+    ] {
+        let (status, body) = call(&f.app, "GET", path, Some(&f.worker), None).await;
+        assert_eq!(
+            (status, body["code"].clone()),
+            (StatusCode::GONE, json!("device_lost")),
+            "{path}"
+        );
+    }
+    // The user's other device is not lost.
+    let (status, _) = call(&f.app, "GET", "/api/v1/snapshot", Some(&f.worker2), None).await;
+    assert_eq!(status, StatusCode::OK);
+
+    for unsent in [3, 9] {
+        let (status, _) = call(
+            &f.app,
+            "POST",
+            "/api/v1/device/loss-report",
+            Some(&f.worker),
+            Some(report(unsent)),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+    let (status, body) = call(&f.app, "GET", "/api/v1/admin/devices", Some(&f.admin), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let device = body["devices"]
+        .as_array()
+        .expect("devices")
+        .iter()
+        .find(|d| d["id"] == json!(f.worker_device.to_string()))
+        .expect("the lost device")
+        .clone();
+    assert_eq!(
+        device["loss_report"]["unsent_changes"],
+        json!(3),
+        "the first kept"
+    );
+    assert_eq!(
+        device["loss_report"]["record_ids"],
+        json!([Uuid::from_u128(7).to_string()])
+    );
+}
+
 /// (what, headers, body, expected status, expected code)
 type RefusalCase<'a> = (
     &'a str,

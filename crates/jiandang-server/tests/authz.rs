@@ -163,6 +163,15 @@ fn admin(who: Who, _: Target) -> u16 {
     }
 }
 
+/// Only a device the county marked lost reports its loss: any other device is told it is not
+/// lost (409); no token (a dashboard session has none) or a revoked one is 401.
+fn lost_device_only(who: Who, _: Target) -> u16 {
+    match who {
+        Who::Anonymous | Who::Revoked | Who::Session(_) => 401,
+        Who::Role(_) => 409,
+    }
+}
+
 /// The county admin and supervisors (each its own assignments); 403 for the roles of the
 /// villages, whose households a sample checks.
 fn spot_reader(who: Who, target: Target) -> u16 {
@@ -427,6 +436,32 @@ const ROWS: &[Row] = &[
             )
         },
         expect: admin,
+    },
+    Row {
+        method: Method::POST,
+        path: "/api/v1/admin/devices/{id}/lost",
+        request: |w, _, t| {
+            let id = if t == Target::Own {
+                w.lost_devices.0
+            } else {
+                w.lost_devices.1
+            };
+            (
+                format!("/api/v1/admin/devices/{id}/lost"),
+                Body::Json(json!({"protocol": 2})),
+            )
+        },
+        expect: admin,
+    },
+    Row {
+        method: Method::POST,
+        path: "/api/v1/device/loss-report",
+        request: |_, _, _| {
+            let body = json!({"protocol": 2, "unsent_changes": 1, "refused_changes": 0,
+                "unsent_photos": 0, "record_ids": [], "reported_ms": 0});
+            ("/api/v1/device/loss-report".into(), Body::Json(body))
+        },
+        expect: lost_device_only,
     },
     Row {
         method: Method::GET,
@@ -764,6 +799,9 @@ struct World {
     conflicts: (u64, u64),
     users: (Uuid, Uuid),
     spare_devices: (Uuid, Uuid),
+    /// Devices for the county admin to mark lost (not the spare ones: a revoked device can
+    /// no longer be told).
+    lost_devices: (Uuid, Uuid),
     phases: Value,
     /// The county's policy as `GET /api/v1/policy` answers it (the body of a replacement).
     policy: Value,
@@ -1079,6 +1117,10 @@ impl World {
             county.enroll("worker_a").await.device,
             county.enroll("worker_b").await.device,
         );
+        let lost_devices = (
+            county.enroll("worker_a").await.device,
+            county.enroll("worker_b").await.device,
+        );
         let (_, phases) = county
             .call("GET", "/api/v1/admin/phases", Some(&admin.token), None)
             .await;
@@ -1134,6 +1176,7 @@ impl World {
             conflicts,
             users,
             spare_devices,
+            lost_devices,
             phases,
             policy,
         }

@@ -114,6 +114,11 @@ function render(el: HTMLElement, s: SyncStatus, refresh: (s: SyncStatus) => void
             ),
           ),
         ),
+    // Another user of this phone signs in here: this user's data (unsent edits too) stays
+    // sealed on the phone, encrypted, until they sign in again (docs/app.md).
+    h("h2", {}, "切换用户"),
+    h("p", { class: "hint" }, "换人使用本机时登录自己的账号。当前用户的数据（含未上传的修改）加密保存在本机，其再次登录后继续同步。"),
+    h("button", { class: "secondary", id: "switch-user", onclick: () => go("#/login") }, "切换用户"),
   );
 }
 

@@ -284,6 +284,15 @@ describe("sync screen", () => {
     expect(el.querySelector("#resend-result")?.textContent).toBe("已重新提交，下次同步时上传");
   });
 
+  it("lets another user of the phone sign in (issue 15: one user per replica)", async () => {
+    shell();
+    await loadApp();
+    const el = await syncView();
+    document.body.replaceChildren(el);
+    el.querySelector<HTMLButtonElement>("#switch-user")!.click();
+    expect(location.hash).toBe("#/login");
+  });
+
   const cases: [Partial<SyncStatus>, string][] = [
     [{ online: false, waiting_changes: 2 }, "无法连接县服务器。2 项修改已保存在本机，联网后自动同步。"],
     [{ online: false, waiting_changes: 0 }, "无法连接县服务器。可以继续离线工作。"],
