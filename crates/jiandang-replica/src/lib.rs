@@ -36,11 +36,11 @@ pub use app::{Acted, ActionName, EditHook, HouseholdActions, MemberChange, Offer
 pub use at_rest::SignedIn;
 pub use error::Error;
 pub use jiandang_protocol::Hlc;
+pub use jiandang_protocol::LossReport;
+pub use keystore::{KeyStore, KeyStoreError, MemoryKeyStore, ReplicaKey};
 pub use problems::{
     ProblemAnswer, ProblemCounts, ProblemList, ProblemRow, StateCount, WriteWindow,
 };
-pub use jiandang_protocol::LossReport;
-pub use keystore::{KeyStore, KeyStoreError, MemoryKeyStore, ReplicaKey};
 pub use query::{
     HouseholdBundle, HouseholdFilter, HouseholdRow, OutboxEntry, OutboxSummary, PhotoProgress,
 };
