@@ -32,6 +32,18 @@ echo "run: county dashboard at http://$listen/ (sign in as the county admin: ${a
 
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   echo "run: in the app, log in with a user from the list above (the server address http://$listen is filled in)"
+  # The app keeps each replica's key in the desktop's key store (Secret Service). A desktop
+  # without one (a bare window manager, a remote X session) gets a demo-only key secret made
+  # once under target/demo, said plainly: a real phone uses its own key store.
+  if ! dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+      org.freedesktop.DBus.ListActivatableNames 2>/dev/null | grep -q org.freedesktop.secrets &&
+    ! dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+      org.freedesktop.DBus.ListNames 2>/dev/null | grep -q org.freedesktop.secrets; then
+    secret="$root/target/demo/app-key-secret"
+    [ -s "$secret" ] || (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$secret")
+    export JIANDANG_TEST_REPLICA_SECRET="$(cat "$secret")"
+    echo "run: no key store (Secret Service) on this desktop: the demo app's replica keys come from $secret (demo only)"
+  fi
   JIANDANG_SERVER_URL="http://$listen" "$bin/jiandang-app" || true
   echo "run: the app closed; the server keeps running until Ctrl-C"
 else
