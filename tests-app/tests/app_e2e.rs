@@ -254,30 +254,7 @@ async fn field_app_offline_edit_sync_and_exit_refusal() -> Result<()> {
 
     // tauri-driver runs the app with our environment: its own data folder, a fast loop.
     let data = tmp.path().join("app-data");
-    let mut driver = Command::new("tauri-driver");
-    driver
-        .arg("--port")
-        .arg(world.driver_port.to_string())
-        .arg("--native-port")
-        .arg(free_port()?.to_string())
-        .env("JIANDANG_DATA_DIR", &data)
-        .env("JIANDANG_SYNC_INTERVAL_SECS", "3")
-        // Xvfb has no Secret Service: the replica's key comes from the app's test key store
-        // (src-tauri/src/keystore.rs), derived from this secret.
-        .env(
-            "JIANDANG_TEST_REPLICA_SECRET",
-            "6a69616e64616e672d6532652d7265706c6963612d736563726574",
-        );
-    // Chinese dates, as the users see them (scripts/app-e2e.sh says which locale and where
-    // it is). Only LC_TIME and LC_MESSAGES: under a zh_CN LC_CTYPE, WebKitWebDriver's key
-    // events lose the shift of typed characters (":" arrives as ";").
-    if let Some(lc) = std::env::var_os("JIANDANG_E2E_LC") {
-        driver.env("LC_TIME", &lc).env("LC_MESSAGES", &lc);
-    }
-    if let Some(path) = std::env::var_os("JIANDANG_E2E_LOCPATH") {
-        driver.env("LOCPATH", path);
-    }
-    let driver = Proc::spawn("tauri-driver", &mut driver)?;
+    let driver = Proc::spawn("tauri-driver", &mut tauri_driver(&world, &data)?)?;
     wait_port(world.driver_port, SHORT).await?;
 
     let started = std::time::Instant::now();
@@ -1245,21 +1222,10 @@ async fn rig() -> Result<(Rig, Session)> {
     let admin = credentials(&demo_text, "county_admin")?;
     let server = world.start_server()?;
     wait_port(world.port, SHORT).await?;
-    let mut driver = Command::new("tauri-driver");
-    driver
-        .arg("--port")
-        .arg(world.driver_port.to_string())
-        .arg("--native-port")
-        .arg(free_port()?.to_string())
-        .env("JIANDANG_DATA_DIR", tmp.path().join("app-data"))
-        .env("JIANDANG_SYNC_INTERVAL_SECS", "3");
-    if let Some(lc) = std::env::var_os("JIANDANG_E2E_LC") {
-        driver.env("LC_TIME", &lc).env("LC_MESSAGES", &lc);
-    }
-    if let Some(path) = std::env::var_os("JIANDANG_E2E_LOCPATH") {
-        driver.env("LOCPATH", path);
-    }
-    let driver = Proc::spawn("tauri-driver", &mut driver)?;
+    let driver = Proc::spawn(
+        "tauri-driver",
+        &mut tauri_driver(&world, tmp.path().join("app-data"))?,
+    )?;
     wait_port(world.driver_port, SHORT).await?;
     let s = open_app(&world).await?;
     s.find("#server-url", LONG).await?;
@@ -1790,21 +1756,7 @@ async fn supervisor_checks_a_drawn_household_blind() -> Result<()> {
     let observed_size = registered_size + 1;
 
     let data = tmp.path().join("app-data");
-    let mut driver = Command::new("tauri-driver");
-    driver
-        .arg("--port")
-        .arg(world.driver_port.to_string())
-        .arg("--native-port")
-        .arg(free_port()?.to_string())
-        .env("JIANDANG_DATA_DIR", &data)
-        .env("JIANDANG_SYNC_INTERVAL_SECS", "3");
-    if let Some(lc) = std::env::var_os("JIANDANG_E2E_LC") {
-        driver.env("LC_TIME", &lc).env("LC_MESSAGES", &lc);
-    }
-    if let Some(path) = std::env::var_os("JIANDANG_E2E_LOCPATH") {
-        driver.env("LOCPATH", path);
-    }
-    let driver = Proc::spawn("tauri-driver", &mut driver)?;
+    let driver = Proc::spawn("tauri-driver", &mut tauri_driver(&world, &data)?)?;
     wait_port(world.driver_port, SHORT).await?;
     let s = open_app(&world).await?;
     let walk = async {
@@ -2059,21 +2011,7 @@ async fn field_app_problem_list_loop() -> Result<()> {
     );
 
     let data = tmp.path().join("app-data");
-    let mut driver = Command::new("tauri-driver");
-    driver
-        .arg("--port")
-        .arg(world.driver_port.to_string())
-        .arg("--native-port")
-        .arg(free_port()?.to_string())
-        .env("JIANDANG_DATA_DIR", &data)
-        .env("JIANDANG_SYNC_INTERVAL_SECS", "3");
-    if let Some(lc) = std::env::var_os("JIANDANG_E2E_LC") {
-        driver.env("LC_TIME", &lc).env("LC_MESSAGES", &lc);
-    }
-    if let Some(path) = std::env::var_os("JIANDANG_E2E_LOCPATH") {
-        driver.env("LOCPATH", path);
-    }
-    let driver = Proc::spawn("tauri-driver", &mut driver)?;
+    let driver = Proc::spawn("tauri-driver", &mut tauri_driver(&world, &data)?)?;
     wait_port(world.driver_port, SHORT).await?;
 
     let s = open_app(&world).await?;
@@ -2306,4 +2244,32 @@ async fn problem_loop(
         }
     }
     Ok(())
+}
+
+/// tauri-driver, running the app with the test's environment: its own data folder, a fast
+/// sync loop, the replica's key from the app's test key store (Xvfb has no Secret Service;
+/// src-tauri/src/keystore.rs derives the key from this secret), and Chinese dates as the users
+/// see them (scripts/app-e2e.sh says which locale and where it is). Only LC_TIME and
+/// LC_MESSAGES: under a zh_CN LC_CTYPE, WebKitWebDriver's key events lose the shift of typed
+/// characters (":" arrives as ";").
+fn tauri_driver(world: &World, data: impl AsRef<std::path::Path>) -> Result<Command> {
+    let mut driver = Command::new("tauri-driver");
+    driver
+        .arg("--port")
+        .arg(world.driver_port.to_string())
+        .arg("--native-port")
+        .arg(free_port()?.to_string())
+        .env("JIANDANG_DATA_DIR", data.as_ref())
+        .env("JIANDANG_SYNC_INTERVAL_SECS", "3")
+        .env(
+            "JIANDANG_TEST_REPLICA_SECRET",
+            "6a69616e64616e672d6532652d7265706c6963612d736563726574",
+        );
+    if let Some(lc) = std::env::var_os("JIANDANG_E2E_LC") {
+        driver.env("LC_TIME", &lc).env("LC_MESSAGES", &lc);
+    }
+    if let Some(path) = std::env::var_os("JIANDANG_E2E_LOCPATH") {
+        driver.env("LOCPATH", path);
+    }
+    Ok(driver)
 }

@@ -205,6 +205,38 @@ impl TestServer {
             rt.shutdown_background();
         }
     }
+
+    /// [`TestServer::kill`], then waits until this process holds no file of the database
+    /// open any more. A crashed server's process is gone with its files; this one's
+    /// connections close a moment after its runtime, and SQLite closing the last one removes
+    /// `<db>-wal` BY NAME: after a restore that is the restored database's log, with every
+    /// change taken since (the restore test lost pushes that way, now and then).
+    pub fn kill_and_wait_closed(self, db_path: &Path) {
+        self.kill();
+        let names: Vec<std::path::PathBuf> = ["", "-wal", "-shm"]
+            .iter()
+            .map(|suffix| {
+                let mut name = db_path.as_os_str().to_owned();
+                name.push(suffix);
+                std::path::PathBuf::from(name)
+            })
+            .collect();
+        let open = || {
+            std::fs::read_dir("/proc/self/fd")
+                .map(|fds| {
+                    fds.filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+                        .any(|target| names.contains(&target))
+                })
+                .unwrap_or(false)
+        };
+        for _ in 0..500 {
+            if !open() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        panic!("the killed server still holds the database open after 10 s");
+    }
 }
 
 impl Drop for TestServer {

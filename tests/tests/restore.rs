@@ -79,7 +79,7 @@ async fn a_restore_from_last_nights_backup_loses_no_edit_a_device_still_holds() 
     let before_restore = a.state();
 
     // The disk dies: the county restores last night's backup and starts the server again.
-    server.kill();
+    server.kill_and_wait_closed(&county.db_path);
     let restored = jiandang_server::backup::restore(&backup, &county.db_path, 1).expect("restore");
     assert!(restored.kept_aside.is_some(), "the replaced file is kept");
     let server = county.start_server();

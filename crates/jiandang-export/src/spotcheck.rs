@@ -66,7 +66,7 @@ pub struct HouseholdRow {
     pub household_number: Option<String>,
     pub head_name: Option<String>,
     pub household_type: HouseholdType,
-    /// Where its check stands, zh-CN (未分配, 已分配, 核查中, 已完成, 未见到户).
+    /// Where its check stands, zh-CN (`CheckState::zh`: 未分配, 已分配，未开始, 核查中, 已完成核查, …).
     pub state: String,
     pub wrong_exit_persons: u32,
     pub missed_persons: u32,

@@ -1034,7 +1034,7 @@ async fn a_blind_check_finds_a_wrong_exit_and_the_county_estimates_it() {
         .filter(|r| number(&sheet, **r, 6) > 0.0)
         .collect::<Vec<_>>();
     assert_eq!(wrong.len(), 1, "the one 错退 household");
-    assert_eq!(text(&sheet, *wrong[0], 5), "已完成");
+    assert_eq!(text(&sheet, *wrong[0], 5), "已完成核查");
     let unassigned = rows
         .iter()
         .filter(|r| text(&sheet, **r, 5) == "未分配")
