@@ -83,8 +83,12 @@ impl Session {
     pub async fn find(&self, css: &str, timeout: Duration) -> Result<Element> {
         let end = Instant::now() + timeout;
         loop {
-            if let Some(e) = self.find_now(css).await? {
-                return Ok(e);
+            match self.find_now(css).await {
+                Ok(Some(e)) => return Ok(e),
+                Ok(None) => {}
+                // The page re-rendered while WebKitWebDriver looked: look again.
+                Err(e) if is_stale(&e) => {}
+                Err(e) => return Err(e),
             }
             if Instant::now() > end {
                 bail!("no element {css} after {timeout:?}");
@@ -133,15 +137,22 @@ impl Session {
     /// app's title bar stays on top, and an element WebDriver scrolls to the top edge sits
     /// under it ("element click intercepted").
     pub async fn click_css(&self, css: &str) -> Result<()> {
-        let e = self.find(css, Duration::from_secs(20)).await?;
-        self.execute(
-            "const el = document.querySelector(arguments[0]);
-             if (el) el.scrollIntoView({block: 'center'});
-             return true;",
-            vec![json!(css)],
-        )
-        .await?;
-        self.click(&e).await
+        let mut tries = 0;
+        loop {
+            let e = self.find(css, Duration::from_secs(20)).await?;
+            self.execute(
+                "const el = document.querySelector(arguments[0]);
+                 if (el) el.scrollIntoView({block: 'center'});
+                 return true;",
+                vec![json!(css)],
+            )
+            .await?;
+            match self.click(&e).await {
+                // Replaced between find and click (the page re-rendered): the new one.
+                Err(err) if is_stale(&err) && tries < 3 => tries += 1,
+                done => return done,
+            }
+        }
     }
 
     pub async fn clear(&self, e: &Element) -> Result<()> {
@@ -377,4 +388,10 @@ pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
         }
     }
     Some(out)
+}
+
+/// Whether WebDriver answered that an element went stale: the page replaced it while the
+/// driver looked (a view re-rendering after a save), so looking again finds the new one.
+fn is_stale(e: &anyhow::Error) -> bool {
+    e.to_string().contains("stale element")
 }
