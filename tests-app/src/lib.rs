@@ -69,13 +69,21 @@ impl Session {
     /// The first element matching `css`, if there is one now.
     pub async fn find_now(&self, css: &str) -> Result<Option<Element>> {
         let body = json!({"using": "css selector", "value": css});
-        match self
-            .cmd(reqwest::Method::POST, "/element", Some(body))
-            .await
-        {
-            Ok(v) => Ok(v[ELEMENT_KEY].as_str().map(|s| Element(s.to_owned()))),
-            Err(e) if e.to_string().contains("no such element") => Ok(None),
-            Err(e) => Err(e),
+        let mut tries = 0;
+        loop {
+            match self
+                .cmd(reqwest::Method::POST, "/element", Some(body.clone()))
+                .await
+            {
+                Ok(v) => return Ok(v[ELEMENT_KEY].as_str().map(|s| Element(s.to_owned()))),
+                Err(e) if e.to_string().contains("no such element") => return Ok(None),
+                // The page re-rendered while WebKitWebDriver looked: look again.
+                Err(e) if is_stale(&e) && tries < 5 => {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => return Err(e),
+            }
         }
     }
 
@@ -83,12 +91,8 @@ impl Session {
     pub async fn find(&self, css: &str, timeout: Duration) -> Result<Element> {
         let end = Instant::now() + timeout;
         loop {
-            match self.find_now(css).await {
-                Ok(Some(e)) => return Ok(e),
-                Ok(None) => {}
-                // The page re-rendered while WebKitWebDriver looked: look again.
-                Err(e) if is_stale(&e) => {}
-                Err(e) => return Err(e),
+            if let Some(e) = self.find_now(css).await? {
+                return Ok(e);
             }
             if Instant::now() > end {
                 bail!("no element {css} after {timeout:?}");

@@ -202,49 +202,7 @@ async fn open_app(world: &World) -> Result<Session> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn field_app_offline_edit_sync_and_exit_refusal() -> Result<()> {
     let tmp = tempfile::tempdir()?;
-    let world = World {
-        jiandang: env_path("JIANDANG_BIN", "target/debug/jiandang"),
-        app: env_path("JIANDANG_APP_BIN", "target/debug/jiandang-app"),
-        shots: env_path("JIANDANG_SCREENSHOTS", "target/screenshots"),
-        server_db: tmp.path().join("county.db"),
-        port: free_port()?,
-        driver_port: free_port()?,
-    };
-    for bin in [&world.jiandang, &world.app] {
-        if !bin.exists() {
-            bail!("{} is not built; run scripts/app-e2e.sh", bin.display());
-        }
-    }
-
-    // The demo county, and its users' passwords (printed once). Making it takes a minute
-    // and a half; JIANDANG_E2E_DEMO_DB with JIANDANG_E2E_DEMO_OUT (its printed output) reuse
-    // one made before, copied so the original stays untouched.
-    let demo_text = match (
-        std::env::var_os("JIANDANG_E2E_DEMO_DB"),
-        std::env::var_os("JIANDANG_E2E_DEMO_OUT"),
-    ) {
-        (Some(db), Some(out)) => {
-            std::fs::copy(&db, &world.server_db).context("copying the demo county")?;
-            std::fs::read_to_string(&out).context("reading the demo output")?
-        }
-        _ => {
-            let demo = Command::new(&world.jiandang)
-                .arg("demo")
-                .arg("--db")
-                .arg(&world.server_db)
-                .output()
-                .context("running jiandang demo")?;
-            let text = format!(
-                "{}\n{}",
-                String::from_utf8_lossy(&demo.stdout),
-                String::from_utf8_lossy(&demo.stderr)
-            );
-            if !demo.status.success() {
-                bail!("jiandang demo failed:\n{text}");
-            }
-            text
-        }
-    };
+    let (world, demo_text) = demo_world(tmp.path())?;
     let (user, password) = credentials(&demo_text, "survey_worker")?;
     eprintln!("e2e: demo county ready, logging in as {user}");
     let (admin, admin_password) = credentials(&demo_text, "county_admin")?;
@@ -1179,45 +1137,7 @@ struct Rig {
 
 async fn rig() -> Result<(Rig, Session)> {
     let tmp = tempfile::tempdir()?;
-    let world = World {
-        jiandang: env_path("JIANDANG_BIN", "target/debug/jiandang"),
-        app: env_path("JIANDANG_APP_BIN", "target/debug/jiandang-app"),
-        shots: env_path("JIANDANG_SCREENSHOTS", "target/screenshots"),
-        server_db: tmp.path().join("county.db"),
-        port: free_port()?,
-        driver_port: free_port()?,
-    };
-    for bin in [&world.jiandang, &world.app] {
-        if !bin.exists() {
-            bail!("{} is not built; run scripts/app-e2e.sh", bin.display());
-        }
-    }
-    let demo_text = match (
-        std::env::var_os("JIANDANG_E2E_DEMO_DB"),
-        std::env::var_os("JIANDANG_E2E_DEMO_OUT"),
-    ) {
-        (Some(db), Some(out)) => {
-            std::fs::copy(&db, &world.server_db).context("copying the demo county")?;
-            std::fs::read_to_string(&out).context("reading the demo output")?
-        }
-        _ => {
-            let demo = Command::new(&world.jiandang)
-                .arg("demo")
-                .arg("--db")
-                .arg(&world.server_db)
-                .output()
-                .context("running jiandang demo")?;
-            let text = format!(
-                "{}\n{}",
-                String::from_utf8_lossy(&demo.stdout),
-                String::from_utf8_lossy(&demo.stderr)
-            );
-            if !demo.status.success() {
-                bail!("jiandang demo failed:\n{text}");
-            }
-            text
-        }
-    };
+    let (world, demo_text) = demo_world(tmp.path())?;
     let (user, password) = credentials(&demo_text, "survey_worker")?;
     let admin = credentials(&demo_text, "county_admin")?;
     let server = world.start_server()?;
@@ -1631,45 +1551,7 @@ async fn api_ok(
 async fn supervisor_checks_a_drawn_household_blind() -> Result<()> {
     use reqwest::Method;
     let tmp = tempfile::tempdir()?;
-    let world = World {
-        jiandang: env_path("JIANDANG_BIN", "target/debug/jiandang"),
-        app: env_path("JIANDANG_APP_BIN", "target/debug/jiandang-app"),
-        shots: env_path("JIANDANG_SCREENSHOTS", "target/screenshots"),
-        server_db: tmp.path().join("county.db"),
-        port: free_port()?,
-        driver_port: free_port()?,
-    };
-    for bin in [&world.jiandang, &world.app] {
-        if !bin.exists() {
-            bail!("{} is not built; run scripts/app-e2e.sh", bin.display());
-        }
-    }
-    let demo_text = match (
-        std::env::var_os("JIANDANG_E2E_DEMO_DB"),
-        std::env::var_os("JIANDANG_E2E_DEMO_OUT"),
-    ) {
-        (Some(db), Some(out)) => {
-            std::fs::copy(&db, &world.server_db).context("copying the demo county")?;
-            std::fs::read_to_string(&out).context("reading the demo output")?
-        }
-        _ => {
-            let demo = Command::new(&world.jiandang)
-                .arg("demo")
-                .arg("--db")
-                .arg(&world.server_db)
-                .output()
-                .context("running jiandang demo")?;
-            let text = format!(
-                "{}\n{}",
-                String::from_utf8_lossy(&demo.stdout),
-                String::from_utf8_lossy(&demo.stderr)
-            );
-            if !demo.status.success() {
-                bail!("jiandang demo failed:\n{text}");
-            }
-            text
-        }
-    };
+    let (world, demo_text) = demo_world(tmp.path())?;
     let (admin, admin_password) = credentials(&demo_text, "county_admin")?;
     let (checker, checker_password) = credentials(&demo_text, "supervisor")?;
     let (worker, worker_password) = credentials(&demo_text, "survey_worker")?;
@@ -1952,41 +1834,7 @@ async fn server_problem(world: &World, token: &str, id: &str) -> Result<Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn field_app_problem_list_loop() -> Result<()> {
     let tmp = tempfile::tempdir()?;
-    let world = World {
-        jiandang: env_path("JIANDANG_BIN", "target/debug/jiandang"),
-        app: env_path("JIANDANG_APP_BIN", "target/debug/jiandang-app"),
-        shots: env_path("JIANDANG_SCREENSHOTS", "target/screenshots"),
-        server_db: tmp.path().join("county.db"),
-        port: free_port()?,
-        driver_port: free_port()?,
-    };
-    for bin in [&world.jiandang, &world.app] {
-        if !bin.exists() {
-            bail!("{} is not built; run scripts/app-e2e.sh", bin.display());
-        }
-    }
-    let demo_text = match (
-        std::env::var_os("JIANDANG_E2E_DEMO_DB"),
-        std::env::var_os("JIANDANG_E2E_DEMO_OUT"),
-    ) {
-        (Some(db), Some(out)) => {
-            std::fs::copy(&db, &world.server_db).context("copying the demo county")?;
-            std::fs::read_to_string(&out).context("reading the demo output")?
-        }
-        _ => {
-            let demo = Command::new(&world.jiandang)
-                .arg("demo")
-                .arg("--db")
-                .arg(&world.server_db)
-                .output()
-                .context("running jiandang demo")?;
-            let text = String::from_utf8_lossy(&demo.stdout).into_owned();
-            if !demo.status.success() {
-                bail!("jiandang demo failed:\n{text}");
-            }
-            text
-        }
-    };
+    let (world, demo_text) = demo_world(tmp.path())?;
     let (user, password) = credentials(&demo_text, "survey_worker")?;
     let (admin, admin_password) = credentials(&demo_text, "county_admin")?;
     let server = world.start_server()?;
@@ -2272,4 +2120,53 @@ fn tauri_driver(world: &World, data: impl AsRef<std::path::Path>) -> Result<Comm
         driver.env("LOCPATH", path);
     }
     Ok(driver)
+}
+
+/// The world of one walk in `tmp`: the built binaries (checked), free ports, and the demo
+/// county in `tmp` with its printed output (the users and their passwords).
+fn demo_world(tmp: &std::path::Path) -> Result<(World, String)> {
+    let world = World {
+        jiandang: env_path("JIANDANG_BIN", "target/debug/jiandang"),
+        app: env_path("JIANDANG_APP_BIN", "target/debug/jiandang-app"),
+        shots: env_path("JIANDANG_SCREENSHOTS", "target/screenshots"),
+        server_db: tmp.join("county.db"),
+        port: free_port()?,
+        driver_port: free_port()?,
+    };
+    for bin in [&world.jiandang, &world.app] {
+        if !bin.exists() {
+            bail!("{} is not built; run scripts/app-e2e.sh", bin.display());
+        }
+    }
+
+    // The demo county, and its users' passwords (printed once). Making it takes a minute
+    // and a half; JIANDANG_E2E_DEMO_DB with JIANDANG_E2E_DEMO_OUT (its printed output) reuse
+    // one made before, copied so the original stays untouched.
+    let demo_text = match (
+        std::env::var_os("JIANDANG_E2E_DEMO_DB"),
+        std::env::var_os("JIANDANG_E2E_DEMO_OUT"),
+    ) {
+        (Some(db), Some(out)) => {
+            std::fs::copy(&db, &world.server_db).context("copying the demo county")?;
+            std::fs::read_to_string(&out).context("reading the demo output")?
+        }
+        _ => {
+            let demo = Command::new(&world.jiandang)
+                .arg("demo")
+                .arg("--db")
+                .arg(&world.server_db)
+                .output()
+                .context("running jiandang demo")?;
+            let text = format!(
+                "{}\n{}",
+                String::from_utf8_lossy(&demo.stdout),
+                String::from_utf8_lossy(&demo.stderr)
+            );
+            if !demo.status.success() {
+                bail!("jiandang demo failed:\n{text}");
+            }
+            text
+        }
+    };
+    Ok((world, demo_text))
 }
