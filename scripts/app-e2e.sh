@@ -63,5 +63,8 @@ export JIANDANG_SCREENSHOTS="$root/target/screenshots"
 export WEBKIT_DISABLE_COMPOSITING_MODE=1
 export LIBGL_ALWAYS_SOFTWARE=1
 
+# A failing walk's error (anyhow) prints without a stack trace, so the last lines of a CI log
+# say which step failed and why; a panic still prints its trace under RUST_BACKTRACE.
+export RUST_LIB_BACKTRACE=0
 echo "app-e2e: running the test on DISPLAY=$DISPLAY"
 cargo test --workspace --features jiandang-app-e2e/e2e --test app_e2e -- --nocapture --test-threads=1

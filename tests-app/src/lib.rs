@@ -170,16 +170,27 @@ impl Session {
     }
 
     /// Types `text` into the element (real key events, so `input` listeners run).
+    /// A field replaced between find and typing (the page re-rendered) is found again and
+    /// typed into afresh.
     pub async fn type_into(&self, css: &str, text: &str) -> Result<()> {
-        let e = self.find(css, Duration::from_secs(20)).await?;
-        self.clear(&e).await?;
-        self.cmd(
-            reqwest::Method::POST,
-            &format!("/element/{}/value", e.0),
-            Some(json!({"text": text})),
-        )
-        .await?;
-        Ok(())
+        let mut tries = 0;
+        loop {
+            let e = self.find(css, Duration::from_secs(20)).await?;
+            let typed = async {
+                self.clear(&e).await?;
+                self.cmd(
+                    reqwest::Method::POST,
+                    &format!("/element/{}/value", e.0),
+                    Some(json!({"text": text})),
+                )
+                .await
+            }
+            .await;
+            match typed {
+                Err(err) if is_stale(&err) && tries < 3 => tries += 1,
+                done => return done.map(|_| ()),
+            }
+        }
     }
 
     pub async fn text(&self, e: &Element) -> Result<String> {

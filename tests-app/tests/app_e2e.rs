@@ -282,12 +282,12 @@ async fn field_app_offline_edit_sync_and_exit_refusal() -> Result<()> {
     s.quit().await?;
     let s = open_app(&world).await?;
     let row_css = format!("#household-list .household-row[data-id='{household_id}']");
-    let row = s.find(&row_css, LONG).await?;
+    s.find(&row_css, LONG).await?;
     let badge = s
         .wait_text(&format!("{row_css} [data-sync]"), SHORT, |t| !t.is_empty())
         .await?;
     assert_eq!(badge, "待同步", "the edited household is marked waiting");
-    s.click(&row).await?;
+    s.click_css(&row_css).await?;
     whole_form(&s).await?;
     let phone = s.find(phone_css, LONG).await?;
     let value = s
@@ -332,8 +332,8 @@ async fn field_app_offline_edit_sync_and_exit_refusal() -> Result<()> {
     step(5);
     // 5. The exit gate: with 住房安全有保障 marked unresolved, 标记脱贫 is refused, naming it.
     s.click_css("#nav-home").await?;
-    let row = s.find(&row_css, LONG).await?;
-    s.click(&row).await?;
+    s.find(&row_css, LONG).await?;
+    s.click_css(&row_css).await?;
     whole_form(&s).await?;
     let housing = "select[name='no_worries.housing.resolved']";
     choose(&s, housing, "false").await?;
