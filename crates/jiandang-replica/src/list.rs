@@ -12,8 +12,8 @@ use jiandang_domain::{Date, RecordKind};
 use rusqlite::Connection;
 use uuid::Uuid;
 
-use crate::Error;
 use crate::query::{HouseholdFilter, HouseholdRow, paths};
+use crate::{Error, Replica};
 
 /// How many households match the search together with each filter alone.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -290,4 +290,34 @@ fn facts(conn: &Connection, village: Uuid) -> Result<Vec<Facts>, Error> {
             .cmp(&(b.row.household_number.as_deref(), b.row.id))
     });
     Ok(households)
+}
+
+impl Replica {
+    /// Households of a village matching `filter`, by household number then id.
+    pub fn households(
+        &self,
+        village_id: Uuid,
+        filter: &HouseholdFilter,
+    ) -> Result<Vec<HouseholdRow>, Error> {
+        Ok(self.household_list(village_id, filter)?.rows)
+    }
+
+    /// How many households of a village match `filter`.
+    pub fn count_households(
+        &self,
+        village_id: Uuid,
+        filter: &HouseholdFilter,
+    ) -> Result<u32, Error> {
+        Ok(self.household_list(village_id, filter)?.rows.len() as u32)
+    }
+
+    /// The household list in one pass: the rows matching `filter`, and how many households
+    /// match its search with each filter alone (the counts on top of the list).
+    pub fn household_list(
+        &self,
+        village_id: Uuid,
+        filter: &HouseholdFilter,
+    ) -> Result<HouseholdList, Error> {
+        household_list(&self.conn(), village_id, filter)
+    }
 }

@@ -139,34 +139,6 @@ pub struct PhotoProgress {
 }
 
 impl Replica {
-    /// Households of a village matching `filter`, by household number then id.
-    pub fn households(
-        &self,
-        village_id: Uuid,
-        filter: &HouseholdFilter,
-    ) -> Result<Vec<HouseholdRow>, Error> {
-        Ok(self.household_list(village_id, filter)?.rows)
-    }
-
-    /// How many households of a village match `filter`.
-    pub fn count_households(
-        &self,
-        village_id: Uuid,
-        filter: &HouseholdFilter,
-    ) -> Result<u32, Error> {
-        Ok(self.household_list(village_id, filter)?.rows.len() as u32)
-    }
-
-    /// The household list in one pass: the rows matching `filter`, and how many households
-    /// match its search with each filter alone (the counts on top of the list).
-    pub fn household_list(
-        &self,
-        village_id: Uuid,
-        filter: &HouseholdFilter,
-    ) -> Result<crate::list::HouseholdList, Error> {
-        crate::list::household_list(&self.conn(), village_id, filter)
-    }
-
     /// A household and every record attached to it (its bundle), with their findings.
     pub fn household_bundle(&self, id: Uuid) -> Result<HouseholdBundle, Error> {
         let mut records = crate::judging::household_records(&self.conn(), id)?;

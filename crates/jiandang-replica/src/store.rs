@@ -420,37 +420,6 @@ impl Replica {
         Uuid::now_v7()
     }
 
-    /// Saves a record's JSON form: diffs it leaf by leaf against what is stored, and writes
-    /// the record and one outbox row per changed field in ONE transaction. The transaction
-    /// is durable (WAL fsynced, `synchronous = FULL`) before this returns: a save the user
-    /// saw succeed survives the phone dying right after. A field edited again before it was
-    /// sent updates its waiting outbox row instead of adding one. A changed field over the
-    /// limits the server keeps (`jiandang_protocol::limits`) is refused (`field_limit`) and
-    /// nothing is saved. The record's bundles (`jiandang_domain::judge::link_of`) are judged
-    /// ONCE, by `judge_bundle_of` under the county's policy, in the same transaction; every
-    /// judged record's findings are stored and the record's own are returned (none before
-    /// the device has the county's policy).
-    pub fn save_record(
-        &self,
-        kind: RecordKind,
-        id: Uuid,
-        village_id: Uuid,
-        doc: &Value,
-    ) -> Result<Saved, Error> {
-        let now = self.now_ms();
-        let policy = self.stored_policy();
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let (record, changed) = write_doc(&tx, kind, id, village_id, leaves(doc), now)?;
-        let findings = crate::judging::judge_and_store(&tx, &record, policy.as_deref(), now)?;
-        tx.commit()?;
-        Ok(Saved {
-            record,
-            changed_fields: changed,
-            findings,
-        })
-    }
-
     /// A record by id.
     pub fn get_record(&self, id: Uuid) -> Result<Option<StoredRecord>, Error> {
         Ok(load_record(&self.conn(), id)?)
